@@ -1,0 +1,36 @@
+# Two commands on a fresh Debian machine: `make worksheets` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SPECS := $(wildcard specs/*.yaml)
+OUT ?= out
+# Extra options for `worksheets build`, e.g. make worksheets VERSIONS=4 SEED=7
+BUILD_OPTS := $(if $(VERSIONS),--versions $(VERSIONS)) $(if $(SEED),--seed $(SEED))
+
+.PHONY: worksheets test bench check system-deps clean
+
+worksheets: $(VENV)/.installed system-deps
+	$(PY) -m worksheets build $(SPECS) --out $(OUT) $(BUILD_OPTS)
+
+check: $(VENV)/.installed
+	$(PY) -m worksheets check $(SPECS)
+
+test: $(VENV)/.installed system-deps
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed system-deps
+	$(PY) bench/bench.py $(if $(N),--versions $(N))
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Graphviz draws the figures; Liberation Serif is the one font of figures and text;
+# poppler-utils and qpdf let the tests read the PDFs back.
+system-deps:
+	@sh tools/system-deps.sh
+
+clean:
+	rm -rf $(OUT) $(VENV)

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the Debian packages the build needs when any is missing.
+# As root it runs apt-get; otherwise it says which packages to install and fails.
+set -e
+packages="graphviz fonts-liberation poppler-utils qpdf"
+missing=""
+command -v neato >/dev/null 2>&1 || missing="$missing graphviz"
+[ -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || missing="$missing fonts-liberation"
+command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing system packages:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+    echo "missing system packages:$missing -- install them with: sudo apt-get install -y$missing" >&2
+    exit 1
+fi

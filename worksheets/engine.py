@@ -1,0 +1,81 @@
+"""Forward and backward pass of a network with numpy, in the course's notation.
+
+z^(l) = W^(l)ᵀ a^(l-1) + b^(l),  a^(l) = g(z^(l)),  a^(0) = x,  H = a^(L).
+Lists are indexed by layer number; index 0 of z, dz, W-gradients is unused (None).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# g and g' by name. ReLU'(0) = 0, as in the course.
+ACTIVATION = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (np.asarray(z) > 0).astype(float)),
+    "linear": (lambda z: z, lambda z: np.ones_like(z)),
+    "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
+    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+}
+
+
+@dataclass(frozen=True)
+class Values:
+    """Every value and every derivative of H at one input."""
+    z: list  # z[l] for l = 1..L
+    a: list  # a[0] = x, a[l] for l = 1..L
+    dz: list  # dH/dz^(l)
+    da: list  # dH/da^(l); da[0] is dH/dx
+    dW: list  # dH/dW^(l), same shape as W^(l)
+    db: list  # dH/db^(l)
+
+    @property
+    def H(self) -> float:
+        return float(self.a[-1][0]) if self.a[-1].shape == (1,) else self.a[-1]
+
+
+def forward(net: Network, x: np.ndarray) -> tuple[list, list]:
+    z, a = [None], [np.asarray(x, dtype=float)]
+    for layer in range(1, net.depth + 1):
+        g = ACTIVATION[net.activation(layer)][0]
+        z.append(net.W(layer).T @ a[-1] + net.b(layer))
+        a.append(g(z[-1]))
+    return z, a
+
+
+def backward(net: Network, z: list, a: list, dH: np.ndarray | None = None) -> Values:
+    """Backpropagation; dH is dH/da^(L) (ones for a single output H)."""
+    L = net.depth
+    da = [None] * (L + 1)
+    dz = [None] * (L + 1)
+    dW = [None] * (L + 1)
+    db = [None] * (L + 1)
+    da[L] = np.ones(net.layers[L]) if dH is None else np.asarray(dH, dtype=float)
+    for layer in range(L, 0, -1):
+        g_prime = ACTIVATION[net.activation(layer)][1]
+        dz[layer] = da[layer] * g_prime(z[layer])
+        dW[layer] = np.outer(a[layer - 1], dz[layer])
+        db[layer] = dz[layer].copy()
+        da[layer - 1] = net.W(layer) @ dz[layer]
+    return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db)
+
+
+def evaluate(net: Network, x: np.ndarray | None = None) -> Values:
+    """Forward and backward pass at x (the network's own input by default)."""
+    z, a = forward(net, net.input() if x is None else x)
+    return backward(net, z, a)
+
+
+def square_loss_gradient(values: Values, y: float) -> dict:
+    """Gradient of (H - y)^2 at one training point: 2 (H - y) times each dH/dparameter."""
+    factor = 2.0 * (values.H - y)
+    return {
+        "dW": [None] + [factor * g for g in values.dW[1:]],
+        "db": [None] + [factor * g for g in values.db[1:]],
+    }

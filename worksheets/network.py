@@ -1,0 +1,62 @@
+"""A fully connected network with its parameters and input, in the course's notation.
+
+Layers are numbered 0 (input) to L (output). W[l] is W^(l): n_(l-1) rows, n_l columns,
+W[l][i][j] the weight from node i of layer l-1 to node j of layer l (0-based here,
+1-based in every name a person reads). Parameters are exact Fractions; the engine
+works on float copies and the independent checks on the Fractions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
+PIECEWISE_LINEAR = frozenset({"relu", "linear"})
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+Vector = tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class Network:
+    layers: tuple[int, ...]
+    hidden: str = "relu"
+    output: str = "linear"
+    weights: tuple[Matrix, ...] | None = None  # weights[l-1] is W^(l)
+    biases: tuple[Vector, ...] | None = None  # biases[l-1] is b^(l); None: no biases
+    x: Vector | None = None
+
+    @property
+    def depth(self) -> int:
+        """L, the number of the output layer."""
+        return len(self.layers) - 1
+
+    @property
+    def has_bias(self) -> bool:
+        return self.biases is not None
+
+    def activation(self, layer: int) -> str:
+        return self.output if layer == self.depth else self.hidden
+
+    def is_exact(self) -> bool:
+        """True when every value the network computes is rational."""
+        return self.hidden in PIECEWISE_LINEAR and self.output in PIECEWISE_LINEAR
+
+    def W(self, layer: int) -> np.ndarray:
+        return np.array(self.weights[layer - 1], dtype=float).reshape(
+            self.layers[layer - 1], self.layers[layer])
+
+    def b(self, layer: int) -> np.ndarray:
+        if self.biases is None:
+            return np.zeros(self.layers[layer])
+        return np.array(self.biases[layer - 1], dtype=float)
+
+    def input(self) -> np.ndarray:
+        return np.array(self.x, dtype=float)
+
+    def parameter_count(self) -> int:
+        """Number of weights (and biases, when the network has them)."""
+        pairs = zip(self.layers, self.layers[1:])
+        return sum(n_in * n_out + (n_out if self.has_bias else 0) for n_in, n_out in pairs)

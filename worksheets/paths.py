@@ -1,0 +1,204 @@
+"""Derivatives of H written out as sums over paths, the way the course teaches them.
+
+∂H/∂q = (factors local to q) × Σ over paths from q's node to the output of
+(W · g′ · W · g′ ...). Each factor is a symbol that prints in quantity notation
+("W2_21", "g'(z1_2)") and in LaTeX, and evaluates exactly on its own forward
+pass — independent of the numpy backward pass, which makes it a check of it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .network import Network
+from .quantities import Quantity
+
+
+@dataclass(frozen=True)
+class Factor:
+    kind: str  # "W", "g'", "a" or "x"
+    layer: int
+    i: int  # 1-based; the node for g', a, x; the source node for W
+    j: int = 0  # target node for W
+
+    def notation(self, net: Network) -> str:
+        if self.kind == "W":
+            return f"W{self.layer}_{self.i}{self.j}"
+        if self.kind == "g'":
+            return f"{_derivative_name(net, self.layer)}(z{self.layer}_{self.i})"
+        if self.kind == "x":
+            return f"x_{self.i}"
+        return f"a{self.layer}_{self.i}"
+
+    def latex(self, net: Network) -> str:
+        if self.kind == "W":
+            return f"W^{{({self.layer})}}_{{{self.i}{self.j}}}"
+        if self.kind == "g'":
+            return f"{_derivative_latex(net, self.layer)}(z^{{({self.layer})}}_{{{self.i}}})"
+        if self.kind == "x":
+            return f"x_{{{self.i}}}"
+        return f"a^{{({self.layer})}}_{{{self.i}}}"
+
+
+Term = tuple[Factor, ...]
+
+
+@dataclass(frozen=True)
+class PathSum:
+    """prefix × (term_1 + term_2 + ...); an empty term is the number 1."""
+    prefix: Term
+    terms: tuple[Term, ...]
+
+
+def _derivative_name(net: Network, layer: int) -> str:
+    act = net.activation(layer)
+    return "g'" if act == net.hidden else {"sigmoid": "sigmoid'", "tanh": "tanh'", "relu": "relu'"}[act]
+
+
+def _derivative_latex(net: Network, layer: int) -> str:
+    act = net.activation(layer)
+    return "g'" if act == net.hidden else {"sigmoid": r"\sigma'", "tanh": r"\tanh'", "relu": r"\text{ReLU}'"}[act]
+
+
+def _slope(net: Network, layer: int, node: int) -> tuple[Factor, ...]:
+    """The g′ factor of a node, or nothing when its activation is linear (g′ = 1)."""
+    return () if net.activation(layer) == "linear" else (Factor("g'", layer, node),)
+
+
+def paths_from(net: Network, layer: int, node: int) -> tuple[Term, ...]:
+    """Every path from a^(layer)_node to H, as products W g′ W g′ ... (output node 1)."""
+    if layer == net.depth:
+        return ((),)
+    terms = []
+    for k in range(1, net.layers[layer + 1] + 1):
+        step = (Factor("W", layer + 1, node, k),) + _slope(net, layer + 1, k)
+        terms.extend(step + rest for rest in paths_from(net, layer + 1, k))
+    return tuple(terms)
+
+
+def path_sum(net: Network, q: Quantity) -> PathSum:
+    """∂H/∂q as a path sum. q must be a derivative of H with respect to x, W, b, z or a."""
+    if q.symbol == "x":
+        return PathSum((), paths_from(net, 0, q.i))
+    if q.symbol == "a":
+        return PathSum((), paths_from(net, q.layer, q.i))
+    if q.symbol in ("z", "b"):
+        return PathSum(_slope(net, q.layer, q.i), paths_from(net, q.layer, q.i))
+    if q.symbol == "W":
+        source = Factor("x", 0, q.i) if q.layer == 1 else Factor("a", q.layer - 1, q.i)
+        return PathSum((source,) + _slope(net, q.layer, q.j), paths_from(net, q.layer, q.j))
+    raise ValueError(f"no path sum for {q.name}")
+
+
+def term_notation(net: Network, term: Term) -> str:
+    return " ".join(f.notation(net) for f in term) or "1"
+
+
+def term_latex(net: Network, term: Term) -> str:
+    return r"\, ".join(f.latex(net) for f in term) or "1"
+
+
+def sum_notation(net: Network, terms) -> str:
+    return " + ".join(term_notation(net, t) for t in terms)
+
+
+def sum_latex(net: Network, terms) -> str:
+    return " + ".join(term_latex(net, t) for t in terms)
+
+
+def path_sum_latex(net: Network, ps: PathSum) -> str:
+    inner = sum_latex(net, ps.terms)
+    if not ps.prefix:
+        return inner
+    prefix = term_latex(net, ps.prefix)
+    if len(ps.terms) == 1:
+        return prefix if ps.terms[0] == () else rf"{prefix}\, {inner}"
+    return rf"{prefix} \left( {inner} \right)"
+
+
+# ---- exact evaluation, sharing no code with the numpy engine ------------------------
+
+def exact_forward(net: Network) -> tuple[list, list]:
+    """z and a of every layer as Fractions (relu/linear) or floats (sigmoid/tanh)."""
+    a = [list(net.x)]
+    z = [None]
+    for layer in range(1, net.depth + 1):
+        W = net.weights[layer - 1]
+        b = net.biases[layer - 1] if net.biases else [0] * net.layers[layer]
+        zl = [sum((W[i][j] * a[-1][i] for i in range(net.layers[layer - 1])), Fraction(0)) + b[j]
+              for j in range(net.layers[layer])]
+        z.append(zl)
+        a.append([_g(net.activation(layer), v) for v in zl])
+    return z, a
+
+
+def _g(act: str, v):
+    if act == "relu":
+        return v if v > 0 else Fraction(0)
+    if act == "linear":
+        return v
+    if act == "sigmoid":
+        return 1.0 / (1.0 + math.exp(-float(v)))
+    return math.tanh(float(v))
+
+
+def _g_prime(act: str, v):
+    if act == "relu":
+        return Fraction(1) if v > 0 else Fraction(0)
+    if act == "linear":
+        return Fraction(1)
+    if act == "sigmoid":
+        s = 1.0 / (1.0 + math.exp(-float(v)))
+        return s * (1.0 - s)
+    return 1.0 - math.tanh(float(v)) ** 2
+
+
+def factor_value(net: Network, f: Factor, z: list, a: list):
+    if f.kind == "W":
+        return net.weights[f.layer - 1][f.i - 1][f.j - 1]
+    if f.kind == "g'":
+        return _g_prime(net.activation(f.layer), z[f.layer][f.i - 1])
+    if f.kind == "x":
+        return a[0][f.i - 1]
+    return a[f.layer][f.i - 1]
+
+
+def term_value(net: Network, term: Term, z: list, a: list):
+    return math.prod((factor_value(net, f, z, a) for f in term), start=Fraction(1))
+
+
+def evaluate_path_sum(net: Network, ps: PathSum, z=None, a=None):
+    """The number a path sum stands for, at the network's input."""
+    if z is None:
+        z, a = exact_forward(net)
+    total = sum((term_value(net, t, z, a) for t in ps.terms), Fraction(0))
+    return term_value(net, ps.prefix, z, a) * total
+
+
+# ---- reading quantity notation back, so printed answers can be checked -------------
+
+def parse_term(net: Network, text: str) -> Term:
+    """Factors of one product written in quantity notation, e.g. "W2_22 g'(z2_2) W3_21"."""
+    factors = []
+    for word in text.split():
+        if word == "1":
+            continue
+        if word.startswith("W"):
+            layer, ij = word[1:].split("_")
+            factors.append(Factor("W", int(layer), int(ij[0]), int(ij[1])))
+        elif "'(z" in word:
+            layer, node = word[word.index("(z") + 2:-1].split("_")
+            factors.append(Factor("g'", int(layer), int(node)))
+        elif word.startswith("x_"):
+            factors.append(Factor("x", 0, int(word[2:])))
+        elif word.startswith("a"):
+            layer, node = word[1:].split("_")
+            factors.append(Factor("a", int(layer), int(node)))
+        else:
+            raise ValueError(f"not a factor: {word!r}")
+    return tuple(factors)
+
+
+def parse_sum(net: Network, text: str) -> tuple[Term, ...]:
+    return tuple(parse_term(net, t) for t in text.split(" + "))

@@ -1,0 +1,61 @@
+"""`backprop`: named partial derivatives of H on a network with weights and an input (#151)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from typing_extensions import Annotated
+
+from ..chain import steps
+from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from . import common
+
+KIND = "backprop"
+
+
+class Spec(ProblemSpec):
+    kind: Literal["backprop"]
+    network: NetworkSpec
+    ask: Annotated[list[QuantityName], Field(min_length=1, max_length=12)]
+    decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
+
+    @model_validator(mode="after")
+    def _check(self):
+        require_values(self.network)
+        check_quantities(self.network.to_network(), self.ask)
+        for index, q in enumerate(self.ask):
+            if not q.derivative:
+                raise FieldError(f"'{q.name}' is a value; ask for derivatives (dH/d...) "
+                                 "or use kind: forward", "ask", index)
+        return self
+
+
+def require_values(network: NetworkSpec) -> None:
+    """FieldError unless every weight matrix and the input are given."""
+    if network.x is None:
+        raise FieldError("this problem needs the input x", "network", "x")
+    for layer in range(1, network.depth + 1):
+        if network.weight(layer) is None:
+            raise FieldError(f"this problem needs the weights W{layer}", "network", f"W{layer}")
+
+
+def build(spec: Spec, number: int) -> Problem:
+    net = spec.network.to_network()
+    solved = common.solve(net, spec.decimals)
+    intro = (
+        para("Consider the neural network shown below, with its weights and input. "
+             "The blue numbers on the edges are the weights; the blue numbers above each node "
+             "are the values of ", Math("z"), " and ", Math("a"), " there."),
+        common.figure(net, number, with_values=True, solved=solved),
+        common.assumptions(net),
+        *common.precision_note(solved),
+        para("Compute each of the following."),
+    )
+    shown: set = set()
+    parts = []
+    for index, q in enumerate(spec.ask):
+        solution = tuple(DisplayMath(line) for line in steps(solved, [q], shown))
+        parts.append(Part(common.letter(index), (para(Math(q.latex())),), solved.answer(q),
+                          solution or (para("See the steps above."),), AnswerSpace(lines=2)))
+    return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)

@@ -1,0 +1,150 @@
+"""What several problem kinds share: checked values, wording, figures, worked steps."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .. import numbers
+from ..document import Answer, Figure, Math, Para, para
+from ..engine import Values, evaluate
+from ..figures import FigureSpec
+from ..network import Network
+from ..paths import evaluate_path_sum, exact_forward, path_sum
+from ..quantities import Quantity, lookup
+
+DEFAULT_DECIMALS = 3
+NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "linear"}
+
+
+class CheckFailed(Exception):
+    """The engine and the independent computation disagree about a value."""
+
+    def __init__(self, quantity: str, engine_value, independent_value):
+        super().__init__(f"{quantity}: engine gives {engine_value}, "
+                         f"independent path sum gives {independent_value}")
+        self.quantity = quantity
+
+
+def letter(index: int) -> str:
+    return "abcdefghijklmnopqrstuvwxyz"[index]
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A network evaluated at its input, every value checked twice."""
+    net: Network
+    values: Values
+    decimals: int | None  # None: exact numbers
+
+    def value(self, q: Quantity):
+        """Exact (Fraction) or float value of q, checked against an independent method."""
+        return checked_value(self, q)
+
+    def text(self, value) -> str:
+        return numbers.text(value, self.decimals)
+
+    def latex(self, value) -> str:
+        return numbers.latex(value, self.decimals)
+
+    def factor(self, value) -> str:
+        return numbers.factor_latex(value, self.decimals)
+
+    def answer(self, q: Quantity) -> Answer:
+        value = self.value(q)
+        shown = value if self.decimals is None else numbers.rounded(value, self.decimals)
+        return Answer(q.name, numbers.plain(shown) if self.decimals is None else shown,
+                      self.latex(value), self.decimals)
+
+
+def solve(net: Network, decimals: int = DEFAULT_DECIMALS) -> Solved:
+    return Solved(net, evaluate(net), None if net.is_exact() else decimals)
+
+
+def checked_value(solved: Solved, q: Quantity):
+    engine_value = lookup(q, solved.values)
+    independent = _independent(solved.net, q)
+    if not _agree(engine_value, independent):
+        raise CheckFailed(q.name, engine_value, independent)
+    return independent if solved.decimals is None else engine_value
+
+
+def _independent(net: Network, q: Quantity):
+    """q by exact forward pass and path-sum enumeration: no code shared with the engine."""
+    z, a = exact_forward(net)
+    if q.derivative:
+        return evaluate_path_sum(net, path_sum(net, q), z, a)
+    if q.symbol == "H":
+        return a[-1][0]
+    table = {"x": a[0], "z": z[q.layer] if q.layer else None, "a": a[q.layer]}[q.symbol]
+    return table[q.i - 1]
+
+
+def _agree(engine_value: float, independent) -> bool:
+    return math.isclose(engine_value, float(independent), rel_tol=1e-9, abs_tol=1e-9)
+
+
+# ---- wording ------------------------------------------------------------------------
+
+def assumptions(net: Network) -> Para:
+    """The sentence that tells students the activations and biases."""
+    hidden = f"all hidden nodes use {_article(NAMES[net.hidden])} {NAMES[net.hidden]} activation" \
+        if net.depth > 1 else None
+    output = f"the output node uses {_article(NAMES[net.output])} {NAMES[net.output]} activation"
+    bias = "all hidden and output nodes have a bias" if net.has_bias else "there are no biases"
+    clauses = [c for c in (hidden, output, bias) if c]
+    return para("Assume that " + ", that ".join(clauses[:-1]) + ", and that " + clauses[-1] + ".")
+
+
+def _article(word: str) -> str:
+    return "an" if word[0].lower() in "aeiou" else "a"
+
+
+def precision_note(solved: Solved) -> list[Para]:
+    if solved.decimals is None:
+        return []
+    return [para(f"Give numerical answers rounded to {solved.decimals} decimal places.")]
+
+
+def inline(latex: str) -> Math:
+    return Math(latex)
+
+
+# ---- figures ------------------------------------------------------------------------
+
+def figure(net: Network, number: int, with_values: bool = False, solved: Solved | None = None,
+           node_values: bool = True) -> Figure:
+    """The network drawn in the course's style; with weights, inputs and (unless
+    node_values is False) the z and a of every node when with_values is set."""
+    spec = FigureSpec(layers=net.layers)
+    if with_values:
+        solved = solved or solve(net)
+        text = solved.text
+        # Exact networks print their exact values; others the engine's, rounded.
+        z, a = exact_forward(net) if solved.decimals is None else (solved.values.z, solved.values.a)
+        weights = tuple(tuple(tuple(text(w) for w in row) for row in W) for W in net.weights)
+        values = tuple(tuple((text(z[l][j]), text(a[l][j])) for j in range(net.layers[l]))
+                            for l in range(1, net.depth + 1))
+        biases = tuple(tuple(text(v) for v in b) for b in net.biases) if net.has_bias else None
+        spec = FigureSpec(net.layers, weights, values if node_values else None,
+                          tuple(text(v) for v in net.x), biases)
+    return Figure(spec, f"problem-{number:02d}")
+
+
+def matrix_latex(rows) -> str:
+    body = r" \\ ".join(" & ".join(numbers.latex(v) for v in row) for row in rows)
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
+
+def vector_text(values) -> str:
+    return "(" + ", ".join(numbers.text(v) for v in values) + ")"
+
+
+def is_zero(value) -> bool:
+    return float(value) == 0.0
+
+
+def as_array(rows) -> np.ndarray:
+    return np.array(rows, dtype=float)

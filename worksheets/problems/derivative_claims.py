@@ -1,0 +1,124 @@
+"""`derivative-claims`: true/false claims about derivatives of H written with weights and g′
+(#149). True claims are the path sums of the network; false ones make a real mistake."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..paths import Factor, PathSum, path_sum, path_sum_latex
+from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, Strict, check_quantities
+from . import common, symbolic
+
+KIND = "derivative-claims"
+Mistake = Literal["dropped-term", "wrong-index", "missing-slope"]
+_EXPLAIN = {
+    "dropped-term": "The correct expression has a term for every path to the output; the claim leaves out {n}.",
+    "wrong-index": "The claim uses {wrong} where the path goes through {right}.",
+    "missing-slope": "The claim leaves out the factor {right} of the node the path passes through.",
+}
+
+
+class Claim(Strict):
+    about: QuantityName
+    mistake: Mistake | None = None  # None: the claim is true
+
+
+class Spec(ProblemSpec):
+    kind: Literal["derivative-claims"]
+    network: NetworkSpec
+    claims: Annotated[list[Claim], Field(min_length=1, max_length=10)]
+
+    @model_validator(mode="after")
+    def _check(self):
+        net = self.network.to_network()
+        check_quantities(net, [c.about for c in self.claims], "claims")
+        for index, claim in enumerate(self.claims):
+            if not claim.about.derivative or claim.about.symbol == "H":
+                raise FieldError("expected a derivative such as dH/dz2_1", "claims", index, "about")
+            if claim.mistake and mistaken(net, claim.about, claim.mistake) is None:
+                raise FieldError(f"a '{claim.mistake}' mistake is not possible for {claim.about.name}",
+                                 "claims", index, "mistake")
+        return self
+
+
+def mistaken(net, q, mistake: str):
+    """(wrong path sum, what was changed) for a mistake, or None when it cannot be made."""
+    ps = path_sum(net, q)
+    if mistake == "dropped-term":
+        if len(ps.terms) < 2:
+            return None
+        return PathSum(ps.prefix, ps.terms[:-1]), {"n": "one of them"}
+    if mistake == "missing-slope":
+        for where, term in enumerate((ps.prefix,) + ps.terms):
+            for k, f in enumerate(term):
+                if f.kind == "g'":
+                    return _replace(ps, where, term[:k] + term[k + 1:]), {"right": f.latex(net)}
+        return None
+    for where, term in enumerate((ps.prefix,) + ps.terms):  # wrong-index: W_ij written W_ji
+        for k, f in enumerate(term):
+            swapped = Factor("W", f.layer, f.j, f.i)
+            if f.kind == "W" and f.i != f.j and f.j <= net.layers[f.layer - 1] and f.i <= net.layers[f.layer]:
+                return (_replace(ps, where, term[:k] + (swapped,) + term[k + 1:]),
+                        {"wrong": swapped.latex(net), "right": f.latex(net)})
+    return None
+
+
+def _replace(ps: PathSum, where: int, term) -> PathSum:
+    if where == 0:
+        return PathSum(term, ps.terms)
+    terms = list(ps.terms)
+    terms[where - 1] = term
+    return PathSum(ps.prefix, tuple(terms))
+
+
+def build(spec: Spec, number: int) -> Problem:
+    net = spec.network.to_network()
+    intro = (
+        para("Consider the neural network shown below."),
+        common.figure(net, number),
+        para("Assume that ", Math("g"), " is the activation function of the hidden layers",
+             " and that the output layer uses a linear activation. " if net.output == "linear"
+             else f" and that the output layer uses a {common.NAMES[net.output]} activation. ",
+             "There are no biases. " if not net.has_bias else "",
+             "Here ", Math(r"W^{(\ell)}"), " is the weight matrix from layer ", Math(r"\ell - 1"),
+             " to layer ", Math(r"\ell"), "."),
+    )
+    parts = tuple(_part(net, claim, index) for index, claim in enumerate(spec.claims))
+    return Problem(number, spec.id, KIND, intro, parts, spec.points)
+
+
+def _part(net, claim: Claim, index: int) -> Part:
+    q, right = claim.about, path_sum(net, claim.about)
+    shown, details = (right, {}) if claim.mistake is None else mistaken(net, q, claim.mistake)
+    truth = symbolic.matches(net, q, shown)
+    if truth != (claim.mistake is None):  # a true claim must hold, a mistake must really be wrong
+        raise common.CheckFailed(q.name, f"claim is {truth}", f"expected {claim.mistake is None}")
+    prompt = para("True or False: ", Math(rf"{q.latex()} = {path_sum_latex(net, shown)}"), ".")
+    if truth:
+        solution = (para("True. Summing over every path from ", Math(_node(q)), " to the output:"),
+                    DisplayMath(rf"{q.latex()} = {path_sum_latex(net, right)}"))
+    else:
+        solution = (para("False. The correct expression is"),
+                    DisplayMath(rf"{q.latex()} = {path_sum_latex(net, right)}"),
+                    para(*_explain(claim.mistake, details)))
+    answer = Answer(q.name, truth, "True" if truth else "False")
+    return Part(common.letter(index), (prompt,), answer, solution, AnswerSpace(true_false=True))
+
+
+def _node(q) -> str:
+    from ..quantities import symbol_latex
+    return symbol_latex(q.value_of())
+
+
+def _explain(mistake: str, details: dict) -> list:
+    text = _EXPLAIN[mistake]
+    if mistake == "dropped-term":
+        return [text.format(**details)]
+    if mistake == "missing-slope":
+        before, after = text.split("{right}")
+        return [before, Math(details["right"]), after]
+    first, rest = text.split("{wrong}")
+    middle, last = rest.split("{right}")
+    return [first, Math(details["wrong"]), middle, Math(details["right"]), last]

@@ -1,0 +1,199 @@
+"""`local-backprop`: one backpropagation step from partial information (#142, #143).
+
+Given W^(l+1), every z^(l) and every ∂H/∂z^(l+1), find ∂H/∂a^(l), ∂H/∂z^(l),
+∂H/∂W^(l+1) and ∂H/∂b^(l+1). The seed's "suppose it is known that..." values go
+under `given:` in quantity notation (z1_1: 3, dH/dz2_1: -3, W2: [[5, 1], [1, 2]]).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .. import numbers
+from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, para
+from ..engine import ACTIVATION, backward, forward
+from ..network import Network
+from ..quantities import Quantity, parse
+from ..spec import FieldError, NetworkSpec, Number, ProblemSpec, QuantityName, check_quantities
+from . import common
+from .common import CheckFailed
+
+KIND = "local-backprop"
+_G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
+
+
+class Spec(ProblemSpec):
+    kind: Literal["local-backprop"]
+    network: NetworkSpec
+    given: dict[str, Number | list[list[Number]]]
+    ask: Annotated[list[QuantityName], Field(min_length=1, max_length=12)]
+    decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
+
+    @model_validator(mode="after")
+    def _check(self):
+        net = self.network.to_network()
+        layer = given_layer(self)
+        if not 1 <= layer < net.depth:
+            raise FieldError(f"z values of layer {layer} are given; it must be a hidden layer", "given")
+        for name in _required(net, layer):
+            if name not in self.given:
+                raise FieldError(f"missing {name}: the step from layer {layer + 1} back to layer "
+                                 f"{layer} needs W{layer + 1}, every z{layer}_i and every dH/dz{layer + 1}_k",
+                                 "given")
+        W = self.given[f"W{layer + 1}"]
+        rows, cols = net.layers[layer], net.layers[layer + 1]
+        if not isinstance(W, list) or len(W) != rows or any(len(r) != cols for r in W):
+            raise FieldError(f"expected a {rows}×{cols} matrix", "given", f"W{layer + 1}")
+        extra = sorted(set(self.given) - set(_required(net, layer)))
+        if extra:
+            raise FieldError(f"unknown given '{extra[0]}' (expected {', '.join(_required(net, layer))})",
+                             "given", extra[0])
+        check_quantities(net, self.ask)
+        allowed = {f"dH/da{layer}_", f"dH/dz{layer}_", f"dH/dW{layer + 1}_", f"dH/db{layer + 1}_"}
+        for index, q in enumerate(self.ask):
+            if not any(q.name.startswith(prefix) for prefix in allowed):
+                raise FieldError(f"'{q.name}' cannot be found from the given values; ask for "
+                                 f"dH/da{layer}_i, dH/dz{layer}_i, dH/dW{layer + 1}_ik or dH/db{layer + 1}_k",
+                                 "ask", index)
+        return self
+
+
+def given_layer(spec: Spec) -> int:
+    """l, the layer whose z values are given."""
+    layers = {parse(name).layer for name in spec.given if name.startswith("z") and _is_quantity(name)}
+    if len(layers) != 1:
+        raise FieldError("give the z values of exactly one hidden layer (e.g. z1_1, z1_2)", "given")
+    return layers.pop()
+
+
+def _is_quantity(name: str) -> bool:
+    try:
+        parse(name)
+        return True
+    except ValueError:
+        return False
+
+
+def _required(net: Network, layer: int) -> list[str]:
+    return ([f"W{layer + 1}"] + [f"z{layer}_{i}" for i in range(1, net.layers[layer] + 1)]
+            + [f"dH/dz{layer + 1}_{k}" for k in range(1, net.layers[layer + 1] + 1)])
+
+
+class Step:
+    """The given values, and what one backward step computes from them."""
+
+    def __init__(self, spec: Spec):
+        self.net = spec.network.to_network()
+        self.layer = given_layer(spec)
+        self.act = self.net.hidden
+        n, m = self.net.layers[self.layer], self.net.layers[self.layer + 1]
+        self.W = [list(row) for row in spec.given[f"W{self.layer + 1}"]]
+        self.z = [spec.given[f"z{self.layer}_{i}"] for i in range(1, n + 1)]
+        self.dz_next = [spec.given[f"dH/dz{self.layer + 1}_{k}"] for k in range(1, m + 1)]
+        self.exact = self.act in ("relu", "linear")
+        self.decimals = None if self.exact else spec.decimals
+        self._engine = self._run_engine()
+
+    def _run_engine(self) -> dict:
+        """The step by the numpy engine: a one-layer network from a^(l) to z^(l+1)."""
+        g = ACTIVATION[self.act][0]
+        a = g(np.array([float(v) for v in self.z]))
+        n, m = len(self.z), len(self.dz_next)
+        fragment = Network((n, m), "linear", "linear", (tuple(map(tuple, self.W)),), None, None)
+        zs, as_ = forward(fragment, a)
+        values = backward(fragment, zs, as_, dH=[float(v) for v in self.dz_next])
+        slope = ACTIVATION[self.act][1](np.array([float(v) for v in self.z]))
+        return {"a": as_[0], "da": values.da[0], "dz": values.da[0] * slope, "dW": values.dW[1],
+                "db": values.db[1]}
+
+    def a(self, i: int):
+        return _g(self.act, self.z[i - 1])
+
+    def value(self, q: Quantity):
+        """q by scalar sums over Fractions, checked against the engine's matrix step."""
+        independent = self._scalar(q)
+        engine = {"a": lambda: self._engine["da"][q.i - 1], "z": lambda: self._engine["dz"][q.i - 1],
+                  "W": lambda: self._engine["dW"][q.i - 1, q.j - 1],
+                  "b": lambda: self._engine["db"][q.i - 1]}[q.symbol]()
+        if not math.isclose(float(engine), float(independent), rel_tol=1e-9, abs_tol=1e-9):
+            raise CheckFailed(q.name, float(engine), independent)
+        return independent
+
+    def _scalar(self, q: Quantity):
+        if q.symbol == "a":
+            return sum((self.W[q.i - 1][k] * dz for k, dz in enumerate(self.dz_next)), Fraction(0))
+        if q.symbol == "z":
+            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * _g_prime(self.act, self.z[q.i - 1])
+        if q.symbol == "W":
+            return self.a(q.i) * self.dz_next[q.j - 1]
+        return self.dz_next[q.i - 1]
+
+
+def _g(act: str, v):
+    return {"relu": lambda: max(v, Fraction(0)), "linear": lambda: v,
+            "sigmoid": lambda: 1 / (1 + math.exp(-float(v))), "tanh": lambda: math.tanh(float(v))}[act]()
+
+
+def _g_prime(act: str, v):
+    if act == "relu":
+        return Fraction(1 if v > 0 else 0)
+    if act == "linear":
+        return Fraction(1)
+    s = _g(act, v)
+    return s * (1 - s) if act == "sigmoid" else 1 - s * s
+
+
+def build(spec: Spec, number: int) -> Problem:
+    step = Step(spec)
+    net, l = step.net, step.layer
+    fmt = lambda v: numbers.latex(v, step.decimals)  # noqa: E731
+    known = [rf"z^{{({l})}}_{{{i}}} = {fmt(v)}" for i, v in enumerate(step.z, start=1)]
+    known += [rf"{{\partial}} H / {{\partial}} z^{{({l + 1})}}_{{{k}}} = {fmt(v)}"
+              for k, v in enumerate(step.dz_next, start=1)]
+    intro = (
+        para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
+        common.figure(net, number),
+        common.assumptions(net),
+        para("Let the weights of layer ", str(l + 1), " be ",
+             Math(rf"W^{{({l + 1})}} = {common.matrix_latex(step.W)}"),
+             ". In addition, suppose it is known that, when the network is evaluated at ",
+             Math(r"\vec x"), ":"),
+        DisplayMath(r", \qquad ".join(known)),
+        *([para(f"Give numerical answers rounded to {step.decimals} decimal places.")]
+          if step.decimals is not None else []),
+    )
+    parts = []
+    for index, q in enumerate(spec.ask):
+        value = step.value(q)
+        shown = numbers.plain(value) if step.decimals is None else numbers.rounded(value, step.decimals)
+        answer = Answer(q.name, shown, fmt(value), step.decimals)
+        prompt = para("What is ", Math(q.slash_latex()), ", as a number?")
+        parts.append(Part(common.letter(index), (prompt,), answer, (DisplayMath(_work(step, q, fmt)),),
+                          AnswerSpace(lines=1)))
+    return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)
+
+
+def _work(step: Step, q: Quantity, fmt) -> str:
+    l, value = step.layer, fmt(step.value(q))
+    if q.symbol == "a":
+        terms = " + ".join(f"{numbers.factor_latex(w, step.decimals)}({fmt(dz)})"
+                           for w, dz in zip(step.W[q.i - 1], step.dz_next))
+        return (rf"{q.latex()} = \sum_k W^{{({l + 1})}}_{{{q.i}k}} \dfrac{{{{\partial}} H}}"
+                rf"{{{{\partial}} z^{{({l + 1})}}_{{k}}}} = {terms} = {value}")
+    if q.symbol == "z":
+        da = step.value(Quantity("a", l, q.i, derivative=True))
+        slope = _g_prime(step.act, step.z[q.i - 1])
+        return (rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} a^{{({l})}}_{{{q.i}}}}} \cdot g'(z^{{({l})}}_{{{q.i}}})"
+                rf" = {fmt(da)} \cdot g'({fmt(step.z[q.i - 1])}) = {fmt(da)} \cdot {fmt(slope)} = {value}")
+    if q.symbol == "W":
+        a = step.a(q.i)
+        applied = rf"{_G[step.act]}({fmt(step.z[q.i - 1])})" if _G[step.act] else fmt(step.z[q.i - 1])
+        return (rf"{q.latex()} = a^{{({l})}}_{{{q.i}}} \cdot \dfrac{{{{\partial}} H}}{{{{\partial}} z^{{({l + 1})}}_{{{q.j}}}}}"
+                rf" = {applied} \cdot {numbers.factor_latex(step.dz_next[q.j - 1], step.decimals)}"
+                rf" = {numbers.factor_latex(a, step.decimals)}({fmt(step.dz_next[q.j - 1])}) = {value}")
+    return rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} z^{{({l + 1})}}_{{{q.i}}}}} = {value}"

@@ -1,0 +1,57 @@
+"""`loss-contribution`: the contribution of one training point to the gradient of the
+empirical square loss R(w) = (1/n) Σ (H(x_i; w) − y_i)² (#148)."""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Literal
+
+from .. import numbers
+from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..spec import Number, ProblemSpec
+
+KIND = "loss-contribution"
+
+
+class Spec(ProblemSpec):
+    kind: Literal["loss-contribution"]
+    H: Number  # H(x^(1); w)
+    y: Number  # y^(1)
+
+
+def contribution_factor(H: Fraction, y: Fraction) -> Fraction:
+    """The point's gradient is (2/n)(H − y) ∇_w H(x^(1); w); this returns 2(H − y)."""
+    return 2 * (H - y)
+
+
+def build(spec: Spec, number: int) -> Problem:
+    H, y = spec.H, spec.y
+    factor = contribution_factor(H, y)
+    risk = r"R(\vec w) = \frac{1}{n}\sum_{i=1}^n \big(H(\vec x^{(i)}; \vec w) - y_i\big)^2"
+    intro = (
+        para("Suppose that the square loss is used to train a neural network ", Math("H"),
+             " so that the empirical risk is"),
+        DisplayMath(risk),
+        para("Each training point ", Math(r"(\vec x^{(i)}, y_i)"), " contributes to the gradient of ",
+             Math("R"), "."),
+    )
+    question = para("What is the contribution of the point ", Math(r"(\vec x^{(1)}, y^{(1)})"),
+                    " to the gradient of ", Math("R"), " if ", Math(rf"H(\vec x^{{(1)}}; \vec w) = {numbers.latex(H)}"),
+                    " and ", Math(rf"y^{{(1)}} = {numbers.latex(y)}"), "?")
+    if factor == 0:
+        answer = Answer("contribution", 0, "0")
+    else:
+        text = f"{numbers.text(factor, minus='-')}/n grad H(x1)"
+        answer = Answer("contribution", text, rf"\frac{{{numbers.latex(factor)}}}{{n}} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
+    gradient = (r"\nabla_{\vec w} R \ni \frac{2}{n}\big(H(\vec x^{(1)}; \vec w) - y^{(1)}\big)"
+                r"\nabla_{\vec w} H(\vec x^{(1)}; \vec w)")
+    difference = numbers.latex(H - y)
+    solution = (
+        para(f"{answer.latex if factor else '0'}." if factor == 0 else "The contribution is"),
+        DisplayMath(gradient.replace(r"\ni", "=").replace(r"\nabla_{\vec w} R =", r"\text{contribution} =")),
+        para("It has the factor ", Math(rf"H(\vec x^{{(1)}}; \vec w) - y^{{(1)}} = {numbers.latex(H)} - "
+                                        rf"{numbers.factor_latex(y)} = {difference}"),
+             ". " + ("Since this factor is zero, the whole contribution of this point is zero."
+                     if factor == 0 else "")),
+    )
+    part = Part("a", (question,), answer, solution, AnswerSpace(lines=2))
+    return Problem(number, spec.id, KIND, intro, (part,), spec.points)

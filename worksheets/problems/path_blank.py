@@ -1,0 +1,88 @@
+"""`path-blank`: fill in the missing term(s) of a derivative written as a sum over paths
+(#144 for a weight, #145 for an input). The path sum comes from the network; the spec
+names only the target and which terms are blank."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ..document import BLANK, Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..paths import PathSum, parse_sum, path_sum, path_sum_latex, sum_latex, sum_notation
+from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from . import common, symbolic
+
+KIND = "path-blank"
+
+
+class Spec(ProblemSpec):
+    kind: Literal["path-blank"]
+    network: NetworkSpec
+    target: QuantityName
+    blank: list[Annotated[int, Field(strict=True, ge=1)]] | None = None  # term numbers; default: last
+
+    @model_validator(mode="after")
+    def _check(self):
+        net = self.network.to_network()
+        check_quantities(net, [self.target], "target")
+        if not self.target.derivative or self.target.symbol not in ("W", "b", "x", "a", "z"):
+            raise FieldError("expected a derivative such as dH/dW1_12 or dH/dx_1", "target")
+        count = len(path_sum(net, self.target).terms)
+        if count < 2:
+            raise FieldError(f"{self.target.name} has a single path term; nothing would be left to show",
+                             "target")
+        for index, term in enumerate(self.blank or []):
+            if term > count:
+                raise FieldError(f"{self.target.name} has {count} path terms", "blank", index)
+        if self.blank and len(set(self.blank)) == count:
+            raise FieldError("every term would be blank; leave at least one showing", "blank")
+        return self
+
+
+def blank_terms(spec: Spec, ps: PathSum) -> list[int]:
+    return sorted(set(spec.blank)) if spec.blank else [len(ps.terms)]
+
+
+def build(spec: Spec, number: int) -> Problem:
+    net = spec.network.to_network()
+    q = spec.target
+    full = path_sum(net, q)
+    blanks = blank_terms(spec, full)
+    missing = tuple(full.terms[i - 1] for i in blanks)
+    notation = sum_notation(net, missing)
+    # The printed answer, read back, plus the terms shown must equal ∂H/∂q on real numbers.
+    shown = tuple(t for i, t in enumerate(full.terms, start=1) if i not in blanks)
+    symbolic.check_equal(net, q, PathSum(full.prefix, shown + parse_sum(net, notation)))
+
+    terms_with_blank = [path_sum_latex(net, PathSum((), (t,))) if i not in blanks else None
+                        for i, t in enumerate(full.terms, start=1)]
+    merged = []
+    for item in terms_with_blank:  # consecutive blank terms share one blank line
+        if item is None and merged and merged[-1] is None:
+            continue
+        merged.append(item)
+    body = " + ".join(BLANK if item is None else item for item in merged)
+    prefix = path_sum_latex(net, PathSum(full.prefix, ((),))) if full.prefix else ""
+    formula = rf"{q.latex()} = {prefix} \left( {body} \right)" if prefix else rf"{q.latex()} = {body}"
+    intro = (
+        para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
+        common.figure(net, number),
+        common.assumptions(net),
+        para("Fill in the blank without making reference to any derivatives (apart from ",
+             Math("g'"), ", the derivative of the activation function):"),
+        DisplayMath(formula),
+    )
+    answer = Answer(q.name, notation, sum_latex(net, missing))
+    solution = (
+        para("The blank is ", Math(sum_latex(net, missing)), "."),
+        para("The derivative is a sum over every path from ", Math(_start(q)),
+             " to the output; in full:"),
+        DisplayMath(rf"{q.latex()} = {path_sum_latex(net, full)}"),
+    )
+    part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=2))
+    return Problem(number, spec.id, KIND, intro, (part,), spec.points)
+
+
+def _start(q) -> str:
+    from ..quantities import symbol_latex
+    return symbol_latex(q.value_of())

@@ -1,0 +1,125 @@
+"""Names of the quantities of a network: `x_1`, `W2_11`, `b2_1`, `z1_2`, `a1_2`, `H`,
+and their derivatives `dH/dW2_11`, ... (1-based, layer number right after the letter).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .engine import Values
+from .network import Network
+
+_NAME = re.compile(r"^(?P<d>dH/d)?(?:(?P<x>x)_(?P<xi>\d)|(?P<W>W)(?P<Wl>\d)_(?P<Wi>\d)(?P<Wj>\d)"
+                   r"|(?P<s>[bza])(?P<sl>\d)_(?P<sj>\d)|(?P<H>H))$")
+
+
+class UnknownQuantity(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Quantity:
+    symbol: str  # "x", "W", "b", "z", "a" or "H"
+    layer: int = 0  # 0 for x and H
+    i: int = 0  # node of layer-1 for W; the node for x, b, z, a (1-based)
+    j: int = 0  # node of layer for W (1-based)
+    derivative: bool = False  # dH/d(this) rather than the value itself
+
+    @property
+    def name(self) -> str:
+        return ("dH/d" if self.derivative else "") + self.base_name
+
+    @property
+    def base_name(self) -> str:
+        if self.symbol == "H":
+            return "H"
+        if self.symbol == "x":
+            return f"x_{self.i}"
+        if self.symbol == "W":
+            return f"W{self.layer}_{self.i}{self.j}"
+        return f"{self.symbol}{self.layer}_{self.i}"
+
+    def value_of(self) -> "Quantity":
+        return Quantity(self.symbol, self.layer, self.i, self.j, False)
+
+    def latex(self) -> str:
+        base = symbol_latex(self)
+        if not self.derivative:
+            return base
+        return rf"\dfrac{{{{\partial}} H}}{{{{\partial}} {base}}}"
+
+    def slash_latex(self) -> str:
+        """∂H/∂q written inline with a slash, as the course writes it in running text."""
+        return rf"{{\partial}} H / {{\partial}} {symbol_latex(self)}" if self.derivative else self.latex()
+
+
+def symbol_latex(q: Quantity) -> str:
+    if q.symbol == "H":
+        return "H"
+    if q.symbol == "x":
+        return f"x_{{{q.i}}}"
+    if q.symbol == "W":
+        return f"W^{{({q.layer})}}_{{{q.i}{q.j}}}"
+    return f"{q.symbol}^{{({q.layer})}}_{{{q.i}}}"
+
+
+def parse(name: str) -> Quantity:
+    """Quantity from its name; UnknownQuantity if the name is malformed."""
+    m = _NAME.match(name.replace(" ", ""))
+    if not m:
+        raise UnknownQuantity(f"'{name}' is not a quantity name (examples: x_1, W2_11, b2_1, "
+                              "z1_2, a1_2, H, dH/dW2_11)")
+    d = bool(m["d"])
+    if m["x"]:
+        return Quantity("x", 0, int(m["xi"]), derivative=d)
+    if m["W"]:
+        return Quantity("W", int(m["Wl"]), int(m["Wi"]), int(m["Wj"]), derivative=d)
+    if m["s"]:
+        return Quantity(m["s"], int(m["sl"]), int(m["sj"]), derivative=d)
+    if d:
+        raise UnknownQuantity("dH/dH is 1 by definition; ask for another quantity")
+    return Quantity("H")
+
+
+def check_exists(q: Quantity, net: Network) -> None:
+    """UnknownQuantity unless q names a node, weight or bias of net."""
+    L, n = net.depth, net.layers
+    if q.derivative and n[L] != 1:
+        raise UnknownQuantity(f"'{q.name}' needs a single output H, but the output layer has {n[L]} nodes")
+    if q.symbol == "H":
+        if n[L] != 1:
+            raise UnknownQuantity(f"H is a single output but the output layer has {n[L]} nodes")
+        return
+    if q.symbol == "x":
+        _check_index(q.name, q.i, n[0], "input")
+        return
+    if not 1 <= q.layer <= L:
+        raise UnknownQuantity(f"'{q.name}' does not exist: layers are numbered 1 to {L}")
+    if q.symbol == "W":
+        _check_index(q.name, q.i, n[q.layer - 1], f"layer {q.layer - 1}")
+        _check_index(q.name, q.j, n[q.layer], f"layer {q.layer}")
+        return
+    if q.symbol == "b" and not net.has_bias:
+        raise UnknownQuantity(f"'{q.name}' does not exist: the network has no biases (bias: false)")
+    _check_index(q.name, q.i, n[q.layer], f"layer {q.layer}")
+
+
+def _check_index(name: str, index: int, count: int, where: str) -> None:
+    if not 1 <= index <= count:
+        raise UnknownQuantity(f"'{name}' does not exist: {where} has nodes 1 to {count}")
+
+
+def lookup(q: Quantity, values: Values) -> float:
+    """The number q names, read from a forward/backward pass."""
+    if q.symbol == "H":
+        return float(values.a[-1][0])
+    if q.symbol == "x":
+        table = values.da[0] if q.derivative else values.a[0]
+        return float(table[q.i - 1])
+    if q.symbol == "W":
+        if not q.derivative:
+            raise UnknownQuantity("weights are given, not computed")
+        return float(values.dW[q.layer][q.i - 1, q.j - 1])
+    tables = {"z": (values.z, values.dz), "a": (values.a, values.da), "b": (None, values.db)}
+    table = tables[q.symbol][1 if q.derivative else 0]
+    return float(table[q.layer][q.i - 1])

@@ -1,0 +1,1 @@
+"""Output drivers: each turns a worksheets.document.Sheet into one format."""
