@@ -44,7 +44,9 @@ def load_sheet(path: str | Path, display_name: str | None = None) -> SheetSpec:
 
 
 def _first_error(exc: ValidationError, document: yamlfile.Document) -> SpecError:
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A misspelt key also shows up as a missing one; the misspelling is the better report.
+    error = min(errors, key=lambda e: e["type"] != "extra_forbidden")
     path, message = tuple(error["loc"]), describe(error)
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, FieldError):

@@ -60,7 +60,7 @@ def parse(text: str, name: str = "<spec>") -> Document:
         if node is None:
             raise SpecError("the file is empty", name, 1)
         _check_size(node, name)
-        lines: dict[tuple, int] = {}
+        lines: dict[tuple, int] = {(): node.start_mark.line + 1}
         _index(node, (), lines, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
