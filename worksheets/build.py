@@ -11,11 +11,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from reportlab.lib.pagesizes import A4, letter
+
 from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError
 from .problems import KINDS
 from .problems.common import CheckFailed
 from .sheet import SheetSpec, load_sheet
+
+
+PAGE_SIZES = {"letter": letter, "a4": A4}
 
 
 def sheet_name(spec_path: str | Path) -> str:
@@ -68,9 +73,10 @@ def render_outputs(sheet: Sheet, paper: str = "letter") -> dict[str, bytes]:
     figures = figures_of(sheet)
     unique = list(dict.fromkeys(f.spec for f in figures))
     rendered = dict(zip(unique, render_figures(unique)))
+    pagesize = PAGE_SIZES[paper]
     files = {
-        "worksheet.pdf": worksheet_pdf(sheet, rendered, paper=paper),
-        "key.pdf": key_pdf(sheet, rendered, paper=paper),
+        "worksheet.pdf": worksheet_pdf(sheet, rendered, pagesize=pagesize),
+        "key.pdf": key_pdf(sheet, rendered, pagesize=pagesize),
         "answers.json": answers_json(sheet),
     }
     for figure in figures:

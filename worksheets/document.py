@@ -111,4 +111,4 @@ def para(*pieces: str | Inline) -> Para:
 
 
 # A fill-in blank inside a formula; math renderers draw it as a long rule.
-BLANK = r"\underline{\hspace{12em}}"
+BLANK = r"\blank{12em}"

@@ -73,6 +73,8 @@ def json_value(value, decimals: int | None = None):
     """A number for answers.json: int when integral, else float (rounded if stated)."""
     if isinstance(value, bool) or isinstance(value, str):
         return value
+    if isinstance(value, tuple):  # a matrix or vector of answers
+        return [json_value(v, decimals) for v in value]
     if decimals is not None:
         return rounded(float(value), decimals)
     exact = plain(value) if isinstance(value, Rational) else value

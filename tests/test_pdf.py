@@ -1,0 +1,220 @@
+"""The PDF renderer: worksheet and key read back with pypdf, poppler and qpdf."""
+import io
+import os
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pypdf import PdfReader
+from reportlab.graphics.shapes import Circle, Drawing
+
+from worksheets.document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Part, Problem,
+                                 Sheet, Table, Text, para)
+from worksheets.figures import FigureSpec
+from worksheets.render import mathtext
+from worksheets.render.inline import InlineParagraph
+from worksheets.render.pdf import format_number, key_pdf, worksheet_pdf
+
+SPEC = FigureSpec(layers=(2, 1))
+MARKUP = '<b>&"{\\ not bold'
+LONG_WORD = "".join("abcdefghij"[i % 10] for i in range(300))
+# Distinctive answers: none of these strings occurs anywhere else on the sheet.
+NUMERIC_ANSWERS = {"\u2212137": -137, "\u22125/17": Fraction(-5, 17), "0.4375": 0.4375}
+
+
+def figures():
+    drawing = Drawing(200, 80)
+    drawing.add(Circle(100, 40, 30, fillColor=None))
+    return {SPEC: SimpleNamespace(drawing=drawing)}
+
+
+def sample_sheet(extra_tall_problems=0):
+    network = Problem(number=1, id="151", kind="numbers", points=6, intro=(
+        para("Consider the network ", Math(r"H(\vec x)"), " below, with ",
+             Math(r"W^{(2)} = \begin{pmatrix} 5 & 1 \\ 1 & -2 \end{pmatrix}"), "."),
+        Figure(SPEC, "net"),
+        DisplayMath(r"z_1^{(1)} = 3, \qquad \dfrac{\partial H}{\partial z_1^{(2)}} = -3"),
+    ), parts=(
+        Part("a", (para("What is ", Math(r"\partial H / \partial a_1^{(1)}"), "?"),),
+             Answer("dH/da_1^(1)", -137, "-137"),
+             (DisplayMath(r"\dfrac{\partial H}{\partial a_1^{(1)}} = \sum_k W_{1k}^{(2)}"
+                          r"\dfrac{\partial H}{\partial z_k^{(2)}} = -137"),),
+             AnswerSpace(lines=3)),
+        Part("b", (para("What is ", Math(r"\partial H / \partial W_{11}^{(2)}"), "?"),),
+             Answer("dH/dW_11^(2)", Fraction(-5, 17), r"-\frac{5}{17}"),
+             (para("By the chain rule, ", Math(r"a_1^{(1)} \cdot \delta_1^{(2)}"), "."),),
+             AnswerSpace(lines=2)),
+        Part("c", (para("True or False: ", Math(r"g'(z) = \sigma(z)(1-\sigma(z))"), "."),),
+             Answer("tf", True, r"\text{True}"), (para("It is the sigmoid's derivative."),),
+             AnswerSpace(true_false=True)),
+    ))
+    table = Problem(number=2, id=None, kind="table", intro=(
+        para(MARKUP, " and a long word ", LONG_WORD, " end."),
+    ), parts=(
+        Part("a", (para("Fill in the table."),
+                   Table((((Text("Quantity"),), (Text("Value"),)),
+                          ((Math(r"\partial H / \partial z_1^{(1)}"),), None),
+                          ((Math(r"\partial H / \partial x_1"),),
+                           (Text("hint: "), Math(r"\approx 0"))))),
+                   DisplayMath(r"\frac{\partial H}{\partial x_1} = W_{11}^{(1)} + \blank")),
+             Answer("dH/dz", 0.4375, "0.4375", decimals=4), (), AnswerSpace(lines=1)),
+        Part("b", (para("Name the missing path."),),
+             Answer("path", "W_22^(2) g'(z_2^(2))", r"W_{22}^{(2)}\, g'(z_2^{(2)})"),
+             (para("The blank is ", Math(r"W_{22}^{(2)}\, g'(z_2^{(2)})"), "."),),
+             AnswerSpace(lines=2)),
+    ))
+    tall = tuple(
+        Problem(number=3 + i, id=None, kind="tall", intro=(para(f"Heading text of tall {3 + i}."),),
+                parts=tuple(Part(label, (para(f"Tall {3 + i} part {label}."),),
+                                 Answer("q", j, str(j)), (), AnswerSpace(lines=5))
+                            for j, label in enumerate("abc")))
+        for i in range(extra_tall_problems))
+    return Sheet(name="demo", title="Backprop Quiz", version="B",
+                 instructions=(para("Show your work; use ", Math(r"g'"), " for the derivative."),),
+                 problems=(network, table) + tall)
+
+
+def build_both() -> bytes:
+    """Both PDFs of the sample, concatenated (for the cross-process comparison)."""
+    sheet = sample_sheet()
+    return worksheet_pdf(sheet, figures()) + key_pdf(sheet, figures())
+
+
+def pdftotext(pdf: bytes, tmp_path: Path, page: int | None = None) -> str:
+    path = tmp_path / f"doc{len(pdf)}.pdf"
+    path.write_bytes(pdf)
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", *pages, str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pdfs():
+    sheet = sample_sheet()
+    return worksheet_pdf(sheet, figures()), key_pdf(sheet, figures())
+
+
+def test_both_pdfs_parse_with_page_numbers_title_and_parts(pdfs, tmp_path):
+    for pdf in pdfs:
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        assert pages == 2
+        text = pdftotext(pdf, tmp_path)
+        assert "Page 1 of 2" in text and "Page 2 of 2" in text
+        assert "Backprop Quiz" in text and "Version B" in text
+        assert "Problem 1" in text and "Problem 2" in text and "(#151)" in text
+        for label in ("(a)", "(b)", "(c)"):
+            assert label in text
+
+
+def test_key_has_numeric_answers_as_text_and_worksheet_does_not(pdfs, tmp_path):
+    worksheet, key = (pdftotext(pdf, tmp_path) for pdf in pdfs)
+    assert "Answer key" in key and "Answer key" not in worksheet
+    for printed in NUMERIC_ANSWERS:
+        assert printed in key
+        assert printed not in worksheet
+    assert "Answer: True" in key
+    assert "Name:" in worksheet and "Student ID:" in worksheet
+    assert "True" in worksheet and "False" in worksheet  # the two choices to mark
+
+
+def test_numbers_are_formatted_with_a_true_minus_sign():
+    assert format_number(-137) == "\u2212137"
+    assert format_number(Fraction(-5, 17)) == "\u22125/17"
+    assert format_number(0.5, decimals=3) == "0.500"
+    assert format_number(0.1) == "0.1"
+
+
+def test_text_prints_exactly_as_typed_and_long_words_are_broken(pdfs, tmp_path):
+    text = pdftotext(pdfs[0], tmp_path)
+    assert MARKUP in text
+    assert LONG_WORD in re.sub(r"\s+", "", text)
+    assert LONG_WORD not in text  # cut across lines, not overflowing the margin
+
+
+def test_same_sheet_gives_identical_bytes_across_processes():
+    tests = str(Path(__file__).parent)
+    code = f"import sys; sys.path.insert(0, {tests!r}); import test_pdf; " \
+           "sys.stdout.buffer.write(test_pdf.build_both())"
+    outputs = [subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")]
+    assert len(outputs[0]) > 10_000
+    assert outputs[0] == outputs[1]
+    assert outputs[0] == build_both()
+
+
+def test_all_fonts_are_embedded_and_qpdf_accepts_the_files(pdfs, tmp_path):
+    for i, pdf in enumerate(pdfs):
+        path = tmp_path / f"f{i}.pdf"
+        path.write_bytes(pdf)
+        listing = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                                 text=True).stdout.splitlines()[2:]
+        assert len(listing) == 2  # Liberation Serif regular and bold; math is paths
+        for line in listing:
+            assert "LiberationSerif" in line
+            assert line.split()[-5] == "yes"  # the "emb" column
+        check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_no_problem_straddles_a_page_break(tmp_path):
+    sheet = sample_sheet(extra_tall_problems=6)
+    pdf = worksheet_pdf(sheet, figures())
+    n_pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert n_pages >= 4
+    pages = [pdftotext(pdf, tmp_path, page) for page in range(1, n_pages + 1)]
+    for i in range(3, 9):
+        heading = [p for p, text in enumerate(pages) if f"Problem {i}\n" in text]
+        last_part = [p for p, text in enumerate(pages) if f"Tall {i} part c." in text]
+        assert len(heading) == 1 and heading == last_part, (i, heading, last_part)
+
+
+def test_a_problem_taller_than_a_page_breaks_between_parts(tmp_path):
+    parts = tuple(Part(chr(97 + j), (para(f"Huge part {j}."),), Answer("q", j, str(j)), (),
+                       AnswerSpace(lines=8)) for j in range(8))
+    sheet = Sheet(name="huge", title="Huge", problems=(Problem(1, None, "k", (), parts),))
+    pdf = worksheet_pdf(sheet, {})
+    n_pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert n_pages >= 3
+    first = pdftotext(pdf, tmp_path, 1)
+    assert "Problem 1" in first and "Huge part 0." in first  # starts under the header
+    for page in range(1, n_pages + 1):
+        text = pdftotext(pdf, tmp_path, page)
+        assert f"Page {page} of {n_pages}" in text
+    assert len(key_pdf(sheet, {})) > 0
+
+
+def test_formulas_are_measured_around_the_baseline_and_cached():
+    plain = mathtext.typeset("x", 11)
+    fraction = mathtext.typeset(r"\dfrac{\partial H}{\partial z_1^{(2)}}", 11)
+    matrix = mathtext.typeset(r"\begin{pmatrix} 1 & -2 \\ 3 & 4 \end{pmatrix}", 11)
+    assert 3 < plain.width < 8 and 3 < plain.ascent < 8 and plain.descent < 1
+    assert fraction.ascent > 2 * plain.ascent and fraction.descent > 8  # stacked
+    assert matrix.height > 15
+    assert mathtext.typeset("x", 11) is plain
+    assert mathtext.typeset("x", 22).width == pytest.approx(2 * plain.width, rel=0.05)
+    blank = mathtext.typeset(r"x = \blank", 11)
+    assert blank.width > 60
+
+
+def test_unknown_commands_and_broken_latex_are_errors():
+    for bad in (r"\notacommand x", r"\frac{1", "x^"):
+        with pytest.raises(mathtext.MathError):
+            mathtext.typeset(bad)
+
+
+def test_inline_paragraph_wraps_and_grows_around_tall_math():
+    words = para(*(["word "] * 60))
+    one_line = InlineParagraph(para("short").content)
+    wrapped = InlineParagraph(words.content)
+    tall = InlineParagraph(para("see ", Math(r"\dfrac{\partial H}{\partial z}"), " here").content)
+    _, h1 = one_line.wrap(400, 1000)
+    _, h2 = wrapped.wrap(400, 1000)
+    _, h3 = tall.wrap(400, 1000)
+    assert h2 > 3 * h1
+    assert h3 > 1.5 * h1
+    assert one_line.natural_width() < 40

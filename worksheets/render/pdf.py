@@ -1,0 +1,447 @@
+"""Sheet -> printable PDF: the students' worksheet and the TAs' answer key.
+
+Both share one layout (same headings, prompts, figures, tables) so a TA can hold the
+key next to a student's sheet; the worksheet adds room to write, the key adds the
+answer and the worked solution under each part.
+
+Searchable answers: math is drawn as paths and has no text, so a numeric answer
+(int, Fraction, float) is printed in the text font, with a true minus sign U+2212
+("−0.25", "3/4"); pdftotext finds it. Symbolic answers are typeset as math.
+
+Deterministic: reportlab's invariant mode fixes dates and IDs, fonts are subset the
+same way every time and math is cached paths, so equal Sheets give equal bytes.
+"""
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import Color, black
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (Flowable, KeepTogether, Paragraph, SimpleDocTemplate,
+                                Spacer, Table as RLTable, TableStyle)
+
+from ..document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem,
+                        Sheet, Table, Text)
+from .fonts import BOLD, REGULAR, register_fonts
+from .inline import TEXT_SIZE, InlineParagraph, Styled
+from .mathtext import typeset
+
+MARGIN = 0.8 * inch
+PART_INDENT = 24.0  # room for the "(a)" label left of a part
+LINE_SPACE = 24.0  # height of one answer-box line: room for handwriting with fractions
+BLOCK_GAP = 5.0
+GREY = Color(0.45, 0.45, 0.45)
+RULE_GREY = Color(0.75, 0.75, 0.75)
+HEADER_FILL = Color(0.92, 0.92, 0.92)
+SOLUTION_FILL = Color(0.95, 0.95, 0.95)
+SOLUTION_PAD = 6.0
+
+TITLE = ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, alignment=TA_CENTER)
+SUBTITLE = ParagraphStyle("subtitle", fontName=REGULAR, fontSize=11, leading=14,
+                          alignment=TA_CENTER, spaceBefore=2)
+HEADING = ParagraphStyle("heading", fontName=BOLD, fontSize=12.5, leading=16,
+                         spaceBefore=14, spaceAfter=4)
+
+
+def worksheet_pdf(sheet: Sheet, figures, pagesize=letter) -> bytes:
+    """The students' sheet. `figures` maps each FigureSpec to an object with .drawing."""
+    return _build(sheet, figures, key=False, pagesize=pagesize)
+
+
+def key_pdf(sheet: Sheet, figures, pagesize=letter) -> bytes:
+    """The answer key: the same sheet with answers and worked solutions."""
+    return _build(sheet, figures, key=True, pagesize=pagesize)
+
+
+def _build(sheet: Sheet, figures, key: bool, pagesize) -> bytes:
+    register_fonts()
+    rl_config.invariant = 1
+    label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
+    label += " \u2014 Answer key" if key else ""
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN, title=label,
+                            author="", subject="", creator="worksheets", producer="worksheets")
+    story = _sheet_header(sheet, figures, key, doc.width)
+    for problem in sheet.problems:
+        story.append(_problem(problem, figures, key, doc.width))
+    doc.build(story, canvasmaker=_footer_canvas(label))
+    return out.getvalue()
+
+
+# --- page furniture -------------------------------------------------------------
+
+def _footer_canvas(label: str):
+    """A canvas class that holds pages back until the end so that every footer can
+    say "Page p of n"."""
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            kwargs["initialFontName"] = REGULAR  # keep Helvetica out of the PDF
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            for number, page in enumerate(self._pages, start=1):
+                self.__dict__.update(page)
+                self._draw_footer(number, len(self._pages))
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _draw_footer(self, number: int, total: int):
+            width, _ = self._pagesize
+            y = MARGIN / 2
+            self.saveState()
+            self.setFont(REGULAR, 9)
+            self.setFillColor(GREY)
+            self.drawString(MARGIN, y, _fit(label, REGULAR, 9, width - 2 * MARGIN - 80))
+            self.drawRightString(width - MARGIN, y, f"Page {number} of {total}")
+            self.restoreState()
+
+    return FooterCanvas
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """Shortens text with an ellipsis so that it fits in `width`."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text + "\u2026"
+
+
+def _sheet_header(sheet: Sheet, figures, key: bool, width: float) -> list[Flowable]:
+    story: list[Flowable] = [Paragraph(escape(sheet.title), TITLE)]
+    subtitle = [f"Version {sheet.version}"] if sheet.version else []
+    subtitle += ["Answer key"] if key else []
+    if subtitle:
+        story.append(Paragraph(escape(" \u2014 ".join(subtitle)), SUBTITLE))
+    story.append(Spacer(1, 14))
+    if not key:
+        story += [_NameLine(), Spacer(1, 10)]
+    for block in sheet.instructions:
+        story += _block(block, figures, width)
+    story.append(_Rule(spaceBefore=6))
+    return story
+
+
+# --- problems and parts ------------------------------------------------------------
+
+def _problem(problem: Problem, figures, key: bool, width: float) -> Flowable:
+    """One problem, kept on one page; a problem taller than a page breaks between parts."""
+    heading = f"Problem {problem.number}"
+    if problem.points is not None:
+        heading += f' <font name="{REGULAR}" size="10">({problem.points} point' \
+                   f'{"" if problem.points == 1 else "s"})</font>'
+    if problem.id:
+        heading += f' <font name="{REGULAR}" size="8.5" color="#737373">' \
+                   f'(#{escape(problem.id)})</font>'
+    content: list[Flowable] = [Paragraph(heading, HEADING)]
+    for block in problem.intro:
+        content += _block(block, figures, width)
+    parts = [_part(part, figures, key, width) for part in problem.parts]
+    return _KeepProblemTogether(content, parts)
+
+
+class _KeepProblemTogether(KeepTogether):
+    """Keeps a problem on one page. One taller than a page is not moved to a fresh page
+    (reportlab's KeepTogether would) but continues where it is, breaking only between
+    parts, with the heading, intro and first part together."""
+
+    def __init__(self, opening: list[Flowable], parts: list[Flowable]):
+        super().__init__(opening + parts)
+        self._opening, self._parts = opening, parts
+
+    def split(self, availWidth, availHeight):
+        frame = getattr(self, "_frame", None)
+        if frame is None or self._H <= frame._height:
+            return super().split(availWidth, availHeight)
+        # A leading action flowable makes the frame queue the pieces instead of
+        # requiring the first one to fit right here.
+        return [self.NullActionFlowable(), KeepTogether(self._opening + self._parts[:1]),
+                *self._parts[1:]]
+
+
+def _part(part: Part, figures, key: bool, width: float) -> Flowable:
+    """One part: "(a)" hanging left of the prompt, then room to answer (worksheet) or
+    the answer and worked solution on a tinted background (key)."""
+    inner = width - PART_INDENT
+    flow: list[Flowable] = []
+    for block in part.prompt:
+        flow += _block(block, figures, inner)
+    if key:
+        solution = [InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(part.answer)]),
+                    Spacer(1, BLOCK_GAP)]
+        for block in part.solution:
+            solution += _block(block, figures, inner - 2 * SOLUTION_PAD)
+        flow.append(_Group(_trim(solution), fill=SOLUTION_FILL, pad=SOLUTION_PAD, space_before=2))
+    else:
+        flow.append(_answer_space(part.space))
+    return _Group(flow, indent=PART_INDENT, label=Styled(f"({part.label})", BOLD), space_before=8)
+
+
+def _trim(flowables: list[Flowable]) -> list[Flowable]:
+    """Without trailing spacers (a tinted box should end at its last line)."""
+    while flowables and isinstance(flowables[-1], Spacer):
+        flowables = flowables[:-1]
+    return flowables
+
+
+def _answer_piece(answer: Answer):
+    """The answer as printed in the key: numbers as text (findable with pdftotext),
+    True/False in words, anything else as typeset math."""
+    value = answer.value
+    if isinstance(value, bool):
+        return Styled("True" if value else "False", BOLD)
+    if isinstance(value, (int, Fraction, float)):
+        return Styled(format_number(value, answer.decimals))
+    return Math(answer.latex)
+
+
+def format_number(value: int | Fraction | float, decimals: int | None = None) -> str:
+    """How the key prints a number: "−3", "3/4", "0.25" (true minus sign)."""
+    if isinstance(value, float):
+        text = f"{value:.{decimals}f}" if decimals is not None else repr(value)
+    else:
+        text = str(value)
+    return text.replace("-", "\u2212")
+
+
+def _answer_space(space: AnswerSpace) -> Flowable:
+    if space.true_false:
+        return _TrueFalse()
+    return _WritingBox(space.lines)
+
+
+# --- blocks -----------------------------------------------------------------------
+
+def _block(block, figures, width: float) -> list[Flowable]:
+    if isinstance(block, Para):
+        return [InlineParagraph(block.content), Spacer(1, BLOCK_GAP)]
+    if isinstance(block, DisplayMath):
+        return [_DisplayFormula(block.latex)]
+    if isinstance(block, Figure):
+        if block.spec not in figures:
+            raise KeyError(f"no drawing given for figure {block.name!r}")
+        return [_Figure(figures[block.spec].drawing), Spacer(1, BLOCK_GAP)]
+    if isinstance(block, Table):
+        return [_table(block, width), Spacer(1, BLOCK_GAP + 2)]
+    raise TypeError(f"cannot print block {block!r}")
+
+
+def _table(table: Table, width: float) -> RLTable:
+    pad = 5.0
+    empty_width = 60.0  # room to write a number in a blank cell
+    rows = [[_cell(cell, header=(r == 0)) for cell in row] for r, row in enumerate(table.rows)]
+    n_cols = max(len(row) for row in rows)
+    rows = [row + [""] * (n_cols - len(row)) for row in rows]
+    col_widths = []
+    for c in range(n_cols):
+        cells = [row[c] for row in rows]
+        natural = max((cell.natural_width() if isinstance(cell, InlineParagraph) else empty_width)
+                      for cell in cells)
+        col_widths.append(natural + 2 * pad + 1)
+    if sum(col_widths) > width:
+        col_widths = [w * width / sum(col_widths) for w in col_widths]
+    result = RLTable(rows, colWidths=col_widths, hAlign="CENTER")
+    result.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # else cells select Helvetica
+        ("GRID", (0, 0), (-1, -1), 0.5, GREY),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    return result
+
+
+def _cell(cell, header: bool):
+    if cell is None:
+        return Spacer(1, 18)  # a blank box for the student, tall enough to write in
+    pieces = [Styled(p.text, BOLD) if header and isinstance(p, Text) else p for p in cell]
+    return InlineParagraph(pieces, align="center")
+
+
+class _Group(Flowable):
+    """Flowables drawn as one unsplittable unit, `indent` from the left, with an
+    optional hanging label at the first baseline and an optional tinted background.
+    (Nested KeepTogethers cannot do this: KeepTogether reports a huge height to force
+    a split.)"""
+
+    def __init__(self, flowables: list[Flowable], indent: float = 0.0, label: Styled | None = None,
+                 fill: Color | None = None, pad: float = 0.0, space_before: float = 0.0):
+        super().__init__()
+        self.content = flowables
+        self.indent, self.label, self.fill, self.pad = indent, label, fill, pad
+        self.spaceBefore = space_before
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        inner = availWidth - self.indent - 2 * self.pad
+        self._placed, y, space_after = [], self.pad, 0.0
+        for i, f in enumerate(self.content):
+            w, h = f.wrapOn(self.canv, inner, availHeight)
+            y += max(space_after, f.getSpaceBefore()) if i else 0.0
+            x = self.indent + self.pad + (inner - w) / 2 * (getattr(f, "hAlign", "") == "CENTER")
+            self._placed.append((f, x, y + h))
+            y += h
+            space_after = f.getSpaceAfter()
+        self.height = y + self.pad
+        return self.width, self.height
+
+    def draw(self):
+        canvas = self.canv
+        if self.fill is not None:
+            canvas.setFillColor(self.fill)
+            canvas.rect(self.indent, 0, self.width - self.indent, self.height, stroke=0, fill=1)
+        for f, x, bottom in self._placed:
+            f.drawOn(canvas, x, self.height - bottom)
+        if self.label and self._placed:
+            f, _, bottom = self._placed[0]
+            canvas.setFont(self.label.font, TEXT_SIZE)
+            canvas.setFillColor(self.label.color)
+            baseline = self.height - bottom + f.height - _first_baseline(f)
+            canvas.drawString(0, baseline, self.label.text)
+
+
+def _first_baseline(flowable: Flowable) -> float:
+    """Distance from the top of a flowable to its first baseline, where a label goes."""
+    if isinstance(flowable, InlineParagraph):
+        return flowable.first_baseline()
+    if isinstance(flowable, _DisplayFormula):
+        return flowable.box.ascent * flowable.scale
+    return TEXT_SIZE
+
+
+class _DisplayFormula(Flowable):
+    """A centred display-style formula, shrunk if wider than the frame."""
+
+    def __init__(self, latex: str):
+        super().__init__()
+        self.box = typeset(latex, TEXT_SIZE, display=True)
+        self.spaceBefore = self.spaceAfter = 6
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        self.scale = min(1.0, availWidth / self.box.width)
+        self.height = self.box.height * self.scale
+        return self.width, self.height
+
+    def draw(self):
+        x = (self.width - self.box.width * self.scale) / 2
+        self.box.draw_on(self.canv, x, self.box.descent * self.scale, self.scale)
+
+
+class _Figure(Flowable):
+    """A reportlab Drawing, centred, scaled down to the frame width (never up)."""
+    MAX_HEIGHT = 4.5 * inch
+
+    def __init__(self, drawing: Drawing):
+        super().__init__()
+        # Wrapped rather than modified (the caller's drawing is shared between the
+        # worksheet and the key), and started in our font, not reportlab's Helvetica.
+        self.drawing = Drawing(drawing.width, drawing.height, drawing, initialFontName=REGULAR)
+        self.spaceBefore = 4
+
+    def wrap(self, availWidth, availHeight):
+        d = self.drawing
+        self.scale = min(1.0, availWidth / d.width, self.MAX_HEIGHT / d.height)
+        self.width = availWidth
+        self.height = d.height * self.scale
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.translate((self.width - self.drawing.width * self.scale) / 2, 0)
+        self.canv.scale(self.scale, self.scale)
+        renderPDF.draw(self.drawing, self.canv, 0, 0)
+
+
+class _WritingBox(Flowable):
+    """An empty framed box of `lines` handwriting lines, with faint rules."""
+
+    def __init__(self, lines: int):
+        super().__init__()
+        self.lines = max(1, lines)
+        self.spaceBefore = 4
+        self.spaceAfter = 2
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = availWidth, self.lines * LINE_SPACE + 4
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        c.setStrokeColor(RULE_GREY)
+        c.setLineWidth(0.4)
+        for i in range(1, self.lines):
+            y = self.height - 2 - i * LINE_SPACE
+            c.line(6, y, self.width - 6, y)
+        c.setStrokeColor(GREY)
+        c.setLineWidth(0.7)
+        c.rect(0, 0, self.width, self.height)
+
+
+class _TrueFalse(Flowable):
+    """"○ True   ○ False": circles for the student to fill in."""
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = availWidth, 20
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        x, baseline, radius = 4.0, 6.0, 4.5
+        for word in ("True", "False"):
+            c.setStrokeColor(black)
+            c.setLineWidth(0.7)
+            c.circle(x + radius, baseline + 3.5, radius)
+            c.setFont(REGULAR, TEXT_SIZE)
+            c.drawString(x + 2 * radius + 5, baseline, word)
+            x += 2 * radius + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
+
+
+class _NameLine(Flowable):
+    """"Name: ________   Student ID: ______" with drawn lines to write on."""
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = availWidth, 18
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        c.setFont(BOLD, TEXT_SIZE)
+        c.setLineWidth(0.6)
+        id_start = self.width * 0.62
+        for label, x, end in (("Name:", 0, id_start - 20), ("Student ID:", id_start, self.width)):
+            c.drawString(x, 4, label)
+            c.line(x + stringWidth(label, BOLD, TEXT_SIZE) + 5, 2, end, 2)
+
+
+class _Rule(Flowable):
+    """A thin horizontal rule across the frame."""
+
+    def __init__(self, spaceBefore=0.0):
+        super().__init__()
+        self.spaceBefore = spaceBefore
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = availWidth, 4
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.setLineWidth(0.6)
+        self.canv.line(0, 2, self.width, 2)
