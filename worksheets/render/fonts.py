@@ -9,6 +9,8 @@ from functools import cache
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
+
+from ..errors import BuildError
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -24,7 +26,7 @@ _FILES = {
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/liberation"))
 
 
-class FontMissing(RuntimeError):
+class FontMissing(BuildError):
     pass
 
 

@@ -1,0 +1,304 @@
+"""Figures: layout geometry, DOT text, one Graphviz run, reportlab drawing."""
+from __future__ import annotations
+
+import html
+import math
+import random
+import re
+import shutil
+import subprocess
+from collections import Counter
+
+import pytest
+from reportlab.graphics.shapes import Ellipse, String
+
+from worksheets.figures import FigureSpec, RenderedFigure, figure_dot, render_figures
+from worksheets.figures import graphviz as gv
+from worksheets.figures.dot import BLUE, to_dot
+from worksheets.figures.drawing import _color, drawing
+from worksheets.figures.layout import (CLEAR, FRACTIONS, Box, box_hits_circle, layout,
+                                       segment_hits_box)
+from worksheets.render.fonts import ITALIC
+
+needs_neato = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
+
+
+def fmt(v: int) -> str:
+    return f"\u2212{-v}" if v < 0 else str(v)
+
+
+def numbered(layers, seed=0, low=10, high=19) -> FigureSpec:
+    """Two-digit weights of both signs (the widest labels the course uses)."""
+    r = random.Random(seed)
+    weights = tuple(tuple(tuple(fmt(r.choice((-1, 1)) * r.randint(low, high)) for _ in range(b))
+                          for _ in range(a)) for a, b in zip(layers, layers[1:]))
+    values = tuple(tuple((fmt(r.randint(-99, 99)), fmt(r.randint(0, 99))) for _ in range(n))
+                   for n in layers[1:])
+    inputs = tuple(fmt(r.randint(-9, 9)) for _ in range(layers[0]))
+    return FigureSpec(tuple(layers), weights, values, inputs)
+
+
+def random_layers(seed: int, most: int) -> list[int]:
+    r = random.Random(seed)
+    return [r.randint(1, most) for _ in range(r.randint(2, 6))]
+
+
+SMALL = [[1, 1], [2, 1], [2, 2, 2, 1], [3, 4, 2, 1], [2, 4, 4, 1], [4, 4, 4, 4], [4, 1, 4]]
+SMALL += [random_layers(seed, 4) for seed in range(12)]
+DENSE = [[2, 5, 3, 1], [4, 6, 6, 3, 1], [6, 6, 6, 6, 6], [6, 6, 6, 6, 6, 6], [5, 5, 5, 5]]
+DENSE += [random_layers(seed, 6) for seed in range(100, 110)]
+
+
+# ---- layout -------------------------------------------------------------------------
+
+def edge_segments(lay):
+    return {(b.layer, a.index, b.index): ((a.x, a.y), (b.x, b.y)) for a, b in lay.edges()}
+
+
+def distance_to_segment(point, segment) -> float:
+    (px, py), ((x0, y0), (x1, y1)) = point, segment
+    u = ((px - x0) * (x1 - x0) + (py - y0) * (y1 - y0)) / ((x1 - x0) ** 2 + (y1 - y0) ** 2)
+    u = min(max(u, 0.0), 1.0)
+    return math.hypot(x0 + u * (x1 - x0) - px, y0 + u * (y1 - y0) - py)
+
+
+def assert_labels_clear_of_labels_and_nodes(lay):
+    boxes = [w.label.box for w in lay.weights] + [v.box for v in lay.values]
+    for k, box in enumerate(boxes):
+        for other in boxes[k + 1:]:
+            assert not box.overlaps(other), (box, other)
+    for w in lay.weights:
+        for node in (n for column in lay.nodes for n in column):
+            assert not box_hits_circle(w.label.box, node.x, node.y, node.radius + CLEAR - 0.01)
+
+
+def assert_each_weight_on_its_own_edge(lay):
+    segments = edge_segments(lay)
+    assert sorted(segments) == sorted((w.layer, w.source, w.target) for w in lay.weights)
+    for w in lay.weights:
+        centre = (w.label.box.x, w.label.box.y)
+        assert distance_to_segment(centre, segments[w.layer, w.source, w.target]) < 0.02
+        assert FRACTIONS[0] <= w.fraction <= FRACTIONS[-1]
+
+
+@pytest.mark.parametrize("layers", SMALL, ids=str)
+def test_small_networks_keep_every_label_clear_of_other_edges(layers):
+    # Up to 4 nodes a layer the column gap widens until no other edge comes within
+    # CLEAR of any weight label, so this holds strictly.
+    lay = layout(numbered(layers, seed=len(layers)))
+    assert_each_weight_on_its_own_edge(lay)
+    assert_labels_clear_of_labels_and_nodes(lay)
+    segments = edge_segments(lay)
+    for w in lay.weights:
+        for key, (p, q) in segments.items():
+            if key != (w.layer, w.source, w.target):
+                assert not segment_hits_box(p, q, w.label.box, CLEAR - 0.01), (w, key)
+
+
+@pytest.mark.parametrize("layers", DENSE, ids=str)
+def test_dense_networks_keep_labels_off_crossings(layers):
+    # With 5-6 nodes a layer a fully clear spot does not exist for every edge at a sane
+    # width (a 6x6 gap would need ~280 pt columns and 120 pt rows); the cost then lets
+    # another edge graze a label's corner, but none passes through its middle.
+    lay = layout(numbered(layers, seed=sum(layers)))
+    assert_each_weight_on_its_own_edge(lay)
+    assert_labels_clear_of_labels_and_nodes(lay)
+    segments = edge_segments(lay)
+    for w in lay.weights:
+        centre = (w.label.box.x, w.label.box.y)
+        for key, segment in segments.items():
+            if key != (w.layer, w.source, w.target):
+                assert distance_to_segment(centre, segment) > w.label.box.h / 2, (w, key)
+
+
+def test_nine_nodes_and_eight_layers_only_get_bigger():
+    small, big = layout(numbered([3, 3, 3])), layout(numbered([9] * 8))
+    assert big.width > 3 * small.width and big.height > 2 * small.height
+    assert_each_weight_on_its_own_edge(big)
+    assert_labels_clear_of_labels_and_nodes(big)
+
+
+def test_columns_and_rows():
+    lay = layout(FigureSpec((3, 4, 2, 1)))
+    assert [len(c) for c in lay.nodes] == [3, 4, 2, 1]
+    xs = [c[0].x for c in lay.nodes]
+    assert xs == sorted(xs) and len(set(xs)) == 4
+    for column in lay.nodes:
+        assert len({n.x for n in column}) == 1
+        ys = [n.y for n in column]
+        assert ys == sorted(ys, reverse=True)  # node 1 on top
+        assert all(a - b > column[0].size + 10 for a, b in zip(ys, ys[1:]))
+    mid = lambda c: (c[0].y + c[-1].y) / 2  # noqa: E731
+    assert {round(mid(c), 2) for c in lay.nodes} == {round(mid(lay.nodes[0]), 2)}  # centred
+    assert lay.nodes[0][0].size < lay.nodes[1][0].size  # input boxes, smaller than circles
+    assert lay.weights == () and lay.values == ()
+    assert len(lay.outputs) == 1 and lay.outputs[0][0] > lay.nodes[-1][0].x
+    assert lay.outputs[0][1] == lay.nodes[-1][0].y
+
+
+def test_everything_inside_the_figure():
+    lay = layout(numbered([4, 6, 6, 3, 1]))
+    boxes = [w.label.box for w in lay.weights] + [v.box for v in lay.values]
+    boxes += [Box(n.x, n.y, n.size, n.size) for column in lay.nodes for n in column]
+    for b in boxes:
+        assert 0 < b.x - b.w / 2 and b.x + b.w / 2 < lay.width
+        assert 0 < b.y - b.h / 2 and b.y + b.h / 2 < lay.height
+    assert max(x for x, _ in lay.outputs) < lay.width
+
+
+def test_values_above_nodes_z_left_a_right_and_inputs():
+    spec = numbered([2, 2, 2, 1])
+    lay = layout(spec)
+    by_kind = {}
+    for v in lay.values:
+        by_kind.setdefault(v.kind, []).append(v)
+    assert [v.text for v in by_kind["x"]] == list(spec.input_values)
+    assert len(by_kind["z"]) == len(by_kind["a"]) == 5
+    nodes = [n for column in lay.nodes[1:] for n in column]
+    for node, z, a in zip(nodes, by_kind["z"], by_kind["a"]):
+        assert (z.text, a.text) == spec.node_values[node.layer - 1][node.index]
+        assert z.box.x < node.x < a.box.x
+        for v in (z, a):
+            assert v.box.y - v.box.h / 2 > node.y + node.radius  # just above the circle
+            assert v.box.y - v.box.h / 2 < node.y + node.radius + 5
+
+
+def test_biases_below_nodes():
+    spec = FigureSpec((2, 2, 1), biases=(("1", "\u22122"), ("0.5",)))
+    lay = layout(spec)
+    biases = [v for v in lay.values if v.kind == "bias"]
+    assert [b.text for b in biases] == ["+1", "\u22122", "+0.5"]
+    for node, b in zip([n for c in lay.nodes[1:] for n in c], biases):
+        assert b.box.x == node.x and b.box.y + b.box.h / 2 < node.y - node.radius
+    assert_labels_clear_of_labels_and_nodes(lay)
+
+
+# ---- DOT ------------------------------------------------------------------------------
+
+def test_dot_is_deterministic_and_pinned():
+    spec = numbered([3, 4, 2, 1], seed=5)
+    text = to_dot(layout(spec))
+    assert text == to_dot(layout(numbered([3, 4, 2, 1], seed=5))) == figure_dot(spec)
+    assert "outputorder=edgesfirst" in text and "splines=line" in text
+    nodes = re.findall(r"^  (\w+) \[(.*)\];$", text, re.M)
+    nodes = [(n, attrs) for n, attrs in nodes if n not in ("graph", "node", "edge")]
+    assert len(nodes) == 2 + 10 + 1 + 22 + 3 + 2 * 7  # corners, nodes, out, weights, values
+    assert all('pos="' in attrs for _, attrs in nodes)
+    assert len([n for n, _ in nodes if n.startswith("w")]) == 3 * 4 + 4 * 2 + 2
+    assert len(re.findall(r"^  \w+ -> \w+;$", text, re.M)) == 12 + 8 + 2 + 1  # + output arrow
+    assert text.count("<VR/>") == 7 and text.count('ROWSPAN="2"') == 3 + 2 * 7
+
+
+def test_dot_escapes_label_text():
+    spec = FigureSpec((1, 1), weights=((('a<b & "c">',),),))
+    text = figure_dot(spec)
+    assert "a&lt;b &amp; &quot;c&quot;&gt;" in text and 'a<b' not in text
+
+
+# ---- Graphviz and drawing --------------------------------------------------------------
+
+def node_texts(layers) -> set[str]:
+    texts = {"x", "z", "a"} | {str(i + 1) for i in range(max(layers))}
+    return texts | {f"({layer})" for layer in range(1, len(layers))}
+
+
+def numbers_of(spec: FigureSpec) -> list[str]:
+    out = [w for m in spec.weights for row in m for w in row]
+    out += [v for layer in spec.node_values for pair in layer for v in pair]
+    return out + list(spec.input_values)
+
+
+@needs_neato
+def test_svg_holds_every_label():
+    spec = numbered([3, 4, 2, 1], seed=2)
+    [fig] = render_figures([spec])
+    assert isinstance(fig, RenderedFigure) and fig.svg.startswith("<?xml")
+    texts = Counter(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", fig.svg))
+    assert not Counter(numbers_of(spec)) - texts  # every number, as often as it occurs
+    assert node_texts(spec.layers) <= set(texts)
+    assert len(re.findall(f'<text[^>]* fill="{BLUE}"', fig.svg)) == len(numbers_of(spec))
+    assert 'font-family="Liberation Serif"' in fig.svg
+
+
+@needs_neato
+def test_drawing_has_blue_numbers_black_letters_and_circles():
+    spec = numbered([2, 2, 2, 1], seed=4)
+    [fig] = render_figures([spec])
+    strings = [s for s in fig.drawing.getContents()[0].contents if isinstance(s, String)]
+    blue = _color(BLUE)
+    numbers = sorted(s.text for s in strings if s.fillColor == blue)
+    assert numbers == sorted(numbers_of(spec))
+    letters = [s for s in strings if s.text in ("x", "z", "a")]
+    assert len(letters) == 2 + 2 * 5 and all(s.fontName == ITALIC for s in letters)
+    assert all(s.fillColor == _color("#000000") for s in letters)
+    ellipses = [e for e in fig.drawing.getContents()[0].contents if isinstance(e, Ellipse)]
+    assert len(ellipses) == 5 and {e.rx for e in ellipses} == {24.0}
+    assert (fig.width, fig.height) == (layout(spec).width, layout(spec).height)
+
+
+@needs_neato
+def test_drawing_scales_to_width():
+    [fig] = render_figures([numbered([2, 3, 1])])
+    full, narrow = fig.drawing, fig.fit(100)
+    assert narrow.width == pytest.approx(100)
+    assert narrow.height == pytest.approx(full.height * 100 / full.width)
+    assert fig.fit(10_000).width == full.width == drawing(fig.rendered).width
+
+
+@needs_neato
+def test_neato_has_nothing_to_complain_about():
+    # e.g. "table size too small" would mean the letters' tables are sized wrongly
+    for spec in (numbered([3, 4, 2, 1]), numbered([9, 9, 2]), FigureSpec((2, 5, 3, 1))):
+        done = subprocess.run(["neato", "-n2", "-Tjson"], input=figure_dot(spec),
+                              capture_output=True, text=True, check=True)
+        assert done.stderr == ""
+
+
+def test_render_nothing_runs_nothing(monkeypatch):
+    monkeypatch.setattr(gv.subprocess, "run", None)
+    assert gv.render([]) == [] and render_figures([]) == []
+
+
+@needs_neato
+def test_many_figures_one_process_in_order(monkeypatch):
+    gv._cache.clear()
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(*args, **kwargs):
+        calls.append(args)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(gv.subprocess, "run", counting_run)
+    specs = [numbered([1 + k % 3, 1 + k % 4, 1], seed=k) for k in range(23)]
+    figures = render_figures(specs)
+    assert len(calls) == 1 and len(figures) == 23
+    for spec, fig in zip(specs, figures):  # the k-th output belongs to the k-th figure
+        expected = layout(spec)
+        assert (fig.width, fig.height) == (expected.width, expected.height)
+        assert all(w in fig.svg for w in (w.label.text for w in expected.weights))
+    render_figures(specs[:5])
+    assert len(calls) == 1  # cached
+
+
+@needs_neato
+def test_svg_and_json_are_deterministic():
+    source = figure_dot(numbered([3, 4, 2, 1], seed=9))
+    gv._cache.clear()
+    [first] = gv.render([source])
+    gv._cache.clear()
+    [second] = gv.render([source])
+    assert first.svg == second.svg and first.layout == second.layout
+
+
+def test_missing_neato_says_what_to_install(monkeypatch):
+    gv._cache.clear()
+    monkeypatch.setattr(gv.shutil, "which", lambda name: None)
+    with pytest.raises(gv.GraphvizError, match="Debian package graphviz"):
+        gv.render(["digraph { a }"])
+
+
+def test_colors():
+    assert _color("#fffffe00") is None
+    assert _color("#0033cc").hexval() == _color("#0033ccff").hexval() == "0x0033cc"
+    assert _color("#00000080").alpha == pytest.approx(128 / 255)

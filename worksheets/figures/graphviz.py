@@ -1,0 +1,71 @@
+"""Runs Graphviz: many pinned figures, one `neato -n2` process, SVG and JSON for each."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BuildError
+
+TIMEOUT = 120  # seconds for one batch; a figure takes milliseconds
+
+
+class GraphvizError(BuildError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    svg: str  # standalone SVG document (for slides)
+    layout: dict  # Graphviz -Tjson: positions and xdot drawing operations; do not modify
+
+
+_cache: dict[str, Rendered] = {}
+
+
+def render(dot_sources: list[str]) -> list[Rendered]:
+    """Renders each DOT source (one graph each); results are cached by source."""
+    keys = [_key(source) for source in dot_sources]
+    todo = {}
+    for key, source in zip(keys, dot_sources):
+        if key not in _cache:
+            todo[key] = source
+    if todo:
+        _cache.update(zip(todo, _run_neato(list(todo.values()))))
+    return [_cache[key] for key in keys]
+
+
+def _key(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def _run_neato(sources: list[str]) -> list[Rendered]:
+    neato = shutil.which("neato")
+    if neato is None:
+        raise GraphvizError("Graphviz's `neato` was not found: install the Debian package graphviz")
+    # All graphs go into one file; with -O Graphviz writes figures.gv.svg for the first
+    # graph, then figures.gv.2.svg, figures.gv.3.svg, ...  It also drops an empty
+    # noname.gv.xdot in the working directory, hence the temporary one.
+    with tempfile.TemporaryDirectory(prefix="worksheets-figures-") as tmp:
+        folder = Path(tmp)
+        (folder / "figures.gv").write_text("".join(sources), encoding="utf-8")
+        try:
+            done = subprocess.run([neato, "-n2", "-Tsvg", "-Tjson", "-O", "figures.gv"],
+                                  cwd=folder, capture_output=True, text=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise GraphvizError(f"neato took over {TIMEOUT} s for {len(sources)} figures") from exc
+        if done.returncode != 0:
+            raise GraphvizError(f"neato failed ({done.returncode}): {done.stderr.strip()}")
+        results = []
+        for k in range(1, len(sources) + 1):
+            stem = "figures.gv" if k == 1 else f"figures.gv.{k}"
+            if not (folder / f"{stem}.json").is_file():
+                raise GraphvizError(f"neato wrote no output for figure {k}: {done.stderr.strip()}")
+            svg = (folder / f"{stem}.svg").read_text(encoding="utf-8")
+            layout = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+            results.append(Rendered(svg, layout))
+    return results
