@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.specs:
         try:
             if args.command == "build":
-                build_sheet(spec, args.out)
+                build_sheet(spec, args.out, versions=args.versions, seed=args.seed)
             else:
                 check_sheet(spec)
         except (SpecError, BuildError) as exc:
@@ -38,6 +38,23 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build worksheet, key, answers and figures for each spec")
     build.add_argument("specs", nargs="+", metavar="SPEC")
     build.add_argument("--out", default="out", help="output folder (default: out)")
+    build.add_argument("--versions", type=_positive, help="number of versions (overrides the spec's)")
+    build.add_argument("--seed", type=_seed, help="seed of the random parts (overrides the spec's)")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")
     check.add_argument("specs", nargs="+", metavar="SPEC")
     return parser
+
+
+def _positive(text: str) -> int:
+    from .sheet import MAX_VERSIONS
+    value = int(text)
+    if not 1 <= value <= MAX_VERSIONS:
+        raise argparse.ArgumentTypeError(f"expected 1 to {MAX_VERSIONS}, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2**63 - 1, got {value}")
+    return value

@@ -10,7 +10,9 @@ from pydantic import Field, ValidationError, model_validator
 from . import yamlfile
 from .errors import SpecError
 from .problems import KINDS
-from .spec import FieldError, Strict
+from .spec import FieldError, RandomRanges, Strict
+
+MAX_VERSIONS = 1000
 
 ProblemEntry = Annotated[Union[tuple(m.Spec for m in KINDS.values())], Field(discriminator="kind")]
 
@@ -19,6 +21,9 @@ class SheetSpec(Strict):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     instructions: str | None = None
     paper: Literal["letter", "a4"] = "letter"
+    versions: Annotated[int, Field(strict=True, ge=1, le=MAX_VERSIONS)] | None = None
+    seed: Annotated[int, Field(strict=True, ge=0, lt=2**63)] = 0
+    random: RandomRanges | None = None  # default ranges for every problem
     problems: Annotated[list[ProblemEntry], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -34,25 +39,42 @@ class SheetSpec(Strict):
 
 def load_sheet(path: str | Path, display_name: str | None = None) -> SheetSpec:
     """The validated sheet, or SpecError naming file, line and key."""
+    return read_sheet(path, display_name)[0]
+
+
+def read_sheet(path: str | Path, display_name: str | None = None) -> tuple[SheetSpec, yamlfile.Document]:
+    """The validated sheet and the YAML it came from (for line numbers and problem keys)."""
     document = yamlfile.load(path, display_name)
     if not isinstance(document.data, dict):
         raise SpecError("expected a mapping with title: and problems:", document.file, 1)
+    _share_random_ranges(document.data)
     try:
-        return SheetSpec.model_validate(document.data)
+        return SheetSpec.model_validate(document.data), document
     except ValidationError as exc:
         raise _first_error(exc, document) from None
+
+
+def _share_random_ranges(data: dict) -> None:
+    """A sheet's `random:` applies to each problem that has none of its own."""
+    ranges, problems = data.get("random"), data.get("problems")
+    if isinstance(ranges, dict) and isinstance(problems, list):
+        for problem in problems:
+            if isinstance(problem, dict) and "random" not in problem:
+                problem["random"] = ranges
 
 
 def _first_error(exc: ValidationError, document: yamlfile.Document) -> SpecError:
     errors = exc.errors(include_url=False)
     # A misspelt key also shows up as a missing one; the misspelling is the better report.
-    error = min(errors, key=lambda e: e["type"] != "extra_forbidden")
+    # A value that fails both `random` and a number list reports both; the list's is the useful one.
+    error = min(errors, key=lambda e: (e["type"] != "extra_forbidden", e["type"] == "is_instance_of"))
     path, message = tuple(error["loc"]), describe(error)
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, FieldError):
         path, message = path + cause.subpath, cause.message
     # A discriminated union adds the tag to the path: problems.0.backprop.ask -> problems.0.ask
-    path = tuple(p for p in path if not (isinstance(p, str) and p in KINDS))
+    # Unions add type tags to the path ("list[...]", "function-before[...]"): drop them too.
+    path = tuple(p for p in path if not (isinstance(p, str) and (p in KINDS or "[" in p)))
     return document.error(path, message)
 
 

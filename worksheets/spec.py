@@ -30,6 +30,8 @@ class FieldError(ValueError):
 
 
 def _number(value: Any) -> Fraction:
+    if isinstance(value, Fraction):  # made by the generator, already checked
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected a number, got {_show(value)}")
     if isinstance(value, str):
@@ -49,9 +51,36 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+class RandomValue:
+    """A number the spec leaves to the generator (written `random`)."""
+    _instance = None
+
+    def __new__(cls):
+        cls._instance = cls._instance or super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "random"
+
+
+RANDOM = RandomValue()
+
+
+def _param(value: Any):
+    """A network parameter: a number, or `random` for the generator to choose."""
+    return RANDOM if value == "random" else _number(value)
+
+
+def _whole(value: Any):
+    return RANDOM if value == "random" else value
+
+
 Number = Annotated[Fraction, BeforeValidator(_number)]
-Vector = list[Number]
-Matrix = list[list[Number]]
+Param = Annotated[Any, BeforeValidator(_param)]
+Vector = Annotated[list[Param] | RandomValue, BeforeValidator(_whole)]
+Matrix = Annotated[list[list[Param]] | RandomValue, BeforeValidator(_whole)]
+Range = Annotated[tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]],
+                  Field(description="[low, high], both included")]
 Activation = Literal["relu", "sigmoid", "tanh", "linear"]
 assert set(Activation.__args__) == set(ACTIVATIONS)
 
@@ -78,8 +107,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+Layers = list[Annotated[int, Field(strict=True)]]
+
+
+def _choices(value: Any):
+    """`layers: [2, 2, 1]` is one architecture; `[[2, 2, 1], [2, 3, 1]]` a choice of them."""
+    return value if isinstance(value, list) and value and all(isinstance(v, list) for v in value) else [value]
+
+
 class NetworkSpec(Strict):
-    layers: list[Annotated[int, Field(strict=True)]]
+    layers: Annotated[list[Layers], BeforeValidator(_choices)]
     activation: Activation = "relu"
     output: Activation = "linear"
     bias: bool = False
@@ -101,26 +138,41 @@ class NetworkSpec(Strict):
 
     @model_validator(mode="after")
     def _check_shapes(self):
-        _check_layers(self.layers)
-        L = len(self.layers) - 1
+        if not self.layers:
+            raise FieldError("expected node counts such as [2, 2, 1]", "layers")
+        for choice, layers in enumerate(self.layers):
+            where = ("layers",) if len(self.layers) == 1 else ("layers", choice)
+            _check_layers(layers, where)
+            self._check_parameters(layers)
+        return self
+
+    def _check_parameters(self, layers: list[int]) -> None:
+        L = len(layers) - 1
         for layer in range(1, MAX_LAYERS):
             W, b = self.weight(layer), self.bias_vector(layer)
             if layer > L and (W is not None or b is not None):
                 name = f"W{layer}" if W is not None else f"b{layer}"
-                raise FieldError(f"the network has no layer {layer} (layers: {self.layers})", name)
-            if W is not None:
-                _check_matrix(W, self.layers[layer - 1], self.layers[layer], f"W{layer}", self.layers)
+                raise FieldError(f"the network has no layer {layer} (layers: {layers})", name)
+            if W is not None and W is not RANDOM:
+                _check_matrix(W, layers[layer - 1], layers[layer], f"W{layer}", layers)
             if b is not None:
                 if not self.bias:
                     raise FieldError("biases are given but bias is false; set bias: true", f"b{layer}")
-                _check_vector(b, self.layers[layer], f"b{layer}", f"layer {layer}")
-        if self.x is not None:
-            _check_vector(self.x, self.layers[0], "x", "the input layer")
-        return self
+                if b is not RANDOM:
+                    _check_vector(b, layers[layer], f"b{layer}", f"layer {layer}")
+        if self.x is not None and self.x is not RANDOM:
+            _check_vector(self.x, layers[0], "x", "the input layer")
+
+    @property
+    def architecture(self) -> list[int]:
+        """The node counts; only for a spec with a single architecture."""
+        if len(self.layers) != 1:
+            raise ValueError("the generator has not chosen the architecture yet")
+        return self.layers[0]
 
     @property
     def depth(self) -> int:
-        return len(self.layers) - 1
+        return len(self.architecture) - 1
 
     def weight(self, layer: int):
         return getattr(self, f"W{layer}", None)
@@ -128,33 +180,53 @@ class NetworkSpec(Strict):
     def bias_vector(self, layer: int):
         return getattr(self, f"b{layer}", None)
 
+    def is_random(self) -> bool:
+        """True when the generator still has something to choose."""
+        values = [self.x] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, MAX_LAYERS)]
+        return len(self.layers) > 1 or any(_has_random(v) for v in values)
+
     def has_values(self) -> bool:
-        return self.x is not None and all(self.weight(l) is not None for l in range(1, self.depth + 1))
+        return (not self.is_random() and self.x is not None
+                and all(self.weight(l) is not None for l in range(1, self.depth + 1)))
+
+    def skeletons(self) -> list[Network]:
+        """The network of every architecture choice, without numbers (for validation)."""
+        return [Network(tuple(layers), self.activation, self.output, None,
+                        tuple((Fraction(0),) * n for n in layers[1:]) if self.bias else None, None)
+                for layers in self.layers]
 
     def to_network(self) -> Network:
-        """The network with its numbers (zeros for biases not given)."""
-        L = self.depth
+        """The network with its numbers (zeros for biases not given); needs a concrete spec."""
+        layers = self.architecture
+        if self.is_random():
+            raise ValueError("the network still has random parts")
+        L = len(layers) - 1
         weights = tuple(_matrix(self.weight(l)) for l in range(1, L + 1)) if self.has_values() else None
         biases = None
         if self.bias:
-            biases = tuple(tuple(self.bias_vector(l) or [Fraction(0)] * self.layers[l])
-                           for l in range(1, L + 1))
+            biases = tuple(tuple(self.bias_vector(l) or [Fraction(0)] * layers[l]) for l in range(1, L + 1))
         x = tuple(self.x) if self.x is not None else None
-        return Network(tuple(self.layers), self.activation, self.output, weights, biases, x)
+        return Network(tuple(layers), self.activation, self.output, weights, biases, x)
+
+
+def _has_random(value) -> bool:
+    if value is RANDOM:
+        return True
+    return isinstance(value, list) and any(_has_random(v) for v in value)
 
 
 def _matrix(rows) -> tuple:
     return tuple(tuple(r) for r in rows)
 
 
-def _check_layers(layers: list[int]) -> None:
+def _check_layers(layers: list[int], where: tuple) -> None:
     if len(layers) < 2:
-        raise FieldError("a network needs at least an input and an output layer", "layers")
+        raise FieldError("a network needs at least an input and an output layer", *where)
     if len(layers) > MAX_LAYERS:
-        raise FieldError(f"{len(layers)} layers; at most {MAX_LAYERS} are supported", "layers")
+        raise FieldError(f"{len(layers)} layers; at most {MAX_LAYERS} are supported", *where)
     for i, n in enumerate(layers):
         if not 1 <= n <= MAX_NODES:
-            raise FieldError(f"layer {i} has {n} nodes; each layer needs 1 to {MAX_NODES}", "layers", i)
+            raise FieldError(f"layer {i} has {n} nodes; each layer needs 1 to {MAX_NODES}", *where, i)
 
 
 def _check_matrix(W, rows: int, cols: int, name: str, layers) -> None:
@@ -170,16 +242,41 @@ def _check_vector(v, size: int, name: str, where: str) -> None:
         raise FieldError(f"expected {size} numbers ({where} has {size} nodes), got {len(v)}", name)
 
 
-def check_quantities(net: Network, quantities, key: str = "ask") -> None:
-    """FieldError naming the first quantity that is not in the network."""
+def check_quantities(network: "NetworkSpec | Network", quantities, key: str = "ask") -> None:
+    """FieldError naming the first quantity missing from the network (from any of its
+    architecture choices)."""
+    nets = network.skeletons() if isinstance(network, NetworkSpec) else [network]
     for index, q in enumerate(quantities):
-        try:
-            check_exists(q, net)
-        except UnknownQuantity as exc:
-            raise FieldError(str(exc), key, index) from None
+        for net in nets:
+            try:
+                check_exists(q, net)
+            except UnknownQuantity as exc:
+                where = f" (in architecture {list(net.layers)})" if len(nets) > 1 else ""
+                raise FieldError(str(exc) + where, key, index) from None
+
+
+class RandomRanges(Strict):
+    """Where the generator draws integers from, and the good-problem limits."""
+    weights: Range = (-3, 3)
+    inputs: Range = (-3, 3)
+    biases: Range = (-2, 2)
+    given: Range = (-5, 5)  # the given values of local-backprop
+    max_value: Annotated[int, Field(strict=True, ge=1)] = 99  # largest |value| a student computes
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        for name in ("weights", "inputs", "biases", "given"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise FieldError(f"expected [low, high] with low <= high, got [{low}, {high}]", name)
+        return self
 
 
 class ProblemSpec(Strict):
     """Keys every problem kind accepts."""
     id: Annotated[str, BeforeValidator(_text_id)] | None = None
     points: Annotated[int, Field(strict=True, ge=0)] | None = None
+    # Ranges for numbers left to the generator; set for the whole sheet or per problem.
+    random: RandomRanges | None = None
+    # Versions may (and must) have a ReLU that is off, so zero answers are allowed.
+    dead_relu: bool = False

@@ -14,6 +14,8 @@ from . import common
 from .backprop import require_values
 
 KIND = "all-gradients-zero"
+NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
+ZERO_ANSWERS_OK = True  # zero gradients are what the problem is about
 
 
 class Spec(ProblemSpec):
@@ -22,7 +24,7 @@ class Spec(ProblemSpec):
 
     @model_validator(mode="after")
     def _check(self):
-        require_values(self.network)
+        require_values(self)
         return self
 
 

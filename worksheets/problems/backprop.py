@@ -12,6 +12,7 @@ from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_qua
 from . import common
 
 KIND = "backprop"
+NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
 
 
 class Spec(ProblemSpec):
@@ -22,8 +23,8 @@ class Spec(ProblemSpec):
 
     @model_validator(mode="after")
     def _check(self):
-        require_values(self.network)
-        check_quantities(self.network.to_network(), self.ask)
+        require_values(self)
+        check_quantities(self.network, self.ask)
         for index, q in enumerate(self.ask):
             if not q.derivative:
                 raise FieldError(f"'{q.name}' is a value; ask for derivatives (dH/d...) "
@@ -31,13 +32,18 @@ class Spec(ProblemSpec):
         return self
 
 
-def require_values(network: NetworkSpec) -> None:
-    """FieldError unless every weight matrix and the input are given."""
+def require_values(spec) -> None:
+    """FieldError unless every weight matrix and the input are given (as numbers or
+    `random`), or `random:` ranges let the generator choose the missing ones."""
+    if spec.random is not None:
+        return
+    network = spec.network
     if network.x is None:
-        raise FieldError("this problem needs the input x", "network", "x")
-    for layer in range(1, network.depth + 1):
+        raise FieldError("this problem needs the input x (numbers or random)", "network", "x")
+    for layer in range(1, max(len(c) for c in network.layers)):
         if network.weight(layer) is None:
-            raise FieldError(f"this problem needs the weights W{layer}", "network", f"W{layer}")
+            raise FieldError(f"this problem needs the weights W{layer} (numbers or random)",
+                             "network", f"W{layer}")
 
 
 def build(spec: Spec, number: int) -> Problem:

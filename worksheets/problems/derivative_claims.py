@@ -32,14 +32,14 @@ class Spec(ProblemSpec):
 
     @model_validator(mode="after")
     def _check(self):
-        net = self.network.to_network()
-        check_quantities(net, [c.about for c in self.claims], "claims")
+        check_quantities(self.network, [c.about for c in self.claims], "claims")
         for index, claim in enumerate(self.claims):
             if not claim.about.derivative or claim.about.symbol == "H":
                 raise FieldError("expected a derivative such as dH/dz2_1", "claims", index, "about")
-            if claim.mistake and mistaken(net, claim.about, claim.mistake) is None:
-                raise FieldError(f"a '{claim.mistake}' mistake is not possible for {claim.about.name}",
-                                 "claims", index, "mistake")
+            for net in self.network.skeletons():
+                if claim.mistake and mistaken(net, claim.about, claim.mistake) is None:
+                    raise FieldError(f"a '{claim.mistake}' mistake is not possible for "
+                                     f"{claim.about.name} in layers {list(net.layers)}", "claims", index, "mistake")
         return self
 
 

@@ -12,6 +12,7 @@ from . import common
 from .backprop import require_values
 
 KIND = "forward"
+NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
 _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 
 
@@ -23,8 +24,8 @@ class Spec(ProblemSpec):
 
     @model_validator(mode="after")
     def _check(self):
-        require_values(self.network)
-        check_quantities(self.network.to_network(), self.ask)
+        require_values(self)
+        check_quantities(self.network, self.ask)
         for index, q in enumerate(self.ask):
             if q.derivative or q.symbol not in ("z", "a", "H"):
                 raise FieldError(f"'{q.name}' is not computed by the forward pass; "

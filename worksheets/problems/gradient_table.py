@@ -14,6 +14,7 @@ from . import common
 from .backprop import require_values
 
 KIND = "gradient-table"
+NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
 
 
 class Spec(ProblemSpec):
@@ -25,11 +26,11 @@ class Spec(ProblemSpec):
 
     @model_validator(mode="after")
     def _check(self):
-        require_values(self.network)
+        require_values(self)
         for index, layer in enumerate(self.layers or []):
             if layer > self.network.depth:
                 raise FieldError(f"the network has layers 1 to {self.network.depth}", "layers", index)
-        check_quantities(self.network.to_network(), self.hints, "hints")
+        check_quantities(self.network, self.hints, "hints")
         for index, q in enumerate(self.hints):
             if not (q.derivative and q.symbol in ("W", "b")):
                 raise FieldError(f"'{q.name}' is not a table entry; hints are dH/dW or dH/db entries",
@@ -99,3 +100,14 @@ def _table(solved, entries, values, show) -> Table:
         rows.append((label,) + tuple((Text(solved.text(v)),) if show(q) else None
                                      for q, v in zip(row, row_values)))
     return Table(tuple(rows))
+
+
+def variant_numbers(spec: Spec):
+    """For the version rules: every entry a student fills in is an answer."""
+    from ..variants import network_numbers
+    net = spec.network.to_network()
+    layers = spec.layers or range(1, net.depth + 1)
+    symbols = ("W", "b") if net.has_bias else ("W",)
+    asked = [q for symbol in symbols for layer in layers for row in _entries(net, symbol, layer)
+             for q in row if q not in set(spec.hints)]
+    return network_numbers(spec, asked)

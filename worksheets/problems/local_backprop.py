@@ -19,7 +19,7 @@ from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, pa
 from ..engine import ACTIVATION, backward, forward
 from ..network import Network
 from ..quantities import Quantity, parse
-from ..spec import FieldError, NetworkSpec, Number, ProblemSpec, QuantityName, check_quantities
+from ..spec import RANDOM, FieldError, NetworkSpec, Param, ProblemSpec, QuantityName, check_quantities
 from . import common
 from .common import CheckFailed
 
@@ -30,13 +30,16 @@ _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": 
 class Spec(ProblemSpec):
     kind: Literal["local-backprop"]
     network: NetworkSpec
-    given: dict[str, Number | list[list[Number]]]
+    given: dict[str, Param | list[list[Param]]]
     ask: Annotated[list[QuantityName], Field(min_length=1, max_length=12)]
     decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):
-        net = self.network.to_network()
+        if len(self.network.layers) > 1:
+            raise FieldError("local-backprop needs one architecture (the given values fix it)",
+                             "network", "layers")
+        net = self.network.skeletons()[0]
         layer = given_layer(self)
         if not 1 <= layer < net.depth:
             raise FieldError(f"z values of layer {layer} are given; it must be a hidden layer", "given")
@@ -47,13 +50,13 @@ class Spec(ProblemSpec):
                                  "given")
         W = self.given[f"W{layer + 1}"]
         rows, cols = net.layers[layer], net.layers[layer + 1]
-        if not isinstance(W, list) or len(W) != rows or any(len(r) != cols for r in W):
+        if W is not RANDOM and (not isinstance(W, list) or len(W) != rows or any(len(r) != cols for r in W)):
             raise FieldError(f"expected a {rows}×{cols} matrix", "given", f"W{layer + 1}")
         extra = sorted(set(self.given) - set(_required(net, layer)))
         if extra:
             raise FieldError(f"unknown given '{extra[0]}' (expected {', '.join(_required(net, layer))})",
                              "given", extra[0])
-        check_quantities(net, self.ask)
+        check_quantities(self.network, self.ask)
         allowed = {f"dH/da{layer}_", f"dH/dz{layer}_", f"dH/dW{layer + 1}_", f"dH/db{layer + 1}_"}
         for index, q in enumerate(self.ask):
             if not any(q.name.startswith(prefix) for prefix in allowed):
@@ -197,3 +200,14 @@ def _work(step: Step, q: Quantity, fmt) -> str:
                 rf" = {applied} \cdot {numbers.factor_latex(step.dz_next[q.j - 1], step.decimals)}"
                 rf" = {numbers.factor_latex(a, step.decimals)}({fmt(step.dz_next[q.j - 1])}) = {value}")
     return rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} z^{{({l + 1})}}_{{{q.i}}}}} = {value}"
+
+
+def variant_numbers(spec: Spec):
+    """For the version rules: the activations a student finds and every asked answer."""
+    from ..variants import Numbers
+    step = Step(spec)
+    activations = [step.a(i) for i in range(1, len(step.z) + 1)]
+    answers = {q.name: step.value(q) for q in spec.ask}
+    dead = step.act == "relu" and any(z <= 0 for z in step.z)
+    return Numbers([float(v) for v in activations], {k: float(v) for k, v in answers.items()},
+                   dead, (), step.exact)

@@ -13,30 +13,35 @@ from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_qua
 from . import common, symbolic
 
 KIND = "path-blank"
+CHOICE_FIELDS = ("target",)  # a list of targets: each version gets one of them
 
 
 class Spec(ProblemSpec):
     kind: Literal["path-blank"]
     network: NetworkSpec
-    target: QuantityName
+    target: QuantityName | list[QuantityName]
     blank: list[Annotated[int, Field(strict=True, ge=1)]] | None = None  # term numbers; default: last
 
     @model_validator(mode="after")
     def _check(self):
-        net = self.network.to_network()
-        check_quantities(net, [self.target], "target")
-        if not self.target.derivative or self.target.symbol not in ("W", "b", "x", "a", "z"):
-            raise FieldError("expected a derivative such as dH/dW1_12 or dH/dx_1", "target")
-        count = len(path_sum(net, self.target).terms)
+        targets = self.target if isinstance(self.target, list) else [self.target]
+        for index, target in enumerate(targets):
+            where = ("target", index) if isinstance(self.target, list) else ("target",)
+            check_quantities(self.network, [target], "target")
+            self._check_target(target, where)
+        return self
+
+    def _check_target(self, target, where: tuple) -> None:
+        if not target.derivative or target.symbol not in ("W", "b", "x", "a", "z"):
+            raise FieldError("expected a derivative such as dH/dW1_12 or dH/dx_1", *where)
+        count = min(len(path_sum(net, target).terms) for net in self.network.skeletons())
         if count < 2:
-            raise FieldError(f"{self.target.name} has a single path term; nothing would be left to show",
-                             "target")
+            raise FieldError(f"{target.name} has a single path term; nothing would be left to show", *where)
         for index, term in enumerate(self.blank or []):
             if term > count:
-                raise FieldError(f"{self.target.name} has {count} path terms", "blank", index)
+                raise FieldError(f"{target.name} has {count} path terms", "blank", index)
         if self.blank and len(set(self.blank)) == count:
             raise FieldError("every term would be blank; leave at least one showing", "blank")
-        return self
 
 
 def blank_terms(spec: Spec, ps: PathSum) -> list[int]:

@@ -31,3 +31,21 @@ def _part(part) -> dict:
 
 def answers_json(sheet: Sheet) -> bytes:
     return (json.dumps(answers_data(sheet), indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def answers_csv(sheets: list[Sheet]) -> bytes:
+    """One row per version × part, for graders: version, problem, part, quantity, answer."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["version", "problem", "id", "part", "quantity", "answer"])
+    for sheet in sheets:
+        for entry in answers_data(sheet)["problems"]:
+            for part in entry["parts"]:
+                answer = part["answer"]
+                cell = json.dumps(answer) if isinstance(answer, (list, bool)) else answer
+                writer.writerow([sheet.version or "", entry["number"], entry["id"] or "", part["label"],
+                                 part["quantity"], cell])
+    return buffer.getvalue().encode()

@@ -1,0 +1,290 @@
+"""Seeded random versions of a sheet that are good problems.
+
+Each problem of each version draws from its own generator, seeded by (sheet seed,
+version number, problem key), so adding, removing or reordering one problem never
+changes another's numbers. A draw is kept only if it passes the good-problem rules;
+after MAX_TRIES draws the spec is reported as impossible to satisfy.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from . import numbers
+from .engine import evaluate
+from .problems import KINDS
+from .quantities import Quantity, lookup
+from .spec import RANDOM, NetworkSpec, RandomRanges
+
+MAX_TRIES = 2000
+FAIRNESS_FACTOR = 3  # largest answers of two versions differ by at most this factor
+
+
+class NoVariant(Exception):
+    """No draw satisfied the rules; names the rule that failed most often."""
+
+    def __init__(self, rule: str, tries: int):
+        super().__init__(f"no variant satisfies the good-problem rules after {tries} tries "
+                         f"(most often failed: {rule})")
+
+
+def version_label(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, 27 -> AB, ..."""
+    label = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
+
+
+def problem_keys(raw_problems: list) -> list[str]:
+    """A stable name per problem: its id, or a hash of its text (order does not matter)."""
+    keys, seen = [], Counter()
+    for raw in raw_problems:
+        if isinstance(raw, dict) and raw.get("id") is not None:
+            key = f"id:{raw['id']}"
+        else:
+            key = "spec:" + hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+        seen[key] += 1
+        keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return keys
+
+
+def problem_rng(seed: int, version: int, key: str) -> np.random.Generator:
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, version, digest])))
+
+
+# ---- drawing one instance ---------------------------------------------------------
+
+def _choice_fields(spec) -> list[str]:
+    """Fields given as a list of choices (e.g. path-blank's target)."""
+    names = getattr(KINDS[spec.kind], "CHOICE_FIELDS", ())
+    return [n for n in names if isinstance(getattr(spec, n), list)]
+
+
+def is_random(spec) -> bool:
+    if _choice_fields(spec):
+        return True
+    network = getattr(spec, "network", None)
+    if network is not None and (network.is_random() or _fills_missing(spec)):
+        return True
+    given = getattr(spec, "given", None) or {}
+    return any(_contains_random(v) for v in given.values())
+
+
+def _fills_missing(spec) -> bool:
+    """Ranges are set and the kind needs numbers the spec does not give."""
+    if spec.random is None or not getattr(KINDS[spec.kind], "NEEDS_VALUES", False):
+        return False
+    net = spec.network
+    return net.x is None or any(net.weight(l) is None for l in range(1, max(map(len, net.layers))))
+
+
+def _contains_random(value) -> bool:
+    return value is RANDOM or (isinstance(value, list) and any(_contains_random(v) for v in value))
+
+
+def draw(spec, rng: np.random.Generator):
+    """One concrete instance of a problem spec: every random part replaced by a number."""
+    ranges = spec.random or RandomRanges()
+    updates = {name: getattr(spec, name)[int(rng.integers(len(getattr(spec, name))))]
+               for name in _choice_fields(spec)}
+    if getattr(spec, "network", None) is not None:
+        updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec))
+    if getattr(spec, "given", None):
+        updates["given"] = {name: _fill(value, ranges.weights if name.startswith("W") else ranges.given, rng)
+                            for name, value in spec.given.items()}
+    return spec.model_copy(update=updates)
+
+
+def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool) -> NetworkSpec:
+    layers = network.layers[int(rng.integers(len(network.layers)))] if len(network.layers) > 1 \
+        else network.layers[0]
+    fields = {"layers": [layers], "activation": network.activation, "output": network.output,
+              "bias": network.bias}
+    for l in range(1, len(layers)):
+        fields[f"W{l}"] = _part(network.weight(l), (layers[l - 1], layers[l]), ranges.weights, rng, fill_missing)
+        if network.bias:
+            fields[f"b{l}"] = _part(network.bias_vector(l), (layers[l],), ranges.biases, rng, fill_missing)
+    fields["x"] = _part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
+    return NetworkSpec(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _part(value, shape: tuple, span: tuple, rng, fill_missing: bool):
+    if value is RANDOM or (value is None and fill_missing):
+        return _integers(rng, span, shape)
+    return _fill(value, span, rng)
+
+
+def _fill(value, span, rng):
+    """Replaces each `random` entry of a number, list or matrix."""
+    if value is RANDOM:
+        return Fraction(int(rng.integers(span[0], span[1] + 1)))
+    if isinstance(value, list):
+        return [_fill(v, span, rng) for v in value]
+    return value
+
+
+def _integers(rng, span, shape) -> list:
+    values = rng.integers(span[0], span[1] + 1, size=shape)
+    return [Fraction(int(v)) for v in values] if len(shape) == 1 else \
+        [[Fraction(int(v)) for v in row] for row in values]
+
+
+# ---- the good-problem rules -------------------------------------------------------
+
+@dataclass
+class Numbers:
+    """What a student computes in one instance, for the rules."""
+    intermediates: list = field(default_factory=list)
+    answers: dict = field(default_factory=dict)  # quantity name -> value
+    dead_relu: bool = False  # some hidden ReLU is off (z <= 0)
+    path_terms: tuple = ()  # nonzero path terms per asked derivative
+    exact: bool = True
+    architecture: tuple = ()
+
+
+def numbers_of(spec) -> Numbers:
+    module = KINDS[spec.kind]
+    if hasattr(module, "variant_numbers"):
+        return module.variant_numbers(spec)
+    network = getattr(spec, "network", None)
+    if network is None or not network.has_values():
+        return Numbers()
+    return network_numbers(spec, getattr(spec, "ask", []))
+
+
+def network_numbers(spec, asked: list[Quantity]) -> Numbers:
+    from .paths import path_sum, term_value, exact_forward
+    net = spec.network.to_network()
+    values = evaluate(net)
+    arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
+    intermediates = [float(v) for array in arrays for v in np.ravel(array)]
+    answers = {q.name: lookup(q, values) for q in asked}
+    dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
+    terms = ()
+    if net.is_exact() and any(q.derivative for q in asked):
+        z, a = exact_forward(net)
+        terms = tuple(sum(1 for t in path_sum(net, q).terms if term_value(net, t, z, a) != 0)
+                      for q in asked if q.derivative)
+    return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers)
+
+
+def broken_rule(spec, found: Numbers, reference: Numbers | None, earlier: list) -> str | None:
+    """The first good-problem rule this instance breaks, or None."""
+    limit = (spec.random or RandomRanges()).max_value
+    values = found.intermediates + list(found.answers.values())
+    if found.exact and any(not float(v).is_integer() for v in values):
+        return "every value a student computes is an integer"
+    if any(abs(v) > limit for v in values):
+        return f"every value a student computes is at most {limit} in size"
+    zero_ok = spec.dead_relu or getattr(KINDS[spec.kind], "ZERO_ANSWERS_OK", False)
+    if not zero_ok and any(v == 0 for v in found.answers.values()):
+        return "no asked answer is 0 (set dead_relu: true to allow it)"
+    if spec.dead_relu and not found.dead_relu:
+        return "dead_relu: true needs a hidden ReLU that is off"
+    if _shared_answer(spec, found.answers):
+        return "no two parts share an answer"
+    if parameters(spec) in earlier:
+        return "no two versions have the same numbers"
+    if reference is not None and not _fair(found, reference):
+        return "versions have a similar amount of arithmetic"
+    return None
+
+
+def _shared_answer(spec, answers: dict) -> bool:
+    seen = {}
+    for name, value in answers.items():
+        if value in seen and not _always_equal(spec, seen[value], name):
+            return True
+        seen.setdefault(value, name)
+    return False
+
+
+def _always_equal(spec, first: str, second: str) -> bool:
+    """Two quantities that are equal on every network (e.g. ∂H/∂b and ∂H/∂z of one node)."""
+    from .paths import path_sum
+    from .quantities import parse
+    network = getattr(spec, "network", None)
+    if network is None:
+        return False
+    try:
+        net = network.to_network()
+        a, b = parse(first), parse(second)
+        return a.derivative and b.derivative and path_sum(net, a) == path_sum(net, b)
+    except ValueError:
+        return False
+
+
+def _fair(found: Numbers, reference: Numbers) -> bool:
+    if found.architecture == reference.architecture and found.path_terms != reference.path_terms:
+        return False
+    size, ref = _largest(found), _largest(reference)
+    return not (size and ref) or ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR
+
+
+def _largest(found: Numbers) -> float:
+    return max((abs(float(v)) for v in found.answers.values()), default=0.0)
+
+
+# ---- versions ---------------------------------------------------------------------
+
+def instance(spec, rng, reference: Numbers | None, earlier: list):
+    """The first draw that keeps every rule, with its numbers."""
+    failures = Counter()
+    for _ in range(MAX_TRIES):
+        candidate = draw(spec, rng)
+        found = numbers_of(candidate)
+        rule = broken_rule(candidate, found, reference, earlier)
+        if rule is None:
+            return candidate, found
+        failures[rule] += 1
+    raise NoVariant(failures.most_common(1)[0][0], MAX_TRIES)
+
+
+def problem_versions(spec, key: str, seed: int, count: int) -> list:
+    """count instances of one problem spec: one per version, all different."""
+    if not is_random(spec):
+        return [spec] * count
+    chosen, earlier, reference = [], [], None
+    for version in range(count):
+        rng = problem_rng(seed, version, key)
+        candidate, found = instance(spec, rng, reference, earlier)
+        reference = reference or found
+        chosen.append(candidate)
+        earlier.append(parameters(candidate))
+    return chosen
+
+
+def parameters(spec) -> dict:
+    """The numbers of one instance, as JSON data (for manifest.json and duplicate checks)."""
+    data = {}
+    for name in getattr(KINDS[spec.kind], "CHOICE_FIELDS", ()):
+        value = getattr(spec, name)
+        data[name] = getattr(value, "name", None) or str(value)
+    network = getattr(spec, "network", None)
+    if network is not None and len(network.layers) == 1 and not network.is_random():
+        data["layers"] = network.architecture
+        for l in range(1, len(network.architecture)):
+            for name in (f"W{l}", f"b{l}"):
+                if getattr(network, name) is not None:
+                    data[name] = _json(getattr(network, name))
+        if network.x is not None:
+            data["x"] = _json(network.x)
+    if getattr(spec, "given", None):
+        data["given"] = {k: _json(v) for k, v in spec.given.items()}
+    return data
+
+
+def _json(value):
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    exact = numbers.plain(value)
+    return exact if isinstance(exact, int) else str(exact)
