@@ -42,14 +42,18 @@ class Plan:
         self.versioned = (versions or self.spec.versions) is not None
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
+        self.warnings: list[str] = []
         self.instances = self._draw()  # instances[problem][version]
 
     def _draw(self) -> list[list]:
         keys = problem_keys(self.document.data["problems"])
         drawn = []
         for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
+            def warn(message, index=index):
+                line = self.document.line_of(("problems", index))
+                self.warnings.append(f"{self.document.file}:{line}: problems[{index}]: warning: {message}")
             try:
-                drawn.append(problem_versions(problem, key, self.seed, self.count))
+                drawn.append(problem_versions(problem, key, self.seed, self.count, warn))
             except NoVariant as exc:
                 raise self.document.error(("problems", index), str(exc)) from None
         return drawn

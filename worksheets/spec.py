@@ -9,7 +9,7 @@ import math
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from .network import ACTIVATIONS, Network
 from .numbers import to_fraction
@@ -180,8 +180,21 @@ class NetworkSpec(Strict):
     def bias_vector(self, layer: int):
         return getattr(self, f"b{layer}", None)
 
+    # Set on networks the generator made, which are concrete by construction.
+    _drawn: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def drawn(cls, **fields) -> "NetworkSpec":
+        """A network of plain numbers made by the generator: the shapes are right by
+        construction, so validation is skipped (it runs thousands of times per sheet)."""
+        network = cls.model_construct(**fields)
+        network._drawn = True
+        return network
+
     def is_random(self) -> bool:
         """True when the generator still has something to choose."""
+        if self._drawn:
+            return False
         values = [self.x] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, MAX_LAYERS)]
         return len(self.layers) > 1 or any(_has_random(v) for v in values)
 

@@ -29,6 +29,7 @@ class NoVariant(Exception):
     """No draw satisfied the rules; names the rule that failed most often."""
 
     def __init__(self, rule: str, tries: int):
+        self.rule = rule
         super().__init__(f"no variant satisfies the good-problem rules after {tries} tries "
                          f"(most often failed: {rule})")
 
@@ -99,7 +100,8 @@ def draw(spec, rng: np.random.Generator):
     if getattr(spec, "network", None) is not None:
         updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec))
     if getattr(spec, "given", None):
-        updates["given"] = {name: _fill(value, ranges.weights if name.startswith("W") else ranges.given, rng)
+        updates["given"] = {name: _fill(value, ranges.weights if name.startswith("W") else ranges.given, rng,
+                                        nonzero=name.startswith("W"))
                             for name, value in spec.given.items()}
     return spec.model_copy(update=updates)
 
@@ -110,32 +112,38 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
     fields = {"layers": [layers], "activation": network.activation, "output": network.output,
               "bias": network.bias}
     for l in range(1, len(layers)):
-        fields[f"W{l}"] = _part(network.weight(l), (layers[l - 1], layers[l]), ranges.weights, rng, fill_missing)
+        fields[f"W{l}"] = _part(network.weight(l), (layers[l - 1], layers[l]), ranges.weights, rng,
+                                fill_missing, nonzero=True)
         if network.bias:
             fields[f"b{l}"] = _part(network.bias_vector(l), (layers[l],), ranges.biases, rng, fill_missing)
     fields["x"] = _part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
-    return NetworkSpec(**{k: v for k, v in fields.items() if v is not None})
+    return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
 
 
-def _part(value, shape: tuple, span: tuple, rng, fill_missing: bool):
+def _part(value, shape: tuple, span: tuple, rng, fill_missing: bool, nonzero: bool = False):
     if value is RANDOM or (value is None and fill_missing):
-        return _integers(rng, span, shape)
-    return _fill(value, span, rng)
+        return _integers(rng, span, shape, nonzero)
+    return _fill(value, span, rng, nonzero)
 
 
-def _fill(value, span, rng):
+def _fill(value, span, rng, nonzero: bool = False):
     """Replaces each `random` entry of a number, list or matrix."""
     if value is RANDOM:
-        return Fraction(int(rng.integers(span[0], span[1] + 1)))
+        return _integers(rng, span, (), nonzero)
     if isinstance(value, list):
-        return [_fill(v, span, rng) for v in value]
+        return [_fill(v, span, rng, nonzero) for v in value]
     return value
 
 
-def _integers(rng, span, shape) -> list:
-    values = rng.integers(span[0], span[1] + 1, size=shape)
-    return [Fraction(int(v)) for v in values] if len(shape) == 1 else \
-        [[Fraction(int(v)) for v in row] for row in values]
+def _integers(rng, span, shape: tuple, nonzero: bool = False):
+    """Integers from span (both ends included). A weight of 0 cuts its edge out of the
+    problem, so weights skip 0 unless the range holds nothing else."""
+    choices = [v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0]
+    picks = rng.integers(len(choices), size=shape).tolist()
+    if not shape:
+        return Fraction(choices[picks])
+    return [Fraction(choices[i]) for i in picks] if len(shape) == 1 else \
+        [[Fraction(choices[i]) for i in row] for row in picks]
 
 
 # ---- the good-problem rules -------------------------------------------------------
@@ -149,6 +157,7 @@ class Numbers:
     path_terms: tuple = ()  # nonzero path terms per asked derivative
     exact: bool = True
     architecture: tuple = ()
+    parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
 
 
 def numbers_of(spec) -> Numbers:
@@ -161,20 +170,43 @@ def numbers_of(spec) -> Numbers:
     return network_numbers(spec, getattr(spec, "ask", []))
 
 
-def network_numbers(spec, asked: list[Quantity]) -> Numbers:
-    from .paths import path_sum, term_value, exact_forward
+def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> Numbers:
+    """Numbers of a network problem from one float pass of the engine (values are small
+    integers or rounded, so floats are exact enough for the rules)."""
     net = spec.network.to_network()
     values = evaluate(net)
     arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
-    intermediates = [float(v) for array in arrays for v in np.ravel(array)]
+    intermediates = np.concatenate([np.ravel(array) for array in arrays]).tolist()
     answers = {q.name: lookup(q, values) for q in asked}
     dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
-    terms = ()
-    if net.is_exact() and any(q.derivative for q in asked):
-        z, a = exact_forward(net)
-        terms = tuple(sum(1 for t in path_sum(net, q).terms if term_value(net, t, z, a) != 0)
-                      for q in asked if q.derivative)
-    return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers)
+    counts = nonzero_path_counts(net, values)
+    terms = tuple(_terms(q, net, values, counts) for q in asked if q.derivative)
+    return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
+                   parts if parts is not None else list(answers.values()))
+
+
+def nonzero_path_counts(net, values) -> list[np.ndarray]:
+    """counts[l][j]: paths from node j of layer l to the output whose every W and g′ is
+    nonzero — the terms a student actually multiplies out."""
+    from .engine import ACTIVATION
+    counts = [None] * (net.depth + 1)
+    counts[net.depth] = np.ones(net.layers[-1])
+    for layer in range(net.depth, 0, -1):
+        alive = ACTIVATION[net.activation(layer)][1](values.z[layer]) != 0
+        counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
+    return counts
+
+
+def _terms(q: Quantity, net, values, counts) -> int:
+    """Nonzero terms of q's path sum: its local factors, times the paths onward."""
+    from .engine import ACTIVATION
+    if q.symbol in ("x", "a"):
+        return int(counts[q.layer if q.symbol == "a" else 0][q.i - 1])
+    node = q.j if q.symbol == "W" else q.i
+    local = ACTIVATION[net.activation(q.layer)][1](values.z[q.layer][node - 1]) != 0
+    if q.symbol == "W":
+        local = local and values.a[q.layer - 1][q.i - 1] != 0
+    return int(counts[q.layer][node - 1]) if local else 0
 
 
 def broken_rule(spec, found: Numbers, reference: Numbers | None, earlier: list) -> str | None:
@@ -190,18 +222,20 @@ def broken_rule(spec, found: Numbers, reference: Numbers | None, earlier: list) 
         return "no asked answer is 0 (set dead_relu: true to allow it)"
     if spec.dead_relu and not found.dead_relu:
         return "dead_relu: true needs a hidden ReLU that is off"
-    if _shared_answer(spec, found.answers):
+    if _shared_answer(spec, found):
         return "no two parts share an answer"
     if parameters(spec) in earlier:
-        return "no two versions have the same numbers"
+        return DUPLICATE
     if reference is not None and not _fair(found, reference):
         return "versions have a similar amount of arithmetic"
     return None
 
 
-def _shared_answer(spec, answers: dict) -> bool:
+def _shared_answer(spec, found: Numbers) -> bool:
+    if len(found.parts) != len(found.answers):  # parts are not single quantities (tables)
+        return len(set(map(repr, found.parts))) < len(found.parts)
     seen = {}
-    for name, value in answers.items():
+    for name, value in found.answers.items():
         if value in seen and not _always_equal(spec, seen[value], name):
             return True
         seen.setdefault(value, name)
@@ -249,14 +283,24 @@ def instance(spec, rng, reference: Numbers | None, earlier: list):
     raise NoVariant(failures.most_common(1)[0][0], MAX_TRIES)
 
 
-def problem_versions(spec, key: str, seed: int, count: int) -> list:
-    """count instances of one problem spec: one per version, all different."""
+DUPLICATE = "no two versions have the same numbers"
+
+
+def problem_versions(spec, key: str, seed: int, count: int, warn=lambda message: None) -> list:
+    """count instances of one problem spec, one per version, all different while the
+    problem has enough distinct variants; after that they repeat in cycles (and warn)."""
     if not is_random(spec):
         return [spec] * count
     chosen, earlier, reference = [], [], None
     for version in range(count):
-        rng = problem_rng(seed, version, key)
-        candidate, found = instance(spec, rng, reference, earlier)
+        try:
+            candidate, found = instance(spec, problem_rng(seed, version, key), reference, earlier)
+        except NoVariant as exc:
+            if exc.rule != DUPLICATE or not earlier:
+                raise
+            warn(f"only {len(chosen)} distinct variants exist; versions from "
+                 f"{version_label(version)} on repeat them in the same order")
+            return [chosen[v % len(chosen)] for v in range(count)]
         reference = reference or found
         chosen.append(candidate)
         earlier.append(parameters(candidate))

@@ -108,6 +108,9 @@ def variant_numbers(spec: Spec):
     net = spec.network.to_network()
     layers = spec.layers or range(1, net.depth + 1)
     symbols = ("W", "b") if net.has_bias else ("W",)
-    asked = [q for symbol in symbols for layer in layers for row in _entries(net, symbol, layer)
-             for q in row if q not in set(spec.hints)]
-    return network_numbers(spec, asked)
+    tables = [_entries(net, symbol, layer) for symbol in symbols for layer in layers]
+    asked = [q for table in tables for row in table for q in row if q not in set(spec.hints)]
+    found = network_numbers(spec, asked)
+    # Each table is one part: two parts share an answer only if two whole tables are equal.
+    found.parts = [[[found.answers.get(q.name) for q in row] for row in table] for table in tables]
+    return found
