@@ -100,10 +100,17 @@ def draw(spec, rng: np.random.Generator):
     if getattr(spec, "network", None) is not None:
         updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec))
     if getattr(spec, "given", None):
-        updates["given"] = {name: _fill(value, ranges.weights if name.startswith("W") else ranges.given, rng,
-                                        nonzero=name.startswith("W"))
-                            for name, value in spec.given.items()}
+        updates["given"] = {name: _draw_given(spec, name, value, ranges, rng) for name, value in spec.given.items()}
     return spec.model_copy(update=updates)
+
+
+def _draw_given(spec, name: str, value, ranges: RandomRanges, rng):
+    """A given value of local-backprop; `W2: random` is a whole matrix of weights."""
+    if not name.startswith("W"):
+        return _fill(value, ranges.given, rng)
+    layers = spec.network.layers[0]
+    layer = int(name[1:])
+    return _part(value, (layers[layer - 1], layers[layer]), ranges.weights, rng, False, nonzero=True)
 
 
 def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool) -> NetworkSpec:
@@ -158,6 +165,10 @@ class Numbers:
     exact: bool = True
     architecture: tuple = ()
     parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
+
+    def __post_init__(self):
+        if not self.parts:  # by default each answer is a part
+            self.parts = list(self.answers.values())
 
 
 def numbers_of(spec) -> Numbers:
