@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,14 +21,8 @@ from .errors import BuildError, SpecError
 from .problems import KINDS
 from .problems.common import CheckFailed
 from .sheet import SheetSpec, read_sheet
+from .stamp import STAMP, sheet_name, stamp_of
 from .variants import NoVariant, parameters, problem_keys, problem_versions, version_label
-
-
-def sheet_name(spec_path: str | Path) -> str:
-    """Output folder name from the spec's file name: letters, digits, '-', '_' only."""
-    stem = Path(spec_path).stem
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-.")
-    return name[:80] or "sheet"
 
 
 class Plan:
@@ -43,6 +36,8 @@ class Plan:
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
         self.warnings: list[str] = []
+        self.timer = None  # seconds per stage, once rendered
+        self.target: Path | None = None  # the output folder, once written
         self.instances = self._draw()  # instances[problem][version]
 
     def _draw(self) -> list[list]:
@@ -57,6 +52,10 @@ class Plan:
             except NoVariant as exc:
                 raise self.document.error(("problems", index), str(exc)) from None
         return drawn
+
+    @property
+    def pagesize(self):
+        return page_size(self.spec.paper)
 
     def label(self, version: int) -> str | None:
         return version_label(version) if self.versioned else None
@@ -109,53 +108,69 @@ def figures_of(sheet: Sheet) -> list[Figure]:
     return [b for b in blocks if isinstance(b, Figure)]
 
 
-def render_outputs(sheet: Sheet, paper: str = "letter") -> dict[str, bytes]:
-    """Every output file of one sheet (or one version), by relative path."""
-    from reportlab.lib.pagesizes import A4, letter
-
+def render_figures_of(sheet: Sheet) -> dict:
+    """Every figure of a sheet drawn (one Graphviz run), by FigureSpec."""
     from .figures import render_figures
+    unique = list(dict.fromkeys(f.spec for f in figures_of(sheet)))
+    return dict(zip(unique, render_figures(unique)))
+
+
+def version_files(sheet: Sheet, figures: dict, pagesize, slots: tuple | None = None) -> dict[str, bytes]:
+    """Every output file of one sheet (or one version), by relative path. slots holds
+    the height of each problem on the worksheet and on the key, shared by all versions."""
     from .render.answers import answers_json
     from .render.pdf import key_pdf, worksheet_pdf
 
-    figures = figures_of(sheet)
-    unique = list(dict.fromkeys(f.spec for f in figures))
-    rendered = dict(zip(unique, render_figures(unique)))
-    pagesize = {"letter": letter, "a4": A4}[paper]
+    worksheet_slots, key_slots = ({"slots": s} if s else {} for s in (slots or (None, None)))
     files = {
-        "worksheet.pdf": worksheet_pdf(sheet, rendered, pagesize=pagesize),
-        "key.pdf": key_pdf(sheet, rendered, pagesize=pagesize),
+        "worksheet.pdf": worksheet_pdf(sheet, figures, pagesize=pagesize, **worksheet_slots),
+        "key.pdf": key_pdf(sheet, figures, pagesize=pagesize, **key_slots),
         "answers.json": answers_json(sheet),
     }
-    for figure in figures:
-        files[f"figures/{figure.name}.svg"] = rendered[figure.spec].svg.encode()
+    for figure in figures_of(sheet):
+        files[f"figures/{figure.name}.svg"] = figures[figure.spec].svg.encode()
     return files
 
 
+def render_outputs(sheet: Sheet, paper: str = "letter") -> dict[str, bytes]:
+    """Every output file of one sheet, by relative path."""
+    return version_files(sheet, render_figures_of(sheet), page_size(paper))
+
+
+def page_size(paper: str):
+    from reportlab.lib.pagesizes import A4, letter
+    return {"letter": letter, "a4": A4}[paper]
+
+
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
-                seed: int | None = None) -> Path:
+                seed: int | None = None, jobs: int | None = None):
+    """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
+    The stamp written beside the outputs lets the next build skip an unchanged sheet."""
+    out_dir = Path(out_dir)
     plan = Plan(spec_path, versions, seed)
-    with Staging(Path(out_dir), plan.name) as stage:
+    stamp = stamp_of(spec_path, versions, seed)
+    with Staging(out_dir, plan.name) as stage:
         if not plan.versioned:
             stage.write_all("", render_outputs(plan.sheet(0), plan.spec.paper))
         else:
-            _write_versions(plan, stage)
-    return stage.target
+            plan.timer = _write_versions(plan, stage, jobs)
+        stage.write(STAMP, stamp.encode())
+    plan.target = stage.target
+    return plan
 
 
-def _write_versions(plan: Plan, stage: "Staging") -> None:
-    from .render.answers import answers_csv
+def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
+    from .classset import render_versions
+    from .render.answers import answers_csv_from_files
     from .render.combine import combine_for_duplex
 
-    answer_rows = []
-    for version in range(plan.count):
-        sheet = plan.sheet(version)
-        label = plan.label(version)
-        stage.write_all(f"{label}/", render_outputs(sheet, plan.spec.paper))
-        answer_rows.append(sheet)
-    stage.write("answers.csv", answers_csv(answer_rows))
-    stage.write("manifest.json", (json.dumps(plan.manifest(), indent=2) + "\n").encode())
-    worksheets = [stage.path(f"{plan.label(v)}/worksheet.pdf") for v in range(plan.count)]
-    stage.write("all-worksheets.pdf", combine_for_duplex(worksheets))
+    timer = render_versions(plan, stage.root, jobs)
+    labels = [plan.label(v) for v in range(plan.count)]
+    with timer("writing"):
+        stage.write("answers.csv", answers_csv_from_files([stage.path(f"{v}/answers.json") for v in labels]))
+        stage.write("manifest.json", (json.dumps(plan.manifest(), indent=2) + "\n").encode())
+        stage.write("all-worksheets.pdf", combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels]))
+    return timer
 
 
 class Staging:

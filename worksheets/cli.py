@@ -12,14 +12,13 @@ from .errors import BuildError, SpecError
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .build import build_sheet, check_sheet
-
     failed = 0
     for spec in args.specs:
         try:
             if args.command == "build":
-                build_sheet(spec, args.out, versions=args.versions, seed=args.seed)
+                _build(spec, args)
             else:
+                from .build import check_sheet
                 check_sheet(spec)
         except (SpecError, BuildError) as exc:
             print(str(exc).replace("\n", " "), file=sys.stderr)
@@ -31,6 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def _build(spec: str, args) -> None:
+    from .stamp import fresh_outputs
+    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed):
+        return  # nothing changed since the last build: not even the heavy imports
+    from .build import build_sheet
+    plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs)
+    for warning in plan.warnings:
+        print(warning, file=sys.stderr)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worksheets", description="Backpropagation worksheets "
                                      "and answer keys from YAML network specs.")
@@ -40,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="out", help="output folder (default: out)")
     build.add_argument("--versions", type=_positive, help="number of versions (overrides the spec's)")
     build.add_argument("--seed", type=_seed, help="seed of the random parts (overrides the spec's)")
+    build.add_argument("--jobs", type=_positive, help="worker processes for versions (default: one per core)")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild even sheets whose spec, options and tool are unchanged")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")
     check.add_argument("specs", nargs="+", metavar="SPEC")
     return parser

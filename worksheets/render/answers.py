@@ -33,19 +33,21 @@ def answers_json(sheet: Sheet) -> bytes:
     return (json.dumps(answers_data(sheet), indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def answers_csv(sheets: list[Sheet]) -> bytes:
-    """One row per version × part, for graders: version, problem, part, quantity, answer."""
+def answers_csv_from_files(paths) -> bytes:
+    """One row per version × part, for graders: version, problem, id, part, quantity, answer,
+    read back from the versions' answers.json files so the two always agree."""
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["version", "problem", "id", "part", "quantity", "answer"])
-    for sheet in sheets:
-        for entry in answers_data(sheet)["problems"]:
+    for path in paths:
+        data = json.loads(path.read_text())
+        for entry in data["problems"]:
             for part in entry["parts"]:
                 answer = part["answer"]
                 cell = json.dumps(answer) if isinstance(answer, (list, bool)) else answer
-                writer.writerow([sheet.version or "", entry["number"], entry["id"] or "", part["label"],
+                writer.writerow([data.get("version", ""), entry["number"], entry["id"] or "", part["label"],
                                  part["quantity"], cell])
     return buffer.getvalue().encode()

@@ -1,0 +1,131 @@
+"""Benchmark: a class set of one sheet, built into a temporary folder.
+
+    python bench/bench.py [--versions 200] [--spec specs/quiz-07.yaml]
+
+Prints one figure per line: wall time, versions and PDFs per second, seconds per stage,
+peak memory of the whole build (all processes, proportional set size), and the time of a
+second build with nothing changed. The build itself runs in a child process so that
+start-up, imports and worker processes are all counted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--versions", type=int, default=200)
+    parser.add_argument("--spec", default=str(ROOT / "specs" / "quiz-07.yaml"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # the build, run by the parent
+    args = parser.parse_args()
+    if args.child:
+        _child(args.spec, args.versions, Path(args.child))
+        return
+    with tempfile.TemporaryDirectory(prefix="worksheets-bench-") as out:
+        _report(args.spec, args.versions, Path(out))
+
+
+def _child(spec: str, versions: int, out: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    start = time.perf_counter()
+    from worksheets.build import Plan, build_sheet
+    imports = time.perf_counter() - start
+    plan_start = time.perf_counter()
+    Plan(spec, versions)  # timed apart: the spec and the generation of every version
+    plan_seconds = time.perf_counter() - plan_start
+    plan = build_sheet(spec, out, versions=versions)
+    stages = dict(plan.timer.totals) if plan.timer else {}
+    print(json.dumps({"imports": imports, "plan": plan_seconds, "stages": stages}))
+
+
+def _report(spec: str, versions: int, out: Path) -> None:
+    command = [sys.executable, __file__, "--spec", spec, "--versions", str(versions), "--child", str(out)]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak = _watch_memory(child)
+    output, _ = child.communicate()
+    total = time.perf_counter() - start
+    if child.returncode:
+        sys.exit(f"build failed with status {child.returncode}")
+    data = json.loads(output.strip().splitlines()[-1])
+    pdfs = 2 * versions + 1  # a worksheet and a key per version, and all-worksheets.pdf
+    rebuild = _timed([sys.executable, "-m", "worksheets", "build", spec, "--out", str(out),
+                      "--versions", str(versions)])
+    stages = data["stages"]
+    # The plan is drawn twice in the child (once timed apart); the build's own copy is
+    # subtracted so that the stages add up to the wall time.
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"versions: {versions}")
+    print(f"total seconds: {total - data['plan']:.2f}")
+    print(f"versions per second: {versions / (total - data['plan']):.1f}")
+    print(f"PDFs per second: {pdfs / (total - data['plan']):.1f}")
+    print(f"stage seconds, start-up and imports: {data['imports']:.2f}")
+    print(f"stage seconds, spec + generation: {data['plan']:.2f}")
+    for stage in ("problems", "figures", "pdf", "writing"):
+        label = {"problems": "engine + problems (summed over workers)",
+                 "figures": "figures (summed over workers)",
+                 "pdf": "PDF writing (summed over workers)",
+                 "writing": "files (summed over workers)"}[stage]
+        print(f"stage seconds, {label}: {stages.get(stage, 0.0):.2f}")
+    print(f"peak memory MB (all processes): {peak / 2**20:.0f}")
+    print(f"unchanged rebuild seconds: {rebuild:.2f}")
+
+
+def _timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def _watch_memory(child: subprocess.Popen) -> int:
+    """Largest sum of proportional set sizes of the child and its workers, sampled."""
+    peak = [0]
+
+    def sample() -> None:
+        while child.poll() is None:
+            peak[0] = max(peak[0], sum(_pss(pid) for pid in _tree(child.pid)))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    child.wait()
+    watcher.join()
+    return peak[0]
+
+
+def _tree(pid: int) -> list[int]:
+    pids, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        pids += map(int, children)
+        frontier += map(int, children)
+    return pids
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    main()
