@@ -1,23 +1,27 @@
 """Figures: layout geometry, DOT text, one Graphviz run, reportlab drawing."""
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import random
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from reportlab.graphics.shapes import Ellipse, String
 
+import worksheets.figures as figures
 from worksheets.figures import FigureSpec, RenderedFigure, figure_dot, render_figures
 from worksheets.figures import graphviz as gv
 from worksheets.figures.dot import BLUE, to_dot
 from worksheets.figures.drawing import _color, drawing
-from worksheets.figures.layout import (CLEAR, FRACTIONS, Box, box_hits_circle, layout,
-                                       segment_hits_box)
+from worksheets.figures.layout import (CLEAR, FRACTIONS, Box, box_hits_circle, frame_layout,
+                                       frame_of, layout, segment_hits_box)
 from worksheets.render.fonts import ITALIC
 
 needs_neato = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
@@ -242,7 +246,7 @@ def test_drawing_scales_to_width():
     full, narrow = fig.drawing, fig.fit(100)
     assert narrow.width == pytest.approx(100)
     assert narrow.height == pytest.approx(full.height * 100 / full.width)
-    assert fig.fit(10_000).width == full.width == drawing(fig.rendered).width
+    assert fig.fit(10_000).width == full.width
 
 
 @needs_neato
@@ -259,9 +263,15 @@ def test_render_nothing_runs_nothing(monkeypatch):
     assert gv.render([]) == [] and render_figures([]) == []
 
 
+def forget_figures():
+    gv._cache.clear()
+    figures._templates.clear()
+    frame_layout.cache_clear()
+
+
 @needs_neato
 def test_many_figures_one_process_in_order(monkeypatch):
-    gv._cache.clear()
+    forget_figures()
     calls = []
     real_run = subprocess.run
 
@@ -302,3 +312,99 @@ def test_colors():
     assert _color("#fffffe00") is None
     assert _color("#0033cc").hexval() == _color("#0033ccff").hexval() == "0x0033cc"
     assert _color("#00000080").alpha == pytest.approx(128 / 255)
+
+
+# ---- frames and templates ---------------------------------------------------------------
+
+def weights_only(layers, seed=0, low=0, high=3) -> FigureSpec:
+    return FigureSpec(tuple(layers), numbered(layers, seed, low, high).weights)
+
+
+def shapes_of(d) -> list:
+    """Everything a Drawing draws, comparable with ==."""
+    group = d.getContents()[0]
+    return [(d.width, d.height, group.transform)] + [
+        (type(s).__name__, sorted(s.getProperties().items())) for s in group.contents]
+
+
+def test_layout_depends_on_the_frame_not_the_numbers():
+    a, b = numbered([3, 2, 2, 1], seed=1), numbered([3, 2, 2, 1], seed=2)
+    assert frame_of(a) == frame_of(b)  # two-digit numbers of both signs
+    la, lb = layout(a), layout(b)
+    assert la.nodes == lb.nodes and (la.width, la.height) == (lb.width, lb.height)
+    assert [w.label.box for w in la.weights] == [w.label.box for w in lb.weights]
+    assert [v.box for v in la.values] == [v.box for v in lb.values]
+    assert [w.label.text for w in la.weights] != [w.label.text for w in lb.weights]
+
+
+def test_one_digit_numbers_share_a_frame_whatever_their_signs():
+    small = [weights_only([2, 3, 1], seed) for seed in range(20)]
+    assert len({frame_of(s) for s in small}) == 1
+    assert frame_of(FigureSpec((2, 3, 1), ((("1",) * 3,) * 2, (("1",),) * 3))) == frame_of(small[0])
+    assert frame_of(weights_only([2, 3, 1], low=10, high=19)) != frame_of(small[0])
+
+
+# Characters Graphviz escapes in SVG text.
+ESCAPED = FigureSpec((2, 1), ((("a<b>",), ("'q'\"r\"-1",)),), input_values=("\u22121", "1/3"))
+SAMPLES = [numbered([3, 2, 2, 1], seed=k) for k in range(3)] + [
+    FigureSpec((2, 2, 1), (((("1", "\u22122"), ("3", "0")), (("2",), ("\u22121",)))),
+               ((("5", "5"), ("\u22123", "0")), (("7", "7"),)), ("1", "\u22122"),
+               (("1", "\u22122"), ("0",))),
+    FigureSpec((2, 3, 2, 1)),
+    ESCAPED,  # then texts Graphviz treats specially (drawn alone):
+    FigureSpec((1, 1), ((("a & b",),),), input_values=("x  y",)),
+    FigureSpec((1, 2), ((("", "\\N"),),)),
+]
+
+
+@needs_neato
+def test_figures_are_what_graphviz_draws_for_their_own_dot():
+    # Templates come from one batch; each figure's own DOT source is drawn by itself.
+    forget_figures()
+    rendered = render_figures(SAMPLES)
+    for spec, fig in zip(SAMPLES, rendered):
+        gv._cache.clear()
+        [alone] = gv.render([figure_dot(spec)])
+        assert fig.svg == alone.svg
+        assert shapes_of(fig.drawing) == shapes_of(drawing(alone))
+    escaped = rendered[SAMPLES.index(ESCAPED)].svg
+    assert "a&lt;b&gt;" in escaped and "&#39;q&#39;&quot;r&quot;&#45;1" in escaped
+    assert ">a &amp; b</text>" in rendered[-2].svg and ">\\N</text>" in rendered[-1].svg
+
+
+@needs_neato
+def test_graphviz_draws_each_frame_once(monkeypatch):
+    forget_figures()
+    batches = []
+    real_run = gv._run_neato
+
+    def run(sources):
+        batches.append(sources)
+        return real_run(sources)
+
+    monkeypatch.setattr(gv, "_run_neato", run)
+    specs = [weights_only([3, 2, 2, 1], seed) for seed in range(20)] + [FigureSpec((3, 2, 2, 1))]
+    first = render_figures(specs[:10] + specs[-1:])
+    assert [len(b) for b in batches] == [2]
+    again = render_figures(specs)
+    assert len(batches) == 1
+    for spec, fig in zip(specs[:10], first):  # figures of a frame do not share their numbers
+        texts = sorted(w for m in spec.weights for row in m for w in row)
+        assert sorted(s.text for s in fig.drawing.getContents()[0].contents
+                      if isinstance(s, String) and s.fillColor == _color(BLUE)) == texts
+    assert [f.svg for f in first[:10]] == [f.svg for f in again[:10]]
+
+
+@needs_neato
+def test_same_figure_in_another_process():
+    spec = numbered([3, 2, 2, 1], seed=7)
+    forget_figures()
+    here = render_figures([numbered([2, 2, 1]), spec])[1]  # its frame second in the batch
+    code = ("import hashlib, sys; from worksheets.figures import *; "
+            "from tests.test_figures import shapes_of; "
+            f"[f] = render_figures([{spec!r}]); "
+            "print(hashlib.sha256(f.svg.encode()).hexdigest()); print(shapes_of(f.drawing))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parent.parent)
+    assert done.stdout.splitlines() == [hashlib.sha256(here.svg.encode()).hexdigest(),
+                                        str(shapes_of(here.drawing))]

@@ -3,6 +3,9 @@
     figure_dot(spec)              -> DOT source (pinned layout, for `neato -n2`)
     render_figures([spec, ...])   -> [RenderedFigure]: SVG text, reportlab Drawing, size
     RenderedFigure.fit(max_width) -> the Drawing scaled down to fit a column
+
+Graphviz draws each frame (architecture, which numbers are shown, how wide they may be;
+see layout.Frame) once per process; figures of a frame get their numbers filled in.
 """
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from dataclasses import dataclass
 from reportlab.graphics.shapes import Drawing
 
 from .dot import to_dot
-from .drawing import drawing
-from .graphviz import Rendered, render
+from .drawing import drawing, scaled
+from .graphviz import render
+from .layout import Frame, frame_layout, frame_of, label_texts
 from .layout import layout as compute_layout  # keeps .layout the module
 from .spec import FigureSpec
+from .templates import Template, fits_template
 
 __all__ = ["FigureSpec", "RenderedFigure", "figure_dot", "render_figures"]
 
@@ -22,32 +27,44 @@ __all__ = ["FigureSpec", "RenderedFigure", "figure_dot", "render_figures"]
 @dataclass(frozen=True)
 class RenderedFigure:
     svg: str  # standalone SVG, for slides
-    drawing: Drawing  # vector drawing for reportlab, at natural size (1 unit = 1 pt)
+    drawing: Drawing  # vector drawing for reportlab, at natural size (1 unit = 1 pt);
+    # it shares shapes with other figures of its frame: wrap it, do not modify it
     width: float  # points
     height: float
-    rendered: Rendered  # Graphviz's output, for drawings at other sizes
 
     def fit(self, max_width: float) -> Drawing:
         """A new Drawing scaled down (never up) to at most max_width points."""
-        return drawing(self.rendered, max_width)
-
-
-_dots: dict[str, str] = {}  # by repr(spec): the layout search is the costly part
+        return scaled(self.drawing, max_width)
 
 
 def figure_dot(spec: FigureSpec) -> str:
     """DOT source of the figure, for `neato -n2` (everything pinned)."""
-    key = repr(spec)
-    if key not in _dots:
-        _dots[key] = to_dot(compute_layout(spec))
-    return _dots[key]
+    return to_dot(compute_layout(spec))
+
+
+_templates: dict[Frame, Template] = {}
 
 
 def render_figures(specs: list[FigureSpec]) -> list[RenderedFigure]:
-    """Renders all figures with a single Graphviz process (cached by DOT source)."""
-    rendered = render([figure_dot(spec) for spec in specs])
-    figures = []
-    for r in rendered:
-        d = drawing(r)
-        figures.append(RenderedFigure(r.svg, d, d.width, d.height, r))
-    return figures
+    """Renders the figures, running Graphviz once (one process) for all frames not
+    drawn before in this process and for figures that do not fit a template."""
+    texts = [label_texts(spec) for spec in specs]
+    frames = [frame_of(spec) if fits_template(t) else None for spec, t in zip(specs, texts)]
+    new_frames = [f for f in dict.fromkeys(frames) if f is not None and f not in _templates]
+    odd = [spec for spec, frame in zip(specs, frames) if frame is None]
+    rendered = render([to_dot(frame_layout(f)) for f in new_frames]
+                      + [figure_dot(spec) for spec in odd])
+    _templates.update(zip(new_frames, map(Template.of, rendered[:len(new_frames)])))
+    by_itself = iter(rendered[len(new_frames):])
+    return [_drawn(next(by_itself)) if frame is None else _filled(_templates[frame], t)
+            for frame, t in zip(frames, texts)]
+
+
+def _filled(template: Template, texts: dict[str, str]) -> RenderedFigure:
+    d = template.filled_drawing(texts)
+    return RenderedFigure(template.svg(texts), d, d.width, d.height)
+
+
+def _drawn(rendered) -> RenderedFigure:
+    d = drawing(rendered)
+    return RenderedFigure(rendered.svg, d, d.width, d.height)

@@ -1,8 +1,11 @@
 """A Layout as DOT source for `neato -n2`: every node pinned, nothing left to Graphviz.
 
-Weights and values are small white boxes drawn over the edges (outputorder=edgesfirst).
-Node letters use nested HTML tables so a subscript sits under its superscript, as in
-LaTeX; Graphviz's own <SUB><SUP> would put them side by side.
+Weights and values are small white boxes drawn over the edges (outputorder=edgesfirst),
+named like their labels (see layout.label_texts), with plain centred text: Graphviz
+then writes each as `<text text-anchor="middle" x=centre ...>`, so a number can be
+swapped for another without moving anything (see templates.py). Node letters use nested
+HTML tables so a subscript sits under its superscript, as in LaTeX; Graphviz's own
+<SUB><SUP> would put them side by side.
 """
 from __future__ import annotations
 
@@ -39,10 +42,8 @@ def to_dot(layout: Layout) -> str:
         lines += [f"  {_name(n)} [{_node_attributes(n)}];" for n in column]
     for k, (x, y) in enumerate(layout.outputs):
         lines.append(f"  out{k} [shape=point, style=invis, width=0, height=0, {_pos(x, y)}];")
-    for w in layout.weights:
-        lines.append(f"  w{w.layer}_{w.source}_{w.target} [{_label_attributes(w.label)}];")
-    for k, v in enumerate(layout.values):
-        lines.append(f"  v{k}_{v.kind} [{_label_attributes(v)}];")
+    for label in [w.label for w in layout.weights] + list(layout.values):
+        lines.append(f"  {label.name} [{_label_attributes(label)}];")
     lines += [f"  {_name(tail)} -> {_name(head)};" for tail, head in layout.edges()]
     lines += [f"  {_name(n)} -> out{k};" for k, n in enumerate(layout.nodes[-1])]
     lines.append("}")
@@ -98,9 +99,18 @@ def _letter(letter: str, sub: str, sup: str) -> str:
 
 
 def _label_attributes(label: Label) -> str:
+    # Plain, not HTML, so Graphviz centres the text on the box whatever its width. (Keep
+    # the letters' HTML labels inside tables: Graphviz 2.43 left-aligns a plain label
+    # whose text equals a bare HTML label's elsewhere in the graph.)
     box = label.box
     # fixedsize=shape: the box is the layout's, the (taller) line of text may overflow it.
     return (f"shape=box, style=filled, fillcolor=white, color=transparent, fixedsize=shape, "
             f"width={box.w / 72:.4f}, height={box.h / 72:.4f}, "
             f"{_pos(box.x, box.y - DIGIT_RAISE * label.size)}, "
-            f"fontsize={label.size:g}, fontcolor=\"{BLUE}\", label=<{escape(label.text)}>")
+            f"fontsize={label.size:g}, fontcolor=\"{BLUE}\", label=\"{dot_text(label.text)}\"")
+
+
+def dot_text(text: str) -> str:
+    """Text for a plain (not HTML) DOT label, shown as is: Graphviz decodes HTML
+    entities in plain labels and reads a backslash as an escape (\\N, \\l, ...)."""
+    return escape(text).replace("\\", "\\\\")

@@ -18,8 +18,16 @@ ANCHORS = {"l": "start", "c": "middle", "r": "end"}
 BOLD_FLAG, ITALIC_FLAG = 1, 2  # bits of the xdot `t` op
 
 
-def drawing(rendered: Rendered, width: float | None = None) -> Drawing:
-    """The figure as a Drawing, scaled down to at most `width` points wide if given."""
+def scaled(figure: Drawing, max_width: float) -> Drawing:
+    """A new Drawing of the figure scaled down (never up) to at most max_width points."""
+    scale = min(1.0, max_width / figure.width)
+    result = Drawing(figure.width * scale, figure.height * scale)
+    result.add(Group(*figure.contents, transform=(scale, 0, 0, scale, 0, 0)))
+    return result
+
+
+def drawing(rendered: Rendered) -> Drawing:
+    """The figure as a Drawing, at its natural size."""
     register_fonts()
     x0, y0, x1, y1 = (float(v) for v in rendered.layout["bb"].split(","))
     group = Group()
@@ -28,9 +36,8 @@ def drawing(rendered: Rendered, width: float | None = None) -> Drawing:
     for item in rendered.layout.get("edges", []) + rendered.layout.get("objects", []):
         for key in DRAW_KEYS:
             _Pen(group).run(item.get(key, []))
-    scale = 1.0 if width is None or x1 - x0 <= width else width / (x1 - x0)
-    group.transform = (scale, 0, 0, scale, -x0 * scale, -y0 * scale)
-    result = Drawing((x1 - x0) * scale, (y1 - y0) * scale)
+    group.transform = (1, 0, 0, 1, -x0, -y0)
+    result = Drawing(x1 - x0, y1 - y0)
     result.add(group)
     return result
 

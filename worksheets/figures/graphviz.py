@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -65,7 +66,13 @@ def _run_neato(sources: list[str]) -> list[Rendered]:
             stem = "figures.gv" if k == 1 else f"figures.gv.{k}"
             if not (folder / f"{stem}.json").is_file():
                 raise GraphvizError(f"neato wrote no output for figure {k}: {done.stderr.strip()}")
-            svg = (folder / f"{stem}.svg").read_text(encoding="utf-8")
+            svg = _as_if_alone((folder / f"{stem}.svg").read_text(encoding="utf-8"))
             layout = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
             results.append(Rendered(svg, layout))
     return results
+
+
+def _as_if_alone(svg: str) -> str:
+    """The SVG as Graphviz writes it for a graph rendered by itself: the second and later
+    graphs of a batch call their top group "page0,1_graph0" instead of "graph0"."""
+    return re.sub(r'<g id="page\d+,\d+_(graph\d+)"', r'<g id="\1"', svg, count=1)

@@ -4,11 +4,18 @@ Graphviz only draws what is decided here (`neato -n2`, everything pinned), becau
 own edge-label placement is illegible on dense layers. Each weight sits on its own
 edge, near the source end; the fraction along the edge is searched per edge so the
 label avoids the other edges, the other labels and the nodes.
+
+The geometry does not depend on the numbers themselves, only on the figure's Frame:
+the architecture, which numbers are shown, and one slot width per kind of number (the
+widest of that kind, every label of the kind gets a box that wide). Versions of a
+problem share their frame, so the layout is searched, and the figure drawn by
+Graphviz, once per frame; the numbers are centred in their boxes and filled in later.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -79,8 +86,10 @@ class Node:
 
 @dataclass(frozen=True)
 class Label:
-    """A text in a white box; kind is 'weight', 'z', 'a', 'x' (input value) or 'bias'."""
+    """A text centred in a white box; kind is 'weight', 'z', 'a', 'x' (input value) or
+    'bias'. The name (see label_texts) is also its node's name in the DOT source."""
     kind: str
+    name: str
     text: str
     box: Box
     size: float  # font size
@@ -113,41 +122,112 @@ class Layout:
                     yield tail, head
 
 
+# The kinds of numbers a figure shows, each with its own slot width; 'node' is z and a.
+SLOT_KINDS = ("weight", "x", "node", "bias")
+SLOT_SIZES = {"weight": WEIGHT_SIZE, "x": VALUE_SIZE, "node": VALUE_SIZE, "bias": VALUE_SIZE}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A figure without its numbers: all its geometry depends on."""
+    layers: tuple[int, ...]
+    slots: tuple[tuple[str, float], ...]  # (kind, text width in points) per kind shown
+
+    def shows(self, kind: str) -> bool:
+        return kind in dict(self.slots)
+
+    def slot(self, kind: str) -> float:
+        return dict(self.slots)[kind]
+
+
 def text_width(text: str, size: float) -> float:
     register_fonts()
     return stringWidth(text, REGULAR, size)
-
-
-def text_box(text: str, size: float, x: float, y: float, pad: float = 1.0) -> Box:
-    """The white box behind a label: the text's width plus `pad` each side, and 0.8 em
-    high, which covers digits and the minus sign (0.66 em) with a little room."""
-    return Box(x, y, text_width(text, size) + 2 * pad, BOX_HEIGHT * size)
 
 
 def bias_text(label: str) -> str:
     return label if label[:1] in "+−-" else "+" + label
 
 
+def label_texts(spec: FigureSpec) -> dict[str, str]:
+    """Every number the figure shows, by label name: w<l>_<i>_<j> for the weight on the
+    edge from node i of layer l-1 to node j of layer l (0-based), x<i>, z<l>_<j>,
+    a<l>_<j> and b<l>_<j> for input values, node values and biases."""
+    texts = {}
+    for layer, matrix in enumerate(spec.weights or (), start=1):
+        for i, row in enumerate(matrix):
+            texts.update((f"w{layer}_{i}_{j}", text) for j, text in enumerate(row))
+    texts.update((f"x{i}", text) for i, text in enumerate(spec.input_values or ()))
+    for layer, nodes in enumerate(spec.node_values or (), start=1):
+        for j, (z, a) in enumerate(nodes):
+            texts[f"z{layer}_{j}"], texts[f"a{layer}_{j}"] = z, a
+    for layer, nodes in enumerate(spec.biases or (), start=1):
+        texts.update((f"b{layer}_{j}", bias_text(text)) for j, text in enumerate(nodes))
+    return texts
+
+
+def slot_kind(name: str) -> str:
+    return {"w": "weight", "x": "x", "z": "node", "a": "node", "b": "bias"}[name[0]]
+
+
+# Every slot is at least this wide, so that versions of a problem whose numbers all
+# have one digit share a frame (and a look) with those that have a negative one.
+NARROWEST = "−0"
+
+
+def frame_of(spec: FigureSpec) -> Frame:
+    """The spec's frame. Slot widths are rounded up to whole points so that versions
+    whose widest numbers differ by a hair (or not at all: digits are equally wide)
+    share one."""
+    widest = {}
+    for name, text in label_texts(spec).items():
+        kind = slot_kind(name)
+        least = widest.get(kind, text_width(NARROWEST, SLOT_SIZES[kind]))
+        widest[kind] = max(least, text_width(text, SLOT_SIZES[kind]))
+    slots = tuple((kind, float(math.ceil(widest[kind]))) for kind in SLOT_KINDS if kind in widest)
+    return Frame(tuple(spec.layers), slots)
+
+
+def placeholder(name: str) -> str:
+    """The text of label `name` in a frame's layout: unique in the figure, and plain
+    ASCII so Graphviz writes it unchanged into the SVG and JSON."""
+    return f"@{name}@"
+
+
 def layout(spec: FigureSpec) -> Layout:
+    """The layout of the spec's frame, with the spec's numbers in the labels."""
+    texts = label_texts(spec)
+
+    def filled(label: Label) -> Label:
+        return replace(label, text=texts[label.name])
+
+    shape = frame_layout(frame_of(spec))
+    return replace(shape, weights=tuple(replace(w, label=filled(w.label)) for w in shape.weights),
+                   values=tuple(filled(v) for v in shape.values))
+
+
+@lru_cache(maxsize=None)
+def frame_layout(frame: Frame) -> Layout:
     """Columns left to right, each centred vertically; column gaps are chosen one by one,
-    each the narrowest where the weight labels find clear places."""
-    row_gap = _row_gap(spec)
-    columns = [_column(layer, n, row_gap) for layer, n in enumerate(spec.layers)]
+    each the narrowest where the weight labels find clear places. Label texts are
+    placeholders."""
+    row_gap = _row_gap(frame)
+    columns = [_column(layer, n, row_gap) for layer, n in enumerate(frame.layers)]
     weights = []
     for layer in range(1, len(columns)):
-        columns[layer], placed = _fit_gap(spec, layer, columns[layer - 1], columns[layer])
+        columns[layer], placed = _fit_gap(frame, layer, columns[layer - 1], columns[layer])
         weights += placed
-    values = [v for column in columns for v in _values_of(spec, column)]
+    values = [v for column in columns for v in _values_of(frame, column)]
     outputs = [(n.x + n.radius + OUT_ARROW, n.y) for n in columns[-1]]
     return _shifted(columns, weights, values, outputs)
 
 
-def _row_gap(spec: FigureSpec) -> float:
+def _row_gap(frame: Frame) -> float:
     # Beyond 4 nodes a layer's edges get steep and crowd the labels: give them room.
-    gap = DIAMETER + 18.0 + 5.0 * max(0, max(spec.layers) - 4)
-    if spec.node_values or spec.input_values:
+    gap = DIAMETER + 18.0 + 5.0 * max(0, max(frame.layers) - 4)
+    if frame.shows("node") or frame.shows("x"):
         gap += VALUE_SIZE + 4.0
-    if spec.biases:
+    if frame.shows("bias"):
         gap += VALUE_SIZE + 4.0
     return gap
 
@@ -162,44 +242,52 @@ def _moved(column: list[Node], x: float) -> list[Node]:
     return [Node(n.layer, n.index, x, n.y, n.size) for n in column]
 
 
-def _values_of(spec: FigureSpec, column: list[Node]) -> list[Label]:
+def _values_of(frame: Frame, column: list[Node]) -> list[Label]:
     """Value labels above the nodes of one column (z left, a right) and biases below."""
     labels = []
     for node in column:
         above = node.y + node.radius + 1.5 + BOX_HEIGHT * VALUE_SIZE / 2
         if node.is_input:
-            if spec.input_values:
-                text = spec.input_values[node.index]
-                labels.append(_value("x", text, node.x, above))
+            if frame.shows("x"):
+                labels.append(_value(frame, "x", f"x{node.index}", node.x, above))
             continue
-        if spec.node_values:
-            z, a = spec.node_values[node.layer - 1][node.index]
+        where = f"{node.layer}_{node.index}"
+        if frame.shows("node"):
             # Both close to the top of the circle, z ending and a starting near the centre
-            # line: steep edges arrive and leave further out, below the numbers.
-            zw, aw = text_box(z, VALUE_SIZE, 0, 0).w, text_box(a, VALUE_SIZE, 0, 0).w
-            labels.append(_value("z", z, node.x - VALUE_GAP / 2 - zw / 2, above))
-            labels.append(_value("a", a, node.x + VALUE_GAP / 2 + aw / 2, above))
-        if spec.biases:
-            text = bias_text(spec.biases[node.layer - 1][node.index])
+            # line (when the number fills its slot): steep edges arrive and leave further
+            # out, below the numbers.
+            half = VALUE_GAP / 2 + _slot_box_width(frame, "node") / 2
+            labels.append(_value(frame, "z", "z" + where, node.x - half, above))
+            labels.append(_value(frame, "a", "a" + where, node.x + half, above))
+        if frame.shows("bias"):
             below = node.y - node.radius - 1.5 - BOX_HEIGHT * VALUE_SIZE / 2
-            labels.append(_value("bias", text, node.x, below))
+            labels.append(_value(frame, "bias", "b" + where, node.x, below))
     return labels
 
 
-def _value(kind: str, text: str, x: float, y: float) -> Label:
-    return Label(kind, text, text_box(text, VALUE_SIZE, x, y), VALUE_SIZE)
+def _slot_box_width(frame: Frame, kind: str) -> float:
+    """The white box behind a label: its slot plus a pad each side, wider for weights
+    (see WEIGHT_PAD)."""
+    return frame.slot(kind) + 2 * (WEIGHT_PAD if kind == "weight" else 1.0)
 
 
-def _fit_gap(spec, layer, left, right) -> tuple[list[Node], list[Weight]]:
+def _value(frame: Frame, kind: str, name: str, x: float, y: float) -> Label:
+    # 0.8 em high covers digits and the minus sign (0.66 em) with a little room.
+    box = Box(x, y, _slot_box_width(frame, slot_kind(name)), BOX_HEIGHT * VALUE_SIZE)
+    return Label(kind, name, placeholder(name), box, VALUE_SIZE)
+
+
+def _fit_gap(frame, layer, left, right) -> tuple[list[Node], list[Weight]]:
     """Places column `layer` right of `left`: the narrowest gap where no edge crosses a
     label, else the best trade of crossings against width."""
     plain = 80.0 + 10.0 * max(len(left), len(right))  # room for the arrowheads
-    gaps = GAPS if spec.weights else (plain,) + tuple(g for g in GAPS if g > plain)
+    numbered = frame.shows("weight")
+    gaps = GAPS if numbered else (plain,) + tuple(g for g in GAPS if g > plain)
     tried = []
     for gap in gaps:
         moved = _moved(right, left[0].x + gap)
-        weights, cost = _place_weights(spec, layer, left, moved) if spec.weights else ([], 0.0)
-        cost += VALUE_CROSSING * _values_crossed(spec, left, moved)
+        weights, cost = _place_weights(frame, layer, left, moved) if numbered else ([], 0.0)
+        cost += VALUE_CROSSING * _values_crossed(frame, left, moved)
         if cost < CROSSING / 2:
             return moved, weights
         tried.append((cost + WIDTH * gap, gap, moved, weights))
@@ -207,22 +295,21 @@ def _fit_gap(spec, layer, left, right) -> tuple[list[Node], list[Weight]]:
     return moved, weights
 
 
-def _values_crossed(spec, left, right) -> int:
+def _values_crossed(frame, left, right) -> int:
     """How many (edge, value label) pairs cross between two columns. Steep edges of a
     node pass through the numbers above it; only a wider gap makes them less steep."""
-    values = _values_of(spec, left) + _values_of(spec, right)
+    values = _values_of(frame, left) + _values_of(frame, right)
     return sum(segment_hits_box((s.x, s.y), (t.x, t.y), v.box, 0.5)
                for s in left for t in right for v in values)
 
 
-def _place_weights(spec, layer, left, right) -> tuple[list[Weight], float]:
+def _place_weights(frame, layer, left, right) -> tuple[list[Weight], float]:
     """Weight labels on the edges between two columns, and the cost of their placement.
 
     Every edge spans the whole gap, so "does it cross a label box" compares the edge's
     height at the box's centre with the box's reach; this is vectorised over all edges
     (e), candidate fractions (f) and other edges (s).
     """
-    texts = spec.weights[layer - 1]
     pairs = [(s, t) for s in left for t in right]
     x0, x1 = left[0].x, right[0].x
     y0 = np.array([s.y for s, _ in pairs])
@@ -234,8 +321,7 @@ def _place_weights(spec, layer, left, right) -> tuple[list[Weight], float]:
     along = (start + fractions[None, :] * (length - start - end)[:, None]) / length[:, None]
     xs = x0 + along * (x1 - x0)  # candidate centres xs[e, f], ys[e, f]
     ys = y0[:, None] + along * (y1 - y0)[:, None]
-    widths = np.array([text_width(texts[s.index][t.index], WEIGHT_SIZE) + 2 * WEIGHT_PAD
-                       for s, t in pairs])
+    widths = np.full(len(pairs), _slot_box_width(frame, "weight"))
     height = BOX_HEIGHT * WEIGHT_SIZE
     everyone = np.arange(len(pairs))
 
@@ -251,7 +337,7 @@ def _place_weights(spec, layer, left, right) -> tuple[list[Weight], float]:
     fixed += (CROSSING * ((distance < reach) * (0.5 + 3 * depth ** 2))).sum(2)
     roomy = height / 2 + ROOMY + np.abs(slope)[None, None, :] * (half_w + ROOMY)
     fixed += NEAR * ((distance >= reach) & (distance < roomy)).sum(2)
-    for o in _values_of(spec, left) + _values_of(spec, right):
+    for o in _values_of(frame, left) + _values_of(frame, right):
         fixed += HARD * ((np.abs(xs - o.box.x) < (widths[:, None] + o.box.w) / 2 + CLEAR)
                          & (np.abs(ys - o.box.y) < (height + o.box.h) / 2 + CLEAR))
     for n in left + right:  # nearest point of each candidate box to the node's centre
@@ -283,7 +369,8 @@ def _place_weights(spec, layer, left, right) -> tuple[list[Weight], float]:
         f = int(choice[e])
         cost += fixed[e, f] + clashes(e)[f]
         box = Box(float(xs[e, f]), float(ys[e, f]), float(widths[e]), height)
-        label = Label("weight", texts[s.index][t.index], box, WEIGHT_SIZE)
+        name = f"w{layer}_{s.index}_{t.index}"
+        label = Label("weight", name, placeholder(name), box, WEIGHT_SIZE)
         weights.append(Weight(layer, s.index, t.index, FRACTIONS[f], label))
     return weights, float(cost)
 
@@ -327,7 +414,7 @@ def _shifted(columns, weights, values, outputs) -> Layout:
         return Box(round(b.x + dx, 2), round(b.y + dy, 2), round(b.w, 2), round(b.h, 2))
 
     def label(v: Label) -> Label:
-        return Label(v.kind, v.text, box(v.box), v.size)
+        return replace(v, box=box(v.box))
 
     return Layout(
         nodes=tuple(tuple(Node(n.layer, n.index, round(n.x + dx, 2), round(n.y + dy, 2), n.size)

@@ -1,0 +1,65 @@
+"""Figures by frame: Graphviz draws a frame once, with placeholders for the numbers;
+each figure of that frame is the same SVG and Drawing with its own numbers put in.
+
+The numbers are plain text centred in fixed boxes (see dot.py), so nothing else in
+Graphviz's output depends on them: a filled template is what Graphviz gives for the
+figure's own DOT source (tests/test_figures.py compares the two).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+from reportlab.graphics.shapes import Drawing, Group, String
+
+from .drawing import drawing
+from .graphviz import Rendered
+
+PLACEHOLDER = re.compile(r"@(\w+)@")  # layout.placeholder
+# How Graphviz (xml_string) writes these characters in SVG text.
+SVG_ESCAPES = {"-": "&#45;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def fits_template(texts: dict[str, str]) -> bool:
+    """Whether every text goes into the SVG as SVG_ESCAPES says. Graphviz treats '&'
+    (entities), backslashes (escapes) and white space (line breaks, runs of spaces)
+    specially, and writes no <text> for an empty label; figures with such texts are
+    drawn on their own."""
+    return all(text and not any(c in "&\\" or c.isspace() for c in text)
+               for text in texts.values())
+
+
+def svg_text(text: str) -> str:
+    return "".join(SVG_ESCAPES.get(c, c) for c in text)
+
+
+@dataclass(frozen=True)
+class Template:
+    svg_parts: tuple[str, ...]  # SVG between placeholders; the odd ones are label names
+    drawing: Drawing  # with placeholder Strings; shared by the filled ones, never modified
+    slots: tuple[tuple[int, str], ...]  # (index in the drawing's group, label name)
+
+    @classmethod
+    def of(cls, rendered: Rendered) -> Template:
+        template = drawing(rendered)
+        shapes = template.contents[0].contents
+        slots = tuple((k, match.group(1)) for k, shape in enumerate(shapes)
+                      if isinstance(shape, String) and (match := PLACEHOLDER.fullmatch(shape.text)))
+        return cls(tuple(PLACEHOLDER.split(rendered.svg)), template, slots)
+
+    def svg(self, texts: dict[str, str]) -> str:
+        return "".join(svg_text(texts[part]) if k % 2 else part
+                       for k, part in enumerate(self.svg_parts))
+
+    def filled_drawing(self, texts: dict[str, str]) -> Drawing:
+        group = self.drawing.contents[0]
+        shapes = list(group.contents)  # unchanging shapes are shared, not copied
+        for k, name in self.slots:
+            shapes[k] = copy.copy(shapes[k])
+            shapes[k].text = texts[name]
+        filled = Group(transform=group.transform)
+        filled.contents.extend(shapes)  # Group(*shapes) would check each one again: slow
+        result = Drawing(self.drawing.width, self.drawing.height)
+        result.add(filled)
+        return result
