@@ -145,12 +145,9 @@ def _fill(value, span, rng, nonzero: bool = False):
 def _integers(rng, span, shape: tuple, nonzero: bool = False):
     """Integers from span (both ends included). A weight of 0 cuts its edge out of the
     problem, so weights skip 0 unless the range holds nothing else."""
-    choices = [v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0]
-    picks = rng.integers(len(choices), size=shape).tolist()
-    if not shape:
-        return Fraction(choices[picks])
-    return [Fraction(choices[i]) for i in picks] if len(shape) == 1 else \
-        [[Fraction(choices[i]) for i in row] for row in picks]
+    choices = np.array([v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0])
+    # Plain ints (exact, and far cheaper than Fractions in the rejection loop).
+    return choices[rng.integers(len(choices), size=shape)].tolist()
 
 
 # ---- the good-problem rules -------------------------------------------------------
@@ -161,7 +158,7 @@ class Numbers:
     intermediates: list = field(default_factory=list)
     answers: dict = field(default_factory=dict)  # quantity name -> value
     dead_relu: bool = False  # some hidden ReLU is off (z <= 0)
-    path_terms: tuple = ()  # nonzero path terms per asked derivative
+    terms: object = tuple  # () -> nonzero path terms per asked derivative (computed when needed)
     exact: bool = True
     architecture: tuple = ()
     parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
@@ -190,8 +187,10 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     intermediates = np.concatenate([np.ravel(array) for array in arrays]).tolist()
     answers = {q.name: lookup(q, values) for q in asked}
     dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
-    counts = nonzero_path_counts(net, values)
-    terms = tuple(_terms(q, net, values, counts) for q in asked if q.derivative)
+
+    def terms() -> tuple:
+        counts = nonzero_path_counts(net, values)
+        return tuple(_terms(q, net, values, counts) for q in asked if q.derivative)
     return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
                    parts if parts is not None else list(answers.values()))
 
@@ -269,7 +268,7 @@ def _always_equal(spec, first: str, second: str) -> bool:
 
 
 def _fair(found: Numbers, reference: Numbers) -> bool:
-    if found.architecture == reference.architecture and found.path_terms != reference.path_terms:
+    if found.architecture == reference.architecture and found.terms() != reference.terms():
         return False
     size, ref = _largest(found), _largest(reference)
     return not (size and ref) or ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR

@@ -210,4 +210,4 @@ def variant_numbers(spec: Spec):
     answers = {q.name: step.value(q) for q in spec.ask}
     dead = step.act == "relu" and any(z <= 0 for z in step.z)
     return Numbers([float(v) for v in activations], {k: float(v) for k, v in answers.items()},
-                   dead, (), step.exact)
+                   dead, tuple, step.exact)
