@@ -22,35 +22,41 @@ from .problems import KINDS
 from .problems.common import CheckFailed
 from .sheet import SheetSpec, read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
-from .variants import NoVariant, parameters, problem_keys, problem_versions, version_label
+from .variants import (NoVariant, independent_versions, parameters, problem_keys, problem_versions,
+                       version_label)
 
 
 class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
-    def __init__(self, spec_path, versions: int | None = None, seed: int | None = None):
+    def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
+                 jobs: int | None = None):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.name = sheet_name(spec_path)
         self.versioned = (versions or self.spec.versions) is not None
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
+        self.jobs = jobs
         self.warnings: list[str] = []
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
         self.instances = self._draw()  # instances[problem][version]
 
     def _draw(self) -> list[list]:
+        from .classset import drawing_pool, pooled_drawing
         keys = problem_keys(self.document.data["problems"])
         drawn = []
-        for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
-            def warn(message, index=index):
-                line = self.document.line_of(("problems", index))
-                self.warnings.append(f"{self.document.file}:{line}: problems[{index}]: warning: {message}")
-            try:
-                drawn.append(problem_versions(problem, key, self.seed, self.count, warn))
-            except NoVariant as exc:
-                raise self.document.error(("problems", index), str(exc)) from None
+        with drawing_pool(self.count, self.jobs) as pool:
+            draw_versions = pooled_drawing(pool) if pool else independent_versions
+            for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
+                def warn(message, index=index):
+                    line = self.document.line_of(("problems", index))
+                    self.warnings.append(f"{self.document.file}:{line}: problems[{index}]: warning: {message}")
+                try:
+                    drawn.append(problem_versions(problem, key, self.seed, self.count, warn, draw_versions))
+                except NoVariant as exc:
+                    raise self.document.error(("problems", index), str(exc)) from None
         return drawn
 
     @property
@@ -147,7 +153,7 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
-    plan = Plan(spec_path, versions, seed)
+    plan = Plan(spec_path, versions, seed, jobs)
     stamp = stamp_of(spec_path, versions, seed)
     with Staging(out_dir, plan.name) as stage:
         if not plan.versioned:

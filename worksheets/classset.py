@@ -179,3 +179,26 @@ def _worker(chunk: Chunk, pipe) -> None:
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         pipe.close()
+
+
+@contextmanager
+def drawing_pool(count: int, jobs: int | None = None):
+    """Worker processes for drawing versions, or None when there are too few to pay off."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, count))
+    if jobs == 1 or count < 32:
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield pool
+
+
+def pooled_drawing(pool):
+    """A draw_versions for variants.problem_versions that spreads versions over pool."""
+    from .variants import independent_versions
+
+    def draw_versions(spec, key, seed, versions: range, reference) -> list:
+        size = max(1, len(versions) // (4 * pool._processes))
+        pieces = [versions[i:i + size] for i in range(0, len(versions), size)]
+        results = pool.starmap(independent_versions, [(spec, key, seed, p, reference) for p in pieces])
+        return [instance for result in results for instance in result]
+    return draw_versions

@@ -219,7 +219,7 @@ def _terms(q: Quantity, net, values, counts) -> int:
     return int(counts[q.layer][node - 1]) if local else 0
 
 
-def broken_rule(spec, found: Numbers, reference: Numbers | None, earlier: list) -> str | None:
+def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: list) -> str | None:
     """The first good-problem rule this instance breaks, or None."""
     limit = (spec.random or RandomRanges()).max_value
     values = found.intermediates + list(found.answers.values())
@@ -267,10 +267,22 @@ def _always_equal(spec, first: str, second: str) -> bool:
         return False
 
 
-def _fair(found: Numbers, reference: Numbers) -> bool:
-    if found.architecture == reference.architecture and found.terms() != reference.terms():
+@dataclass(frozen=True)
+class Reference:
+    """What versions of a problem must match: version A's arithmetic load."""
+    architecture: tuple
+    terms: tuple
+    largest: float
+
+    @classmethod
+    def of(cls, found: Numbers) -> "Reference":
+        return cls(found.architecture, found.terms(), _largest(found))
+
+
+def _fair(found: Numbers, reference: Reference) -> bool:
+    if found.architecture == reference.architecture and found.terms() != reference.terms:
         return False
-    size, ref = _largest(found), _largest(reference)
+    size, ref = _largest(found), reference.largest
     return not (size and ref) or ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR
 
 
@@ -280,7 +292,7 @@ def _largest(found: Numbers) -> float:
 
 # ---- versions ---------------------------------------------------------------------
 
-def instance(spec, rng, reference: Numbers | None, earlier: list):
+def instance(spec, rng, reference: Reference | None, earlier: list):
     """The first draw that keeps every rule, with its numbers."""
     failures = Counter()
     for _ in range(MAX_TRIES):
@@ -296,24 +308,40 @@ def instance(spec, rng, reference: Numbers | None, earlier: list):
 DUPLICATE = "no two versions have the same numbers"
 
 
-def problem_versions(spec, key: str, seed: int, count: int, warn=lambda message: None) -> list:
-    """count instances of one problem spec, one per version, all different while the
-    problem has enough distinct variants; after that they repeat in cycles (and warn)."""
+def reference_version(spec, key: str, seed: int):
+    """Version A of a problem, and the arithmetic load the other versions must match."""
+    candidate, found = instance(spec, problem_rng(seed, 0, key), None, [])
+    return candidate, Reference.of(found)
+
+
+def independent_versions(spec, key: str, seed: int, versions: range, reference: Reference) -> list:
+    """Versions drawn each from its own generator, without looking at one another:
+    any subset can be drawn in any process and gives the same instances."""
+    return [instance(spec, problem_rng(seed, v, key), reference, [])[0] for v in versions]
+
+
+def problem_versions(spec, key: str, seed: int, count: int, warn=lambda message: None,
+                     draw_versions=independent_versions) -> list:
+    """count instances of one problem spec, one per version. Versions are drawn
+    independently (draw_versions may spread them over processes); a version equal to an
+    earlier one is drawn again from a second generator of its own. When the problem has
+    too few distinct variants, the versions repeat them in cycles (and warn)."""
     if not is_random(spec):
         return [spec] * count
-    chosen, earlier, reference = [], [], None
-    for version in range(count):
-        try:
-            candidate, found = instance(spec, problem_rng(seed, version, key), reference, earlier)
-        except NoVariant as exc:
-            if exc.rule != DUPLICATE or not earlier:
-                raise
-            warn(f"only {len(chosen)} distinct variants exist; versions from "
-                 f"{version_label(version)} on repeat them in the same order")
-            return [chosen[v % len(chosen)] for v in range(count)]
-        reference = reference or found
-        chosen.append(candidate)
-        earlier.append(parameters(candidate))
+    first, reference = reference_version(spec, key, seed)
+    chosen = [first] + draw_versions(spec, key, seed, range(1, count), reference)
+    earlier = [parameters(first)]
+    for version in range(1, count):
+        if parameters(chosen[version]) in earlier:
+            try:
+                chosen[version] = instance(spec, problem_rng(seed, version, key + "/again"), reference, earlier)[0]
+            except NoVariant as exc:
+                if exc.rule != DUPLICATE:
+                    raise
+                warn(f"only {version} distinct variants exist; versions from "
+                     f"{version_label(version)} on repeat them in the same order")
+                return [chosen[v % version] for v in range(count)]
+        earlier.append(parameters(chosen[version]))
     return chosen
 
 
