@@ -74,7 +74,7 @@ def _printed(value) -> str:
     return str(value).replace("-", "\u2212")
 
 
-@pytest.mark.parametrize("number,problem_id", enumerate(SEED_ANSWERS, start=1))
+@pytest.mark.parametrize("number,problem_id", list(enumerate(SEED_ANSWERS, start=1)))
 def test_key_pdf_prints_every_seed_answer(key_text, number, problem_id):
     text = _problem_text(key_text, number)
     printed = re.findall(r"Answer:[ \t]*(\S*)", text)

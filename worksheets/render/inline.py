@@ -4,11 +4,16 @@ reportlab's Paragraph cannot hold vector math boxes, so this flowable does its o
 (small) line breaking: words are separated by whitespace only, so "$x$," keeps its
 comma, and a word wider than the line is cut into pieces. Text is drawn as real
 text (searchable, selectable); math as paths, on the same baseline.
+
+Measuring and line breaking are cached by content: most paragraphs come back unchanged
+in every version of a sheet, and in its worksheet and key.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from reportlab.lib.colors import Color, black
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
@@ -25,17 +30,28 @@ LINE_GAP = 2.0  # minimum clearance between a tall formula and the next line, pt
 
 @dataclass(frozen=True)
 class Styled:
-    """Text in a given font and colour (headings, labels, "Answer:")."""
+    """Text in a given font, colour and size (headings, labels, "Answer:"); size None
+    is the paragraph's."""
     text: str
     font: str = REGULAR
     color: Color = black
+    size: float | None = None
+
+
+class _Text(NamedTuple):
+    """A piece of a word in one style, with its font size and width (measured once)."""
+    text: str
+    style: Styled
+    size: float
+    width: float
 
 
 @dataclass
 class _Run:
-    """Text drawn with one drawString call."""
+    """Text in one font, size and colour."""
     text: str
     font: str
+    size: float
     color: Color
 
 
@@ -50,18 +66,21 @@ class _Line:
 class InlineParagraph(Flowable):
     """Mixed text and math: pieces are Text, Math or Styled; align "left" or "center"."""
 
-    def __init__(self, pieces, size: float = TEXT_SIZE, align: str = "left"):
+    def __init__(self, pieces, size: float = TEXT_SIZE, align: str = "left",
+                 space_before: float = 0.0, space_after: float = 0.0):
         super().__init__()
         register_fonts()
         self.size = size
         self.align = align
-        self._words = _words(pieces, size)
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+        self._pieces = tuple(Styled(p.text) if not isinstance(p, (Math, Styled)) else p
+                             for p in pieces)
         self._lines: list[_Line] = []
 
     def natural_width(self) -> float:
         """Width on one line, without wrapping (for sizing table columns)."""
-        words = sum(_word_width(word, self.size) for word, _ in self._words)
-        return words + sum(space for _, space in self._words[:-1])
+        words = _words(self._pieces, self.size)
+        return sum(width for _, width, _ in words) + sum(space for _, _, space in words[:-1])
 
     def first_baseline(self) -> float:
         """Distance from the top to the first baseline (after wrap)."""
@@ -69,14 +88,13 @@ class InlineParagraph(Flowable):
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
-        self._lines = _break_lines(self._words, availWidth, self.size)
-        self.height = _total_height(self._lines, self.size)
+        self._lines, self.height = _broken(self._pieces, self.size, availWidth)
         return self.width, self.height
 
     def draw(self):
         canvas = self.canv
-        y = self.height
-        previous = None
+        text = canvas.beginText()  # one text object for the whole paragraph
+        y, previous, has_text = self.height, None, False
         for line in self._lines:
             y -= line.ascent if previous is None else _pitch(previous, line, self.size)
             x0 = (self.width - line.width) / 2 if self.align == "center" else 0.0
@@ -84,60 +102,73 @@ class InlineParagraph(Flowable):
                 if isinstance(item, MathBox):
                     item.draw_on(canvas, x0 + x, y)
                 else:
-                    canvas.setFont(item.font, self.size)
-                    canvas.setFillColor(item.color)
-                    canvas.drawString(x0 + x, y, item.text)
+                    text.setTextOrigin(x0 + x, y)
+                    text.setFont(item.font, item.size)
+                    text.setFillColor(item.color)
+                    text.textOut(item.text)
+                    has_text = True
             previous = line
+        if has_text:
+            canvas.drawText(text)
 
 
 _SPACES = re.compile(r"([ \t\n\r\f\v]+)")  # break here; a no-break space (U+00A0) does not
 
-# A word is a list of fragments with no whitespace between them: (str, Styled) pairs
-# for text, MathBox for math. Each word is stored with the width of the space after it.
+# A word is a tuple of fragments with no whitespace between them: _Text for text, MathBox
+# for math. Each word is stored with its width and the width of the space after it.
 
-def _words(pieces, size: float) -> list[tuple[list, float]]:
-    words: list[tuple[list, float]] = []
+
+@lru_cache(maxsize=4096)
+def _words(pieces: tuple, size: float) -> tuple[tuple[tuple, float, float], ...]:
+    words: list[tuple[tuple, float, float]] = []
     current: list = []
     for piece in pieces:
         if isinstance(piece, Math):
             current.append(typeset(piece.latex, size))
             continue
-        style = piece if isinstance(piece, Styled) else Styled(piece.text)
-        for chunk in _SPACES.split(style.text):
+        font_size = piece.size or size
+        for chunk in _SPACES.split(piece.text):
             if not chunk:
                 continue
             if _SPACES.fullmatch(chunk):
                 if current:
-                    words.append((current, stringWidth(" ", style.font, size)))
+                    words.append(_word(current, _text_width(" ", piece.font, font_size)))
                     current = []
             else:
-                current.append((chunk, style))
+                current.append(_Text(chunk, piece, font_size,
+                                     _text_width(chunk, piece.font, font_size)))
     if current:
-        words.append((current, 0.0))
-    return words
+        words.append(_word(current, 0.0))
+    return tuple(words)
 
 
-def _fragment_width(fragment, size: float) -> float:
-    if isinstance(fragment, MathBox):
-        return fragment.width
-    text, style = fragment
-    return stringWidth(text, style.font, size)
+def _word(fragments: list, space_after: float) -> tuple[tuple, float, float]:
+    return tuple(fragments), sum(f.width for f in fragments), space_after
 
 
-def _word_width(word, size: float) -> float:
-    return sum(_fragment_width(f, size) for f in word)
+@lru_cache(maxsize=1 << 16)
+def _text_width(text: str, font: str, size: float) -> float:
+    """stringWidth, remembered: the same words come back in every version."""
+    return stringWidth(text, font, size)
+
+
+@lru_cache(maxsize=4096)
+def _broken(pieces: tuple, size: float, width: float) -> tuple[list[_Line], float]:
+    """The lines of the paragraph at `width`, and their total height. (The lines are
+    shared between paragraphs with the same pieces; nothing changes them once made.)"""
+    lines = _break_lines(_words(pieces, size), width, size)
+    return lines, _total_height(lines, size)
 
 
 def _break_lines(words, width: float, size: float) -> list[_Line]:
     lines = [_Line()]
     space = 0.0  # width of the space before the next word; 0 at a line start
-    for word, space_after in words:
-        for piece in _cut_to_width(word, width, size):
-            w = _word_width(piece, size)
+    for word, word_width, space_after in words:
+        for piece, w in _cut_to_width(word, word_width, width):
             if lines[-1].items and lines[-1].width + space + w > width:
                 lines.append(_Line())
                 space = 0.0
-            _place(lines[-1], piece, space, size)
+            _place(lines[-1], piece, space)
             space = 0.0
         space = space_after
     ascent, descent = getAscentDescent(REGULAR, size)
@@ -147,7 +178,7 @@ def _break_lines(words, width: float, size: float) -> list[_Line]:
     return lines
 
 
-def _place(line: _Line, word, space: float, size: float) -> None:
+def _place(line: _Line, word, space: float) -> None:
     """Appends a word to the line, `space` after what is already there."""
     x = line.width + space if line.items else 0.0
     for i, fragment in enumerate(word):
@@ -157,49 +188,52 @@ def _place(line: _Line, word, space: float, size: float) -> None:
             line.ascent = max(line.ascent, fragment.ascent)
             line.descent = max(line.descent, fragment.descent)
         else:
-            text, style = fragment
-            if isinstance(last, _Run) and (last.font, last.color) == (style.font, style.color):
+            style, size = fragment.style, fragment.size
+            if isinstance(last, _Run) and (last.font, last.size, last.color) == \
+                    (style.font, size, style.color):
                 # One string per run of same-styled text, with real spaces, so the
                 # PDF's text layer reads like the sentence.
-                last.text += (" " if i == 0 and space else "") + text
+                last.text += (" " if i == 0 and space else "") + fragment.text
             else:
-                line.items.append((x, _Run(text, style.font, style.color)))
-        x += _fragment_width(fragment, size)
+                line.items.append((x, _Run(fragment.text, style.font, size, style.color)))
+        x += fragment.width
     line.width = x
 
 
-def _cut_to_width(word, width: float, size: float) -> list[list]:
+def _cut_to_width(word: tuple, word_width: float, width: float) -> list[tuple[tuple, float]]:
     """The word itself if it fits, else pieces no wider than `width` (text is cut
-    between characters; a formula is never cut)."""
-    if _word_width(word, size) <= width:
-        return [word]
+    between characters; a formula is never cut); each with its width."""
+    if word_width <= width:
+        return [(word, word_width)]
     pieces, current, used = [], [], 0.0
     for fragment in word:
         if isinstance(fragment, MathBox):
             chars = [fragment]
         else:
-            text, style = fragment
-            chars = [(c, style) for c in text]
+            chars = [_Text(c, fragment.style, fragment.size,
+                           _text_width(c, fragment.style.font, fragment.size))
+                     for c in fragment.text]
         for char in chars:
-            w = _fragment_width(char, size)
-            if current and used + w > width:
-                pieces.append(current)
+            if current and used + char.width > width:
+                pieces.append((_merge_chars(current), used))
                 current, used = [], 0.0
             current.append(char)
-            used += w
-    pieces.append(current)
-    return [_merge_chars(p) for p in pieces]
+            used += char.width
+    pieces.append((_merge_chars(current), used))
+    return pieces
 
 
-def _merge_chars(piece: list) -> list:
+def _merge_chars(piece: list) -> tuple:
     merged: list = []
     for fragment in piece:
         if merged and not isinstance(fragment, MathBox) and not isinstance(merged[-1], MathBox) \
-                and merged[-1][1] == fragment[1]:
-            merged[-1] = (merged[-1][0] + fragment[0], fragment[1])
+                and (merged[-1].style, merged[-1].size) == (fragment.style, fragment.size):
+            previous = merged[-1]
+            merged[-1] = _Text(previous.text + fragment.text, fragment.style, fragment.size,
+                               previous.width + fragment.width)
         else:
             merged.append(fragment)
-    return merged
+    return tuple(merged)
 
 
 def _pitch(above: _Line, below: _Line, size: float) -> float:

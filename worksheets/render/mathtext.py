@@ -1,11 +1,17 @@
-"""LaTeX math -> reportlab vector drawing (ziamath typesets, svglib converts).
+"""LaTeX math -> typeset formulas drawn as vector paths in PDFs.
 
-Glyphs come out as filled paths in STIX Two Math, so formulas need no font embedding
-and are identical on every machine. Paths carry no text: the PDF text layer never
-contains math (see pdf.py for how answers stay searchable).
+ziamath lays formulas out in STIX Two Math; glyphs are drawn as filled outlines (see
+mathink), so formulas need no font embedding, look the same on every machine and
+carry no text: the PDF text layer never contains math (see pdf.py for how answers stay
+searchable).
+
+Speed: ziamath needs 40-90 ms for a whole formula, and worked solutions differ in every
+version. So a formula is split at its top level into TeX atoms (mathsplit), each atom
+is typeset once per process, and the atoms are set side by side on one baseline with
+TeX's spacing. Anything the splitter does not understand is typeset whole.
 
 Supported: what ziamath's LaTeX subset covers (scripts, \\frac/\\dfrac, pmatrix, \\sum,
-\\text, \\quad, \\neq, \\approx, ...) plus two conveniences:
+\\text, \\quad, \\neq, \\approx, ...) plus three conveniences:
   * plain ``\\partial`` is fine here; it is wrapped as ``{\\partial}`` so ziamath does
     not give it operator spacing;
   * a minus sign after "=", "(", ",", an operator, etc. is printed as a sign;
@@ -15,28 +21,24 @@ Supported: what ziamath's LaTeX subset covers (scripts, \\frac/\\dfrac, pmatrix,
 """
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from xml.sax.saxutils import escape
 
-import ziafont
 import ziamath
-from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing
-from svglib.svglib import svg2rlg
 
-from .fonts import REGULAR, register_fonts
-
-# svglib cannot resolve SVG2 <symbol>/<use> glyph references; ask for plain paths.
-ziafont.config.svg2 = False
+from . import mathink
+from .mathink import PX_TO_PT, Ink, Layout
+from .mathsplit import SYMBOLS, is_fraction, matrix_cells, resolve_unary, space_mu, split
 
 
 def _tex_operator_spacing() -> None:
     """Adjusts ziamath's operator table (MathML's) to TeX's spacing: "×" and "·" get the
     medium space of + and −, not a hair space ("2×3"); a relation that starts a
-    formula ("≈ 0.25") gets no space on its left."""
+    formula ("≈ 0.25") gets no space on its left. (Matters inside atoms and for
+    formulas typeset whole.)"""
     table = ziamath.operators.operators
     for op in ("\u00d7", "\u00b7", "\u22c5"):
         table[(op, "infix")] = {"lspace": "mediummathspace", "rspace": "mediummathspace"}
@@ -47,8 +49,6 @@ def _tex_operator_spacing() -> None:
 
 _tex_operator_spacing()
 
-PX_TO_PT = 0.75  # ziamath measures in CSS px (96/in); svglib converts px to pt
-MARGIN_PX = 1.0  # ziamath's default blank margin around the SVG viewBox
 BLANK_WIDTH = "6em"
 
 
@@ -56,11 +56,11 @@ class MathError(ValueError):
     """A formula ziamath cannot typeset."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: typeset() caches them
 class MathBox:
     """A typeset formula. Sizes in points; the baseline is `descent` above the bottom."""
     latex: str
-    drawing: Drawing
+    ink: Ink
     width: float
     ascent: float
     descent: float
@@ -71,13 +71,10 @@ class MathBox:
 
     def draw_on(self, canvas, x: float, baseline: float, scale: float = 1.0) -> None:
         """Draws with the left end of the baseline at (x, baseline)."""
-        canvas.saveState()
-        canvas.translate(x, baseline)
-        canvas.scale(scale, scale)
-        # The drawing includes ziamath's margin on every side.
-        margin = MARGIN_PX * PX_TO_PT
-        renderPDF.draw(self.drawing, canvas, -margin, -self.descent - margin)
-        canvas.restoreState()
+        # In q/Q directly: the ink sets only its fill colour, which Q restores.
+        canvas.addLiteral(f"q {scale:.4f} 0 0 {scale:.4f} {x:.3f} {baseline:.3f} cm")
+        mathink.draw_ink(canvas, self.ink)
+        canvas.addLiteral("Q")
 
 
 def typeset(latex: str, size: float = 11.0, display: bool = False) -> MathBox:
@@ -86,28 +83,148 @@ def typeset(latex: str, size: float = 11.0, display: bool = False) -> MathBox:
     return _typeset(latex, float(size), bool(display))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _typeset(latex: str, size: float, display: bool) -> MathBox:
+    result = _formula(latex, size, display)
+    return MathBox(latex, result.ink, result.width, result.ascent, result.descent)
+
+
+def _formula(latex: str, size: float, display: bool) -> Layout:
+    atoms = split(latex)
+    return _whole(latex, size, display) if atoms is None else _compose(atoms, size, display)
+
+
+def _compose(atoms, size: float, display: bool) -> Layout:
+    """The atoms side by side on one baseline, with TeX's space between them."""
+    mu = size / 18  # the math unit: STIX Two Math's em is the font size
+    x, previous, inks, ascent, descent = 0.0, None, [], 0.0, 0.0
+    for atom in resolve_unary(atoms):
+        if atom.kind == "space":
+            x += int(atom.source) * mu
+            continue
+        if previous is not None:
+            x += space_mu(previous, atom.kind) * mu
+        piece = _atom(atom.kind, atom.source, size, display)
+        inks.append(piece.ink.shifted(x))
+        x += piece.width
+        ascent, descent = max(ascent, piece.ascent), max(descent, piece.descent)
+        previous = atom.kind
+    return Layout(Ink.join(inks), x, ascent, descent)
+
+
+@lru_cache(maxsize=8192)
+def _atom(kind: str, source: str, size: float, display: bool) -> Layout:
+    """One atom, with the width TeX would give it (the caller adds the space between
+    atoms)."""
+    if source in SYMBOLS:  # one glyph, with no space of its own
+        mathml = (f'<math><mo lspace="0em" rspace="0em" stretchy="false">'
+                  f'{escape(SYMBOLS[source][1])}</mo></math>')
+        return mathink.layout(ziamath.Math(mathml, size=size / PX_TO_PT, margin=0))
+    if kind == "inner" and (matrix := matrix_cells(source)):
+        return _matrix(*matrix, size)
+    piece = _whole(source, size, display)
+    if kind == "op":  # ziamath adds the operator's own space after it
+        return replace(piece, width=_ink_right(piece.ink))
+    if is_fraction(source):
+        return _fraction_box(piece, size)
+    return piece
+
+
+NULL_DELIMITER_SPACE = 0.12  # em: TeX's 1.2 pt at 10 pt on each side of a fraction
+
+
+def _fraction_box(piece: Layout, size: float) -> Layout:
+    """A fraction is as wide as its bar plus TeX's null delimiter space on each side
+    (ziamath puts extra space after it instead)."""
+    if not piece.ink.rules:
+        return piece
+    bar_x, _, bar_width, _ = max(piece.ink.rules, key=lambda rule: rule[2])
+    pad = NULL_DELIMITER_SPACE * size
+    return replace(piece, ink=piece.ink.shifted(pad - bar_x), width=bar_width + 2 * pad)
+
+
+# amsmath's matrices: rows at least as tall as a strut (0.7 and 0.3 of a 1.2 em line),
+# columns 2 \arraycolsep (1 em) apart, the whole centred on the math axis, between
+# \left and \right delimiters at least 90.1% as tall and no more than 5 pt shorter.
+_MATRIX_DELIMITERS = {"matrix": "", "pmatrix": "()", "bmatrix": "[]", "Bmatrix": "{}",
+                      "vmatrix": "||", "Vmatrix": "\u2016\u2016"}
+STRUT_HEIGHT, STRUT_DEPTH, COLUMN_GAP = 0.84, 0.36, 1.0  # em
+
+
+def _matrix(env: str, rows: list[list[str]], size: float) -> Layout:
+    """A matrix laid out like amsmath's, with cells composed from atoms (text style)."""
+    cells = [[_formula(cell, size, False) for cell in row] for row in rows]
+    n_columns = max(len(row) for row in cells)
+    widths = [max(row[c].width for row in cells if c < len(row)) for c in range(n_columns)]
+    heights = [max([STRUT_HEIGHT * size] + [cell.ascent for cell in row]) for row in cells]
+    depths = [max([STRUT_DEPTH * size] + [cell.descent for cell in row]) for row in cells]
+    total = sum(heights) + sum(depths)
+    axis = _axis_height(size)
+    inks, y = [], axis + total / 2
+    for row, height, depth in zip(cells, heights, depths):
+        y -= height
+        x = 0.0
+        for cell, width in zip(row, widths):
+            inks.append(cell.ink.shifted(x + (width - cell.width) / 2, y))
+            x += width + COLUMN_GAP * size
+        y -= depth
+    body = Layout(Ink.join(inks), sum(widths) + COLUMN_GAP * size * (n_columns - 1),
+                  axis + total / 2, total / 2 - axis)
+    delimiters = _MATRIX_DELIMITERS[env]
+    if not delimiters:
+        return body
+    needed = max(total * 0.901, total - 5.0 * size / 10)
+    left, right = (_delimiter(char, needed, size) for char in delimiters)
+    return _row([left, body, right])
+
+
+def _row(pieces: list[Layout]) -> Layout:
+    """Layouts side by side, with no space between them."""
+    x, inks = 0.0, []
+    for piece in pieces:
+        inks.append(piece.ink.shifted(x))
+        x += piece.width
+    return Layout(Ink.join(inks), x, max(p.ascent for p in pieces), max(p.descent for p in pieces))
+
+
+def _math_font():
+    return ziamath.zmath.loadedfonts["default"]
+
+
+def _axis_height(size: float) -> float:
+    font = _math_font()
+    return font.math.consts.axisHeight * size / font.info.layout.unitsperem
+
+
+@lru_cache(maxsize=256)
+def _delimiter(char: str, height: float, size: float) -> Layout:
+    """The font's smallest version of `char` at least `height` pt tall (or one built
+    from pieces), centred on the math axis."""
+    font = _math_font()
+    units = size / font.info.layout.unitsperem
+    glyph = font.math.variant(font.glyph(char).index, height / units, vert=True)
+    centre = (glyph.bbox.ymin + glyph.bbox.ymax) / 2 * units
+    return mathink.glyph_layout(glyph, size, _axis_height(size) - centre)
+
+
+def _ink_right(ink: Ink) -> float:
+    ends = [x + w for x, _, w, _ in ink.rules]
+    ends += [g.x + mathink.SHAPES[g.shape].bbox[2] * g.scale for g in ink.glyphs]
+    return max(ends, default=0.0)
+
+
+def _whole(latex: str, size: float, display: bool) -> Layout:
+    """`latex` typeset by ziamath in one piece."""
     source = _expand_macros(latex)
     try:
-        math = ziamath.Latex(source, size=size / PX_TO_PT, inline=not display, margin=MARGIN_PX)
-        svg = math.svg()
+        math = ziamath.Latex(source, size=size / PX_TO_PT, inline=not display, margin=0)
+        result = mathink.layout(math)
     except Exception as exc:  # ziamath raises assorted errors on bad input
         raise MathError(f"cannot typeset math {latex!r}: {type(exc).__name__} {exc}") from exc
     # An unknown command comes through as its literal name; better to fail loudly.
     if re.search(r"\\[A-Za-z]", ET.tostring(math.mathml, encoding="unicode")):
         raise MathError(f"cannot typeset math {latex!r}: unknown command")
-    drawing = svg2rlg(io.StringIO(svg))
-    if drawing is None:
-        raise MathError(f"svglib could not read the SVG of {latex!r}")
-    # renderPDF starts every drawing by selecting its default font, Helvetica, which
-    # would put an unembedded base-14 font into the PDF; start with ours instead.
-    register_fonts()
-    drawing.initialFontName = REGULAR
-    width_px, height_px = math.getsize()
-    descent_px = -math.getyofst()
-    return MathBox(latex=latex, drawing=drawing, width=width_px * PX_TO_PT,
-                   ascent=(height_px - descent_px) * PX_TO_PT, descent=descent_px * PX_TO_PT)
+    return result
 
 
 # After these a minus sign is a sign, not subtraction (TeX decides this itself; ziamath

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import io
 from fractions import Fraction
-from xml.sax.saxutils import escape
+from functools import lru_cache
+from typing import Iterable
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, black
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (Flowable, KeepTogether, Paragraph, SimpleDocTemplate,
-                                Spacer, Table as RLTable, TableStyle)
+from reportlab.platypus import (Flowable, Frame, KeepTogether, SimpleDocTemplate, Spacer,
+                                Table as RLTable, TableStyle)
 
 from ..document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem,
                         Sheet, Table, Text)
@@ -46,37 +45,100 @@ HEADER_FILL = Color(0.92, 0.92, 0.92)
 SOLUTION_FILL = Color(0.95, 0.95, 0.95)
 SOLUTION_PAD = 6.0
 
-TITLE = ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, alignment=TA_CENTER)
-SUBTITLE = ParagraphStyle("subtitle", fontName=REGULAR, fontSize=11, leading=14,
-                          alignment=TA_CENTER, spaceBefore=2)
-HEADING = ParagraphStyle("heading", fontName=BOLD, fontSize=12.5, leading=16,
-                         spaceBefore=14, spaceAfter=4)
+TITLE_SIZE, HEADING_SIZE = 16.0, 12.5
+HEADING_SPACE_BEFORE = 14.0
 
 
-def worksheet_pdf(sheet: Sheet, figures, pagesize=letter) -> bytes:
-    """The students' sheet. `figures` maps each FigureSpec to an object with .drawing."""
-    return _build(sheet, figures, key=False, pagesize=pagesize)
+def worksheet_pdf(sheet: Sheet, figures, pagesize=letter,
+                  slots: list[float] | None = None) -> bytes:
+    """The students' sheet. `figures` maps each FigureSpec to an object with .drawing.
+    `slots` (see problem_heights) pads the sheet's pieces so that versions line up."""
+    return _build(sheet, figures, False, pagesize, slots)
 
 
-def key_pdf(sheet: Sheet, figures, pagesize=letter) -> bytes:
+def key_pdf(sheet: Sheet, figures, pagesize=letter, slots: list[float] | None = None) -> bytes:
     """The answer key: the same sheet with answers and worked solutions."""
-    return _build(sheet, figures, key=True, pagesize=pagesize)
+    return _build(sheet, figures, True, pagesize, slots)
 
 
-def _build(sheet: Sheet, figures, key: bool, pagesize) -> bytes:
+# --- the same layout in every version --------------------------------------------------
+#
+# A sheet is laid out as a column of pieces: the header, then per problem its heading
+# and intro, and each of its parts. A page breaks only between pieces, so versions whose
+# pieces have equal heights have equal pages: problem k and its parts start on the same
+# page at the same height. To get there, measure every version (problem_heights), take
+# the largest height of each piece (common_slots) and pass that as `slots`: each piece
+# is padded at its bottom to its slot. (A piece taller than a page is shrunk to fit.)
+
+def problem_heights(sheet: Sheet, figures, pagesize=letter, key: bool = False) -> list[float]:
+    """The height in points of each piece of the sheet's worksheet (or key) layout: the
+    header, then per problem its heading and intro and each of its parts. Versions of a
+    sheet give lists of the same length; their largest value at each place (common_slots)
+    are the `slots` for every version."""
+    register_fonts()
+    width, room = _frame_size(pagesize)
+    header, problems = _layout(sheet, figures, key, width, room)
+    scratch = Canvas(io.BytesIO(), pagesize=pagesize, initialFontName=REGULAR)
+    return [piece.wrapOn(scratch, width, room)[1] for piece in [header, *_flatten(problems)]]
+
+
+def common_slots(heights: Iterable[list[float]]) -> list[float]:
+    """The slots that fit every version: the largest height of each piece."""
+    heights = list(heights)
+    if len({len(h) for h in heights}) > 1:
+        raise ValueError("the versions have different numbers of parts; they cannot line up")
+    return [max(column) for column in zip(*heights)]
+
+
+def _build(sheet: Sheet, figures, key: bool, pagesize, slots: list[float] | None) -> bytes:
     register_fonts()
     rl_config.invariant = 1
+    rl_config.useA85 = 0  # binary streams: ASCII85 only makes files bigger and slower
     label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
     label += " \u2014 Answer key" if key else ""
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=MARGIN, title=label,
-                            author="", subject="", creator="worksheets", producer="worksheets")
-    story = _sheet_header(sheet, figures, key, doc.width)
-    for problem in sheet.problems:
-        story.append(_problem(problem, figures, key, doc.width))
+    doc = _doc_template(out, pagesize, label)
+    width, room = _frame_size(pagesize)
+    header, problems = _layout(sheet, figures, key, width, room)
+    if slots is not None:
+        _pad([header, *_flatten(problems)], slots)
+    story = [header] + [_KeepProblemTogether(pieces) for pieces in problems]
     doc.build(story, canvasmaker=_footer_canvas(label))
     return out.getvalue()
+
+
+def _doc_template(out, pagesize, title: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+                             topMargin=MARGIN, bottomMargin=MARGIN, title=title,
+                             author="", subject="", creator="worksheets", producer="worksheets")
+
+
+@lru_cache(maxsize=8)
+def _frame_size(pagesize) -> tuple[float, float]:
+    """The width and height that flowables get in the page's frame, computed as reportlab
+    computes them (to the last bit: slots measured here must match the real layout)."""
+    doc = _doc_template(io.BytesIO(), pagesize, "")
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height)
+    return frame._getAvailableWidth(), frame._aH
+
+
+def _layout(sheet: Sheet, figures, key: bool, width: float, room: float):
+    """The header piece, and the pieces of each problem."""
+    header = _Group(_sheet_header(sheet, figures, key, width), max_height=room)
+    problems = [_problem_pieces(problem, figures, key, width, room) for problem in sheet.problems]
+    return header, problems
+
+
+def _flatten(problems: list[list[Flowable]]) -> list[Flowable]:
+    return [piece for pieces in problems for piece in pieces]
+
+
+def _pad(pieces: list[Flowable], slots: list[float]) -> None:
+    if len(slots) != len(pieces):
+        raise ValueError(f"{len(slots)} slots for {len(pieces)} pieces: slots must come from "
+                         f"problem_heights of the same kind of sheet (worksheet or key)")
+    for piece, slot in zip(pieces, slots):
+        piece.min_height = slot
 
 
 # --- page furniture -------------------------------------------------------------
@@ -125,11 +187,12 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 
 
 def _sheet_header(sheet: Sheet, figures, key: bool, width: float) -> list[Flowable]:
-    story: list[Flowable] = [Paragraph(escape(sheet.title), TITLE)]
+    story: list[Flowable] = [InlineParagraph([Styled(sheet.title, BOLD)], TITLE_SIZE, "center")]
     subtitle = [f"Version {sheet.version}"] if sheet.version else []
     subtitle += ["Answer key"] if key else []
     if subtitle:
-        story.append(Paragraph(escape(" \u2014 ".join(subtitle)), SUBTITLE))
+        story.append(InlineParagraph([Styled(" \u2014 ".join(subtitle))], align="center",
+                                     space_before=2))
     story.append(Spacer(1, 14))
     if not key:
         story += [_NameLine(), Spacer(1, 10)]
@@ -141,30 +204,30 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float) -> list[Flowab
 
 # --- problems and parts ------------------------------------------------------------
 
-def _problem(problem: Problem, figures, key: bool, width: float) -> Flowable:
-    """One problem, kept on one page; a problem taller than a page breaks between parts."""
-    heading = f"Problem {problem.number}"
+def _problem_pieces(problem: Problem, figures, key: bool, width: float,
+                    room: float) -> list[Flowable]:
+    """A problem as pieces: its heading and intro, then each part."""
+    heading = [Styled(f"Problem {problem.number}", BOLD)]
     if problem.points is not None:
-        heading += f' <font name="{REGULAR}" size="10">({problem.points} point' \
-                   f'{"" if problem.points == 1 else "s"})</font>'
+        points = f"{problem.points} point{'' if problem.points == 1 else 's'}"
+        heading.append(Styled(f" ({points})", REGULAR, size=10))
     if problem.id:
-        heading += f' <font name="{REGULAR}" size="8.5" color="#737373">' \
-                   f'(#{escape(problem.id)})</font>'
-    content: list[Flowable] = [Paragraph(heading, HEADING)]
+        heading.append(Styled(f" (#{problem.id})", REGULAR, GREY, size=8.5))
+    opening: list[Flowable] = [InlineParagraph(heading, HEADING_SIZE, space_after=4)]
     for block in problem.intro:
-        content += _block(block, figures, width)
-    parts = [_part(part, figures, key, width) for part in problem.parts]
-    return _KeepProblemTogether(content, parts)
+        opening += _block(block, figures, width)
+    parts = [_part(part, figures, key, width, room) for part in problem.parts]
+    return [_Group(opening, space_before=HEADING_SPACE_BEFORE, max_height=room), *parts]
 
 
 class _KeepProblemTogether(KeepTogether):
-    """Keeps a problem on one page. One taller than a page is not moved to a fresh page
-    (reportlab's KeepTogether would) but continues where it is, breaking only between
-    parts, with the heading, intro and first part together."""
+    """Keeps a problem's pieces on one page. A problem taller than a page is not moved
+    to a fresh page (reportlab's KeepTogether would) but continues where it is, breaking
+    between parts, with the heading and intro kept with the first part."""
 
-    def __init__(self, opening: list[Flowable], parts: list[Flowable]):
-        super().__init__(opening + parts)
-        self._opening, self._parts = opening, parts
+    def __init__(self, pieces: list[Flowable]):
+        super().__init__(pieces)
+        self._pieces = pieces
 
     def split(self, availWidth, availHeight):
         frame = getattr(self, "_frame", None)
@@ -172,11 +235,19 @@ class _KeepProblemTogether(KeepTogether):
             return super().split(availWidth, availHeight)
         # A leading action flowable makes the frame queue the pieces instead of
         # requiring the first one to fit right here.
-        return [self.NullActionFlowable(), KeepTogether(self._opening + self._parts[:1]),
-                *self._parts[1:]]
+        start = self.NullActionFlowable()
+        if self._opening_fits_with_first_part(frame._height):
+            return [start, KeepTogether(self._pieces[:2]), *self._pieces[2:]]
+        return [start, *self._pieces]
+
+    def _opening_fits_with_first_part(self, page: float) -> bool:
+        if len(self._pieces) < 2:
+            return False
+        opening, first = self._pieces[:2]
+        return opening.height + first.getSpaceBefore() + first.height <= page
 
 
-def _part(part: Part, figures, key: bool, width: float) -> Flowable:
+def _part(part: Part, figures, key: bool, width: float, room: float) -> Flowable:
     """One part: "(a)" hanging left of the prompt, then room to answer (worksheet) or
     the answer and worked solution on a tinted background (key)."""
     inner = width - PART_INDENT
@@ -191,7 +262,8 @@ def _part(part: Part, figures, key: bool, width: float) -> Flowable:
         flow.append(_Group(_trim(solution), fill=SOLUTION_FILL, pad=SOLUTION_PAD, space_before=2))
     else:
         flow.append(_answer_space(part.space))
-    return _Group(flow, indent=PART_INDENT, label=Styled(f"({part.label})", BOLD), space_before=8)
+    return _Group(flow, indent=PART_INDENT, label=Styled(f"({part.label})", BOLD), space_before=8,
+                  max_height=room)
 
 
 def _trim(flowables: list[Flowable]) -> list[Flowable]:
@@ -280,41 +352,70 @@ class _Group(Flowable):
     """Flowables drawn as one unsplittable unit, `indent` from the left, with an
     optional hanging label at the first baseline and an optional tinted background.
     (Nested KeepTogethers cannot do this: KeepTogether reports a huge height to force
-    a split.)"""
+    a split.)
+
+    min_height pads the group at its bottom (slots, so that versions line up); content
+    taller than max_height (a page) is shrunk to fit rather than overflowing the frame."""
 
     def __init__(self, flowables: list[Flowable], indent: float = 0.0, label: Styled | None = None,
-                 fill: Color | None = None, pad: float = 0.0, space_before: float = 0.0):
+                 fill: Color | None = None, pad: float = 0.0, space_before: float = 0.0,
+                 max_height: float | None = None):
         super().__init__()
         self.content = flowables
         self.indent, self.label, self.fill, self.pad = indent, label, fill, pad
         self.spaceBefore = space_before
+        self.min_height, self.max_height = 0.0, max_height
+        self._arranged_for = None  # the width the content was arranged for
 
     def wrap(self, availWidth, availHeight):
+        # reportlab wraps a flowable several times while it looks for room; the
+        # arrangement depends only on the width.
+        if availWidth != self._arranged_for:
+            self._natural_height = self._arrange(availWidth)
+            self._arranged_for = availWidth
+        natural, limit = self._natural_height, self.max_height or float("inf")
+        self.scale = min(1.0, limit / natural) if natural else 1.0
         self.width = availWidth
-        inner = availWidth - self.indent - 2 * self.pad
+        self.height = min(max(natural * self.scale, self.min_height), limit)
+        return self.width, self.height
+
+    def _arrange(self, width: float) -> float:
+        """Places the content top-down; returns its natural height."""
+        inner = width - self.indent - 2 * self.pad
         self._placed, y, space_after = [], self.pad, 0.0
         for i, f in enumerate(self.content):
-            w, h = f.wrapOn(self.canv, inner, availHeight)
+            w, h = f.wrapOn(self.canv, inner, 0x7fffffff)
             y += max(space_after, f.getSpaceBefore()) if i else 0.0
             x = self.indent + self.pad + (inner - w) / 2 * (getattr(f, "hAlign", "") == "CENTER")
             self._placed.append((f, x, y + h))
             y += h
             space_after = f.getSpaceAfter()
-        self.height = y + self.pad
-        return self.width, self.height
+        return y + self.pad
 
     def draw(self):
-        canvas = self.canv
+        canvas, natural = self.canv, self._natural_height
+        if self.scale == 1.0:  # the content at the top, any padding below it
+            return self._draw_content(canvas, top=self.height)
+        canvas.saveState()
+        canvas.translate(0, self.height - natural * self.scale)
+        canvas.scale(self.scale, self.scale)
+        self._draw_content(canvas, top=natural)
+        canvas.restoreState()
+
+    def _draw_content(self, canvas, top: float):
+        bottom_of_content = top - self._natural_height
         if self.fill is not None:
             canvas.setFillColor(self.fill)
-            canvas.rect(self.indent, 0, self.width - self.indent, self.height, stroke=0, fill=1)
+            canvas.rect(self.indent, bottom_of_content, self.width - self.indent,
+                        self._natural_height, stroke=0, fill=1)
         for f, x, bottom in self._placed:
-            f.drawOn(canvas, x, self.height - bottom)
+            if not isinstance(f, Spacer):  # nothing to draw, and drawOn is not free
+                f.drawOn(canvas, x, top - bottom)
         if self.label and self._placed:
             f, _, bottom = self._placed[0]
             canvas.setFont(self.label.font, TEXT_SIZE)
             canvas.setFillColor(self.label.color)
-            baseline = self.height - bottom + f.height - _first_baseline(f)
+            baseline = top - bottom + f.height - _first_baseline(f)
             canvas.drawString(0, baseline, self.label.text)
 
 

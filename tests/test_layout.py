@@ -1,0 +1,130 @@
+"""Versions of a sheet line up page by page (slots), and nothing is too tall to print."""
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from worksheets.build import Plan, figures_of
+from worksheets.document import Answer, AnswerSpace, DisplayMath, Part, Problem, Sheet, para
+from worksheets.figures import render_figures
+from worksheets.render.pdf import common_slots, key_pdf, problem_heights, worksheet_pdf
+
+QUIZ = Path(__file__).parent.parent / "specs" / "quiz-07.yaml"
+WORD = re.compile(r'<page |<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>')
+
+
+def words(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float, str]]:
+    """Every word of the PDF with its page (from 1) and the top-left corner of its box."""
+    path = tmp_path / "words.pdf"
+    path.write_bytes(pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    found, page = [], 0
+    for match in WORD.finditer(html):
+        if match.group(0) == "<page ":
+            page += 1
+        else:
+            found.append((page, float(match.group(1)), float(match.group(2)), match.group(3)))
+    return found
+
+
+def landmarks(pdf: bytes, tmp_path: Path) -> dict[str, tuple[int, float]]:
+    """Page and height of each "Problem k" heading and each part label "(a)", by name."""
+    found = words(pdf, tmp_path)
+    marks, problem = {}, None
+    for (page, _, y, word), (_, _, _, following) in zip(found, found[1:] + [(0, 0, 0, "")]):
+        if word == "Problem" and following.isdigit():
+            problem = following
+            marks[f"Problem {problem}"] = (page, round(y, 2))
+        elif re.fullmatch(r"\([a-h]\)", word) and problem:
+            marks.setdefault(f"{problem}{word}", (page, round(y, 2)))
+    return marks
+
+
+def page_footers(pdf: bytes, tmp_path: Path) -> list[str]:
+    path = tmp_path / "footer.pdf"
+    path.write_bytes(pdf)
+    n = len(PdfReader(io.BytesIO(pdf)).pages)
+    return [subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), str(path), "-"], check=True,
+                           capture_output=True, text=True).stdout for p in range(1, n + 1)]
+
+
+@pytest.fixture(scope="module")
+def quiz_versions():
+    plan = Plan(QUIZ, versions=3)
+    sheets = [plan.sheet(v) for v in range(3)]
+    figures = []
+    for sheet in sheets:
+        specs = list(dict.fromkeys(f.spec for f in figures_of(sheet)))
+        figures.append(dict(zip(specs, render_figures(specs))))
+    return sheets, figures
+
+
+@pytest.mark.parametrize("key", [False, True], ids=["worksheet", "key"])
+def test_versions_of_quiz_07_put_every_problem_at_the_same_place(quiz_versions, key, tmp_path):
+    sheets, figures = quiz_versions
+    heights = [problem_heights(s, f, key=key) for s, f in zip(sheets, figures)]
+    assert len({tuple(h) for h in heights}) > 1  # the versions differ: slots have work to do
+    slots = common_slots(heights)
+    render = key_pdf if key else worksheet_pdf
+    pdfs = [render(s, f, slots=slots) for s, f in zip(sheets, figures)]
+    marks = [landmarks(pdf, tmp_path) for pdf in pdfs]
+    assert [f"Problem {k}" for k in range(1, 6)] == [m for m in marks[0] if m.startswith("Problem")]
+    assert len(marks[0]) > 10  # the problems and their parts
+    assert marks[1] == marks[0] and marks[2] == marks[0]
+    for sheet, pdf in zip(sheets, pdfs):
+        footers = page_footers(pdf, tmp_path)
+        assert len(footers) == len(page_footers(pdfs[0], tmp_path))
+        for number, text in enumerate(footers, start=1):
+            assert f"Version {sheet.version}" in text
+            assert f"Page {number} of {len(footers)}" in text
+
+
+def _versions_of_different_heights() -> list[Sheet]:
+    """Two versions whose first problem differs in length: 1 line of text or 8."""
+    def sheet(version: str, lines: int) -> Sheet:
+        intro = para(" ".join(["Some words of the first problem."] * 9 * lines))
+        first = Problem(1, None, "k", (intro,),
+                        (Part("a", (para("Part one."),), Answer("q", 1, "1"), (), AnswerSpace(2)),))
+        second = Problem(2, None, "k", (para("The second problem."),),
+                         tuple(Part(label, (para(f"Part {label}."),), Answer("q", 1, "1"), (),
+                                    AnswerSpace(3)) for label in "abc"))
+        return Sheet("v", "Versions", (first, second), version=version)
+    return [sheet("A", 1), sheet("B", 8)]
+
+
+def test_slots_move_later_problems_to_the_same_place(tmp_path):
+    sheets = _versions_of_different_heights()
+    unpadded = [landmarks(worksheet_pdf(s, {}), tmp_path) for s in sheets]
+    assert unpadded[0]["Problem 2"] != unpadded[1]["Problem 2"]  # what slots are for
+    slots = common_slots(problem_heights(s, {}) for s in sheets)
+    padded = [landmarks(worksheet_pdf(s, {}, slots=slots), tmp_path) for s in sheets]
+    assert padded[0] == padded[1]
+    assert set(padded[0]) >= {"Problem 1", "1(a)", "Problem 2", "2(a)", "2(b)", "2(c)"}
+
+
+def test_slots_must_match_the_sheet():
+    sheets = _versions_of_different_heights()
+    with pytest.raises(ValueError):
+        worksheet_pdf(sheets[0], {}, slots=[100.0])
+    with pytest.raises(ValueError):
+        common_slots([[1.0, 2.0], [1.0]])
+
+
+def test_a_part_taller_than_a_page_is_shrunk_onto_one_page(tmp_path):
+    formulas = tuple(DisplayMath(rf"z_{{{i}}} = {i} \cdot 2 = {2 * i}") for i in range(60))
+    huge = Part("a", (para("A part with a box of 50 lines."),), Answer("q", 7, "7"), formulas,
+                AnswerSpace(lines=50))
+    small = Part("b", (para("A small part."),), Answer("q", 1, "1"), (), AnswerSpace(2))
+    sheet = Sheet("tall", "Tall", (Problem(1, None, "k", (para("Intro."),), (huge, small)),))
+    for pdf in (worksheet_pdf(sheet, {}), key_pdf(sheet, {})):
+        pages = page_footers(pdf, tmp_path)
+        on = {text: [n for n, page in enumerate(pages) if text in page]
+              for text in ("Intro.", "(a)", "A part with a box", "A small part.")}
+        assert on["(a)"] == on["A part with a box"] and len(on["(a)"]) == 1
+        assert on["Intro."] <= on["(a)"] <= on["A small part."]
+        assert len(pages) <= 3  # header and intro, the shrunk part, the small part
+    assert problem_heights(sheet, {}, key=True)[1] <= 11 * 72 - 2 * 0.8 * 72  # at most a page

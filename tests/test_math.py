@@ -1,0 +1,84 @@
+"""Formulas composed from cached atoms: the splitter, TeX's spacing, and the PDF ink."""
+import pytest
+
+from worksheets.document import DisplayMath, Part, Problem, Sheet, Answer, AnswerSpace, para
+from worksheets.render import mathtext
+from worksheets.render.mathsplit import matrix_cells, resolve_unary, split
+from worksheets.render.pdf import key_pdf
+
+SOLUTION = (r"\dfrac{{\partial} H}{{\partial} z^{(2)}_{2}} = \dfrac{{\partial} H}{{\partial} "
+            r"a^{(2)}_{2}} \cdot g'(z^{(2)}_{2}) = 3 \cdot g'(11) = 3 \cdot 1 = 3")
+
+
+def kinds(latex):
+    return [(a.kind, a.source) for a in resolve_unary(split(latex))]
+
+
+def test_a_formula_splits_into_tex_atoms_at_its_top_level():
+    assert kinds(r"z^{(1)}_{1} = 1(-2) + (-3)(1) = -5") == [
+        ("ord", "z^{(1)}_{1}"), ("rel", "="), ("ord", "1"), ("open", "("), ("ord", "-"),
+        ("ord", "2"), ("close", ")"), ("bin", "+"), ("open", "("), ("ord", "-"), ("ord", "3"),
+        ("close", ")"), ("open", "("), ("ord", "1"), ("close", ")"), ("rel", "="), ("ord", "-"),
+        ("ord", "5")]
+    assert kinds(r"\sum_k W_{1k} \dfrac{a}{b}, \qquad \text{ReLU}(x) \approx 0.25") == [
+        ("op", r"\sum_k"), ("ord", "W_{1k}"), ("ord", r"\dfrac{a}{b}"), ("punct", ","),
+        ("space", "36"), ("ord", r"\text{ReLU}"), ("open", "("), ("ord", "x"), ("close", ")"),
+        ("rel", r"\approx"), ("ord", "0.25")]
+
+
+def test_groups_delimited_pairs_and_environments_stay_whole():
+    assert kinds(r"x_1\, g'(z) \left( a + \blank{12em} \right)") == [
+        ("ord", "x_1"), ("space", "3"), ("ord", "g'"), ("open", "("), ("ord", "z"),
+        ("close", ")"), ("inner", r"\left( a + \blank{12em} \right)")]
+    assert kinds(r"\begin{pmatrix} 1 & -2 \\ 3 & 4 \end{pmatrix}") == [
+        ("inner", r"\begin{pmatrix} 1 & -2 \\ 3 & 4 \end{pmatrix}")]
+    assert matrix_cells(r"\begin{bmatrix} 1 & -2 \\ 3 & {4} \\ \end{bmatrix}") == (
+        "bmatrix", [[" 1 ", " -2 "], [" 3 ", " {4} "]])
+
+
+@pytest.mark.parametrize("latex", [r"\notacommand x", r"\frac{1", "x^", "a & b", r"x \big( y"])
+def test_what_the_splitter_does_not_know_is_left_to_ziamath(latex):
+    assert split(latex) is None
+
+
+def test_composed_formulas_match_ziamath_in_size():
+    for latex, display in ((SOLUTION, True), (r"W^{(\ell)} = \ell - 1", False),
+                           (r"H(\vec x) = \sum_k W_{k}", True)):
+        composed = mathtext.typeset(latex, 11, display)
+        whole = mathtext._whole(latex, 11.0, display)
+        assert composed.ascent == pytest.approx(whole.ascent, abs=0.5)
+        assert composed.descent == pytest.approx(whole.descent, abs=0.5)
+        # TeX spaces a bit tighter than ziamath around fractions and operators
+        assert 0.85 * whole.width < composed.width <= whole.width + 1
+
+
+def test_a_new_version_of_a_formula_typesets_only_its_new_atoms(monkeypatch):
+    mathtext._atom.cache_clear()  # other tests may have typeset the new numbers already
+    mathtext._typeset.cache_clear()
+    mathtext.typeset(SOLUTION, 11, True)
+    calls = []
+    whole = mathtext._whole
+    monkeypatch.setattr(mathtext, "_whole", lambda *a: calls.append(a[0]) or whole(*a))
+    mathtext.typeset(SOLUTION.replace("g'(11)", "g'(-17)").replace("= 3", "= 8"), 11, True)
+    assert sorted(calls) == ["17", "8"]
+
+
+def test_matrices_are_laid_out_from_their_cells():
+    small = mathtext.typeset(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", 11)
+    tall = mathtext.typeset(r"\begin{pmatrix} 1 \\ 2 \\ 3 \\ 4 \end{pmatrix}", 11)
+    row = mathtext.typeset(r"\begin{pmatrix} -2 & 3 \end{pmatrix}", 11)
+    plain = mathtext.typeset(r"\begin{matrix} -2 & 3 \end{matrix}", 11)
+    assert tall.height > 1.8 * small.height
+    assert row.height < small.height and row.width > plain.width + 6  # parentheses
+    # centred on the math axis: as far above it as below
+    axis = mathtext._axis_height(11.0)
+    assert small.ascent - axis == pytest.approx(small.descent + axis, abs=1.5)
+
+
+def test_a_repeated_formula_costs_the_pdf_almost_nothing():
+    def sheet(copies):
+        blocks = tuple(DisplayMath(SOLUTION) for _ in range(copies))
+        part = Part("a", (para("Go."),), Answer("q", 1, "1"), blocks, AnswerSpace())
+        return Sheet("m", "Math", (Problem(1, None, "k", (), (part,)),))
+    one, forty = len(key_pdf(sheet(1), {})), len(key_pdf(sheet(40), {}))
+    assert forty - one < 40 * 200  # each glyph outline is stored once
