@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import math
+import os
 import random
 import re
 import shutil
@@ -12,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from reportlab.graphics.shapes import Ellipse, String
 
@@ -21,8 +24,8 @@ from worksheets.figures import graphviz as gv
 from worksheets.figures.dot import BLUE, to_dot
 from worksheets.figures.drawing import _color, drawing
 from worksheets.figures.layout import (CLEAR, FRACTIONS, Box, box_hits_circle, frame_layout,
-                                       frame_of, layout, segment_hits_box)
-from worksheets.render.fonts import ITALIC
+                                       frame_of, label_texts, layout, segment_hits_box)
+from worksheets.render.fonts import ITALIC, REGULAR
 
 needs_neato = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
 
@@ -408,3 +411,138 @@ def test_same_figure_in_another_process():
                           cwd=Path(__file__).parent.parent)
     assert done.stdout.splitlines() == [hashlib.sha256(here.svg.encode()).hexdigest(),
                                         str(shapes_of(here.drawing))]
+
+
+# ---- figures in PDFs: cached operators, not renderPDF -------------------------------------
+
+BLUE_RGB = (0.0, 0.2, 0.8)  # BLUE as PDF operands
+
+
+def one_page_pdf(draw) -> bytes:
+    """A 600 x 400 pt page, uncompressed, with whatever draw(canvas) puts on it."""
+    from reportlab.pdfgen.canvas import Canvas
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(600, 400), invariant=1, pageCompression=0,
+                    initialFontName=REGULAR)  # not Helvetica, which is never embedded
+    draw(canvas)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def by_renderPDF(fig, x, y, scale) -> bytes:
+    """The figure as the PDF renderer drew it before figures drew themselves."""
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.shapes import Drawing
+
+    def draw(canvas):
+        canvas.translate(x, y)
+        canvas.scale(scale, scale)
+        wrapped = Drawing(fig.width, fig.height, fig.drawing, initialFontName=REGULAR)
+        renderPDF.draw(wrapped, canvas, 0, 0)
+    return one_page_pdf(draw)
+
+
+def poppler(tool: str, pdf: bytes, tmp_path: Path) -> str:
+    """What pdftotext or pdffonts says about the PDF."""
+    path = tmp_path / "figure.pdf"
+    path.write_bytes(pdf)
+    to_stdout = ["-"] if tool == "pdftotext" else []
+    return subprocess.run([tool, str(path), *to_stdout], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def raster(pdf: bytes, tmp_path: Path):
+    from PIL import Image
+    path = tmp_path / "figure.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(path),
+                    str(tmp_path / "page")], check=True)
+    return Image.open(tmp_path / "page.png").convert("RGB")
+
+
+def blue_texts(pdf: bytes) -> int:
+    """How many text-showing operators the page runs with the fill colour BLUE."""
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+    reader = PdfReader(io.BytesIO(pdf))
+    fill, count = None, 0
+    for operands, operator in ContentStream(reader.pages[0].get_contents(), reader).operations:
+        if operator == b"rg":
+            fill = tuple(float(v) for v in operands)
+        elif operator == b"Tj":
+            count += fill == BLUE_RGB
+    return count
+
+
+FAST_SAMPLES = [numbered([3, 2, 2, 1], seed=3), SAMPLES[3], ESCAPED, SAMPLES[-2]]
+
+
+@needs_neato
+@pytest.mark.parametrize("k", range(len(FAST_SAMPLES)))
+def test_draw_on_prints_what_renderPDF_printed(k, tmp_path):
+    # The last two are drawn alone (not from a frame's template): both kinds paint.
+    from PIL import ImageChops
+    fig = render_figures([FAST_SAMPLES[k]])[0]
+    fast = one_page_pdf(lambda canvas: fig.draw_on(canvas, 20, 30, 0.8))
+    slow = by_renderPDF(fig, 20, 30, 0.8)
+    assert poppler("pdftotext", fast, tmp_path) == poppler("pdftotext", slow, tmp_path)
+    assert blue_texts(fast) == blue_texts(slow) == len(label_texts(FAST_SAMPLES[k]))
+    difference = ImageChops.difference(raster(fast, tmp_path), raster(slow, tmp_path))
+    histogram = difference.convert("L").histogram()
+    assert sum(histogram[48:]) == 0  # anti-aliasing may differ a little, nothing more
+
+
+@needs_neato
+def test_draw_on_shows_every_number_in_blue_in_embedded_fonts(tmp_path):
+    spec = numbered([2, 2, 2, 1], seed=4)
+    [fig] = render_figures([spec])
+    pdf = one_page_pdf(lambda canvas: fig.draw_on(canvas, 0, 0))
+    words = Counter(poppler("pdftotext", pdf, tmp_path).split())
+    assert not Counter(numbers_of(spec)) - words
+    assert blue_texts(pdf) == len(numbers_of(spec))
+    red, _, blue = np.asarray(raster(pdf, tmp_path), dtype=int).transpose(2, 0, 1)
+    assert ((blue > 150) & (red < 90)).sum() > 100  # blue ink
+    fonts = poppler("pdffonts", pdf, tmp_path).splitlines()[2:]
+    assert {line.split()[0].split("+")[1] for line in fonts} == {
+        "LiberationSerif", "LiberationSerif-Italic"}
+    assert all(line.split()[-5] == "yes" for line in fonts)  # the "emb" column
+    (tmp_path / "check.pdf").write_bytes(pdf)
+    check = subprocess.run(["qpdf", "--check", str(tmp_path / "check.pdf")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def figure_sheet(specs):
+    from worksheets.document import Figure, Problem, Sheet
+    intro = tuple(Figure(spec, f"f{k}") for k, spec in enumerate(specs))
+    return Sheet("figures", "Figures", (Problem(1, None, "figures", intro, ()),))
+
+
+@needs_neato
+def test_worksheet_figures_do_not_go_through_renderPDF(monkeypatch, tmp_path):
+    from reportlab.graphics import renderPDF
+    from worksheets.render.pdf import worksheet_pdf
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("renderPDF.draw called for a figure")
+
+    monkeypatch.setattr(renderPDF, "draw", refuse)
+    specs = [numbered([3, 2, 2, 1], seed=1), numbered([3, 2, 2, 1], seed=2), ESCAPED]
+    pdf = worksheet_pdf(figure_sheet(specs), dict(zip(specs, render_figures(specs))))
+    words = Counter(poppler("pdftotext", pdf, tmp_path).split())
+    assert not sum((Counter(numbers_of(spec)) for spec in specs[:2]), Counter()) - words
+
+
+@needs_neato
+def test_pdf_with_figures_is_the_same_in_another_process():
+    code = ("import hashlib, sys; from tests.test_figures import *; "
+            "from worksheets.render.pdf import worksheet_pdf; "
+            "specs = [numbered([3, 2, 2, 1], seed=5), SAMPLES[3], ESCAPED]; "
+            "pdf = worksheet_pdf(figure_sheet(specs), dict(zip(specs, render_figures(specs)))); "
+            "print(hashlib.sha256(pdf).hexdigest())")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).parent.parent,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert len(outputs) == 1 and len(outputs.pop()) == 65

@@ -3,6 +3,7 @@
     figure_dot(spec)              -> DOT source (pinned layout, for `neato -n2`)
     render_figures([spec, ...])   -> [RenderedFigure]: SVG text, reportlab Drawing, size
     RenderedFigure.fit(max_width) -> the Drawing scaled down to fit a column
+    RenderedFigure.draw_on(canvas, x, y, scale) -> drawn into a PDF from cached operators
 
 Graphviz draws each frame (architecture, which numbers are shown, how wide they may be;
 see layout.Frame) once per process; figures of a frame get their numbers filled in.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from reportlab.graphics.shapes import Drawing
 
 from .dot import to_dot
-from .drawing import drawing, scaled
+from .drawing import FigureDrawing, Painting, drawing, scaled
 from .graphviz import render
 from .layout import Frame, frame_layout, frame_of, label_texts
 from .layout import layout as compute_layout  # keeps .layout the module
@@ -27,7 +28,7 @@ __all__ = ["FigureSpec", "RenderedFigure", "figure_dot", "render_figures"]
 @dataclass(frozen=True)
 class RenderedFigure:
     svg: str  # standalone SVG, for slides
-    drawing: Drawing  # vector drawing for reportlab, at natural size (1 unit = 1 pt);
+    drawing: FigureDrawing  # vector drawing for reportlab, at natural size (1 unit = 1 pt);
     # it shares shapes with other figures of its frame: wrap it, do not modify it
     width: float  # points
     height: float
@@ -35,6 +36,11 @@ class RenderedFigure:
     def fit(self, max_width: float) -> Drawing:
         """A new Drawing scaled down (never up) to at most max_width points."""
         return scaled(self.drawing, max_width)
+
+    def draw_on(self, canvas, x: float, y: float, scale: float = 1.0) -> None:
+        """Draws the figure onto a reportlab canvas, lower left corner at (x, y), from
+        operators cached per frame (no renderPDF; see drawing.Painting)."""
+        self.drawing.draw_on(canvas, x, y, scale)
 
 
 def figure_dot(spec: FigureSpec) -> str:
@@ -67,4 +73,5 @@ def _filled(template: Template, texts: dict[str, str]) -> RenderedFigure:
 
 def _drawn(rendered) -> RenderedFigure:
     d = drawing(rendered)
+    d = FigureDrawing(d.width, d.height, *d.contents, painting=Painting(d), texts={})
     return RenderedFigure(rendered.svg, d, d.width, d.height)

@@ -2,13 +2,22 @@
 
 Both use points with y pointing up and the origin at the lower left, so coordinates
 carry over unchanged. See https://graphviz.org/docs/outputs/canon/#xdot for the ops.
+
+For PDFs a Drawing is also compiled into a Painting: its shapes as PDF operators, made
+once per frame, so that drawing a figure costs one transform and its texts (renderPDF
+walks and re-checks every shape of every figure: ten times slower).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
-from reportlab.graphics.shapes import Drawing, Ellipse, Group, Path, PolyLine, Polygon, String
+from reportlab.graphics.shapes import (Drawing, Ellipse, Group, Path, PolyLine, Polygon, String,
+                                       _renderPath)
 from reportlab.lib import colors
+from reportlab.lib.attrmap import AttrMap, AttrMapValue
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 from ..render.fonts import BOLD, BOLD_ITALIC, FAMILY, ITALIC, REGULAR, register_fonts
 from .graphviz import Rendered
@@ -150,3 +159,139 @@ def _area(points: list[list[float]]) -> float:
 
 def _flat(points: list[list[float]]) -> list[float]:
     return [c for point in points for c in point]
+
+
+# ---- the Drawing as PDF operators ----------------------------------------------------
+
+class FigureDrawing(Drawing):
+    """A figure's Drawing that can also put itself on a PDF canvas without renderPDF:
+    `painting` holds its shapes as PDF operators, `texts` its label texts (see Painting)."""
+    _attrMap = AttrMap(BASE=Drawing, painting=AttrMapValue(None, desc="a Painting"),
+                       texts=AttrMapValue(None, desc="label name -> text, for the slots"))
+
+    def draw_on(self, canvas, x: float, y: float, scale: float = 1.0) -> None:
+        """Draws the figure with its lower left corner at (x, y), scaled by `scale`."""
+        self.painting.draw_on(canvas, x, y, scale, self.texts)
+
+
+class Painting:
+    """A Drawing (as drawing() makes them) compiled into PDF content-stream operators.
+
+    Shapes become operators once. Texts cannot: reportlab subsets TrueType fonts per
+    document, giving each character its code when a document first uses it, so a text's
+    bytes depend on the document. Each String is therefore encoded when drawn, in the
+    order renderPDF would draw it, through the font's splitString/getSubsetInternalName,
+    which is what reportlab's text objects do and what registers the font with the
+    document (so it gets embedded). `slots` maps a String's index in the Drawing's group
+    to a label name: its text is taken from the `texts` given to draw_on.
+    """
+
+    def __init__(self, drawing: Drawing, slots: dict[int, str] | None = None):
+        group = drawing.contents[0]
+        a, b, c, d, self.dx, self.dy = group.transform
+        if (a, b, c, d) != (1, 0, 0, 1):
+            raise ValueError("a figure's group may only be translated")
+        self.steps: list[str | _Text] = []  # operators for shapes, and the texts between
+        ops = _Operators()
+        for k, shape in enumerate(group.contents):
+            if not isinstance(shape, String):
+                ops.paint(shape)
+            elif shape.fillColor is not None:  # renderPDF draws no text without a colour
+                ops.set("rg", _rgb(shape.fillColor))  # a text's colour is fixed: cached too
+                self.steps += [ops.flush(), _Text(shape, (slots or {}).get(k))]
+        self.steps.append(ops.flush())
+
+    def draw_on(self, canvas, x: float, y: float, scale: float, texts: dict[str, str]) -> None:
+        at = fp_str(scale, 0, 0, scale, x + scale * self.dx, y + scale * self.dy)
+        code = [f"q {at} cm"]
+        for step in self.steps:
+            code.append(step if isinstance(step, str) else step.operators(canvas, texts))
+        code.append("Q")
+        canvas.addLiteral("\n".join(code))
+
+
+PAINT = {(True, False): "S", (False, True): "f*", (True, True): "B*"}  # even-odd, as renderPDF
+
+
+class _Operators:
+    """Writes shapes as PDF operators, setting colours, line width and dashes only when
+    they change (renderPDF sets them all around every shape)."""
+
+    def __init__(self):
+        self.code = ["0 J 0 j"]  # butt caps, mitre joins, as renderPDF; the page may differ
+        self.state: dict[str, str] = {}  # operator -> its operands, as last set
+
+    def set(self, operator: str, operands: str) -> None:
+        if self.state.get(operator) != operands:
+            self.state[operator] = operands
+            self.code.append(f"{operands} {operator}")
+
+    def paint(self, shape) -> None:
+        path = PDFPathObject()
+        fillable = _trace(shape, path)
+        stroke = shape.strokeColor
+        fill = getattr(shape, "fillColor", None) if fillable else None
+        if stroke is not None:
+            self.set("RG", _rgb(stroke))
+            self.set("w", fp_str(shape.strokeWidth))
+            self.set("d", f"[{fp_str(shape.strokeDashArray)}] 0" if shape.strokeDashArray
+                     else "[] 0")
+        if fill is not None:
+            self.set("rg", _rgb(fill))
+        if stroke is not None or fill is not None:
+            self.code += [path.getCode(), PAINT[stroke is not None, fill is not None]]
+
+    def flush(self) -> str:
+        """The operators written since the last flush."""
+        code, self.code = "\n".join(self.code), []
+        return code
+
+
+def _trace(shape, path: PDFPathObject) -> bool:
+    """Adds the shape's outline to the path; whether renderPDF would fill it."""
+    if isinstance(shape, Ellipse):
+        path.ellipse(shape.cx - shape.rx, shape.cy - shape.ry, 2 * shape.rx, 2 * shape.ry)
+        return True
+    if isinstance(shape, Path):  # filled only when closed, as renderPDF does by default
+        return _renderPath(shape, (path.moveTo, path.lineTo, path.curveTo, path.close))
+    if isinstance(shape, (PolyLine, Polygon)):
+        points = shape.points
+        path.moveTo(*points[:2])
+        for k in range(2, len(points), 2):
+            path.lineTo(*points[k:k + 2])
+        if isinstance(shape, Polygon):
+            path.close()
+        return isinstance(shape, Polygon)
+    raise TypeError(f"figures do not draw {type(shape).__name__}")
+
+
+def _rgb(color) -> str:
+    # A translucent colour would need an ExtGState resource in the document, which
+    # operators alone cannot add; Graphviz gives our figures only opaque ones.
+    if color.alpha != 1:
+        raise ValueError(f"figures cannot paint translucent colours ({color})")
+    return fp_str(color.red, color.green, color.blue)
+
+
+ANCHOR_SHIFTS = {"start": 0.0, "middle": 0.5, "end": 1.0}  # of the text's width, leftwards
+
+
+class _Text:
+    """One String of a Painting: its text, or the text of label `slot`."""
+
+    def __init__(self, string: String, slot: str | None):
+        self.text, self.slot = string.text, slot
+        self.x, self.y = string.x, fp_str(string.y)
+        self.font, self.size = getFont(string.fontName), string.fontSize
+        self.size_operand = fp_str(string.fontSize)
+        self.shift = ANCHOR_SHIFTS[string.textAnchor]
+
+    def operators(self, canvas, texts: dict[str, str]) -> str:
+        """BT ... ET showing the text, encoded for the canvas's document."""
+        text = texts[self.slot] if self.slot else self.text
+        x = self.x - self.shift * stringWidth(text, self.font.fontName, self.size)
+        font, doc = self.font, canvas._doc
+        shown = " ".join(f"{font.getSubsetInternalName(subset, doc)} {self.size_operand} Tf "
+                         f"({canvas._escape(chunk)}) Tj"
+                         for subset, chunk in font.splitString(text, doc))
+        return f"BT 1 0 0 1 {fp_str(x)} {self.y} Tm {shown} ET"

@@ -1,5 +1,6 @@
 """Figures by frame: Graphviz draws a frame once, with placeholders for the numbers;
-each figure of that frame is the same SVG and Drawing with its own numbers put in.
+each figure of that frame is the same SVG and Drawing with its own numbers put in, and
+draws into PDFs from the frame's one Painting (its shapes as cached PDF operators).
 
 The numbers are plain text centred in fixed boxes (see dot.py), so nothing else in
 Graphviz's output depends on them: a filled template is what Graphviz gives for the
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Drawing, Group, String
 
-from .drawing import drawing
+from .drawing import FigureDrawing, Painting, drawing
 from .graphviz import Rendered
 
 PLACEHOLDER = re.compile(r"@(\w+)@")  # layout.placeholder
@@ -39,6 +40,7 @@ class Template:
     svg_parts: tuple[str, ...]  # SVG between placeholders; the odd ones are label names
     drawing: Drawing  # with placeholder Strings; shared by the filled ones, never modified
     slots: tuple[tuple[int, str], ...]  # (index in the drawing's group, label name)
+    painting: Painting  # the drawing as PDF operators, its slots filled in when drawn
 
     @classmethod
     def of(cls, rendered: Rendered) -> Template:
@@ -46,7 +48,8 @@ class Template:
         shapes = template.contents[0].contents
         slots = tuple((k, match.group(1)) for k, shape in enumerate(shapes)
                       if isinstance(shape, String) and (match := PLACEHOLDER.fullmatch(shape.text)))
-        return cls(tuple(PLACEHOLDER.split(rendered.svg)), template, slots)
+        return cls(tuple(PLACEHOLDER.split(rendered.svg)), template, slots,
+                   Painting(template, dict(slots)))
 
     def svg(self, texts: dict[str, str]) -> str:
         return "".join(svg_text(texts[part]) if k % 2 else part
@@ -60,6 +63,7 @@ class Template:
             shapes[k].text = texts[name]
         filled = Group(transform=group.transform)
         filled.contents.extend(shapes)  # Group(*shapes) would check each one again: slow
-        result = Drawing(self.drawing.width, self.drawing.height)
+        result = FigureDrawing(self.drawing.width, self.drawing.height,
+                               painting=self.painting, texts=texts)
         result.add(filled)
         return result
