@@ -6,6 +6,12 @@ packages="graphviz fonts-liberation poppler-utils qpdf"
 missing=""
 command -v neato >/dev/null 2>&1 || missing="$missing graphviz"
 [ -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || missing="$missing fonts-liberation"
+# Fallbacks for text Liberation Serif cannot print (Hebrew, accents, CJK, emoji):
+# worksheets/render/fonts.py
+fonts=/usr/share/fonts/truetype
+[ -f $fonts/dejavu/DejaVuSerif.ttf ] && [ -f $fonts/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+[ -f $fonts/droid/DroidSansFallbackFull.ttf ] || missing="$missing fonts-droid-fallback"
+[ -f $fonts/ancient-scripts/Symbola_hint.ttf ] || missing="$missing fonts-symbola"
 command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
 command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
 [ -z "$missing" ] && exit 0

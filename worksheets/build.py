@@ -19,7 +19,8 @@ from . import __version__
 from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError
 from .problems import KINDS
-from .problems.common import CheckFailed
+from .paths import TooManyPaths
+from .problems.common import CURRENT_PART, CheckFailed
 from .sheet import SheetSpec, read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
 from .variants import (NoVariant, independent_versions, parameters, problem_keys, problem_versions,
@@ -73,13 +74,21 @@ class Plan:
         return Sheet(self.name, self.spec.title, problems, instructions, self.label(version))
 
     def _problem(self, number: int, problem, version: int) -> Problem:
+        part = CURRENT_PART.set(None)
         try:
             return KINDS[problem.kind].build(problem, number)
         except CheckFailed as exc:
+            # file:line: sheet, problem (number and id), version, part: quantity and both values
             label = f"problem {number}" + (f" (#{problem.id})" if problem.id else "")
-            where = f"{self.name}" + (f" version {self.label(version)}" if self.versioned else "")
-            raise BuildError(f"{where}: {label}, {_part_of(problem, exc.quantity)}: the key failed "
-                             f"its independent check: {exc}") from None
+            label += f", version {self.label(version)}" if self.versioned else ""
+            where = f"{self.document.file}:{self.document.line_of(('problems', number - 1))}"
+            raise BuildError(f"{where}: sheet {self.name}, {label}, part "
+                             f"({CURRENT_PART.get() or _part_of(problem, exc.quantity)}): "
+                             f"the key failed its independent check: {exc}") from None
+        except TooManyPaths as exc:
+            raise self.document.error(("problems", number - 1), str(exc)) from None
+        finally:
+            CURRENT_PART.reset(part)
 
     def manifest(self) -> dict:
         return {
@@ -96,10 +105,9 @@ class Plan:
 
 
 def _part_of(problem, quantity: str) -> str:
+    """The label of the part that asks quantity; "a" for a problem of one part."""
     asked = [q.name for q in getattr(problem, "ask", [])]
-    if quantity in asked:
-        return f"part ({'abcdefghijklmnopqrstuvwxyz'[asked.index(quantity)]}) {quantity}"
-    return quantity
+    return "abcdefghijklmnopqrstuvwxyz"[asked.index(quantity)] if quantity in asked else "a"
 
 
 def check_sheet(spec_path: str | Path) -> list[Sheet]:

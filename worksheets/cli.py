@@ -21,7 +21,13 @@ def main(argv: list[str] | None = None) -> int:
                 from .build import check_sheet
                 check_sheet(spec)
         except (SpecError, BuildError) as exc:
-            print(str(exc).replace("\n", " "), file=sys.stderr)
+            line = str(exc).replace("\n", " ")
+            # every line starts with the spec's file name, also when a tool (Graphviz) failed
+            print(line if line.startswith(spec) else f"{spec}: {line}", file=sys.stderr)
+            failed += 1
+        except OSError as exc:  # the output folder cannot be written (read-only, a file, full disk)
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"{spec}: cannot write the outputs:{where}: {exc.strerror or exc}", file=sys.stderr)
             failed += 1
         except Exception as exc:  # a bug of ours: still one line, and the other sheets go on
             print(f"{spec}: internal error ({type(exc).__name__}: {exc}); please report it".replace("\n", " "),

@@ -13,7 +13,8 @@ from .network import Network
 
 
 def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+    # exp(-log(1 + e^-z)): no overflow (and no RuntimeWarning on stderr) for large |z|
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
 
 
 # g and g' by name. ReLU'(0) = 0, as in the course.

@@ -7,10 +7,35 @@ decimals. The same rules feed the key, the figures and answers.json.
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from numbers import Rational
 
 MINUS = "\u2212"  # typographic minus sign for printed numbers
+MAX_TEXT = 40  # characters of a number written as text ("1/3", "-0.25", "2e-3")
+MAX_EXPONENT = 30  # |e| of "1e-5"; Fraction("1e-999999999") would take minutes
+_EXPONENT = re.compile(r"[eE]\s*([-+]?\d+)")
+
+
+class OutOfRange(ValueError):
+    """A number written as text that is well-formed but too long or too large to read."""
+
+
+def parse_exact(text: str) -> Fraction:
+    """The exact value of a number written as text: "3", "-0.25", "1/3", "2e-3", "−1"
+    (with a true minus sign). ValueError for anything else, and for numbers nobody
+    types by hand (longer than MAX_TEXT characters, or exponents beyond MAX_EXPONENT),
+    whose exact value could take minutes and gigabytes to compute."""
+    body = text.strip().replace(MINUS, "-")
+    if len(body) > MAX_TEXT:
+        raise OutOfRange(f"is too long (at most {MAX_TEXT} characters)")
+    exponent = _EXPONENT.search(body)
+    if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
+        raise OutOfRange(f"is out of range (its exponent is beyond ±{MAX_EXPONENT})")
+    try:
+        return Fraction(body)
+    except ZeroDivisionError:
+        raise ValueError("division by zero") from None
 
 
 def to_fraction(value) -> Fraction:
@@ -76,6 +101,7 @@ def json_value(value, decimals: int | None = None):
     if isinstance(value, tuple):  # a matrix or vector of answers
         return [json_value(v, decimals) for v in value]
     if decimals is not None:
-        return rounded(float(value), decimals)
+        value = rounded(float(value), decimals)
+        return int(value) if decimals == 0 else value
     exact = plain(value) if isinstance(value, Rational) else value
-    return exact if isinstance(exact, int) else float(exact)
+    return exact if isinstance(exact, int) else float(exact) + 0.0  # + 0.0: never -0.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from .network import Network
 from .quantities import Quantity
@@ -77,18 +78,42 @@ def paths_from(net: Network, layer: int, node: int) -> tuple[Term, ...]:
     return tuple(terms)
 
 
-def path_sum(net: Network, q: Quantity) -> PathSum:
-    """∂H/∂q as a path sum. q must be a derivative of H with respect to x, W, b, z or a."""
+MAX_TERMS = 64  # a printed sum of more paths would not fit on a page
+
+
+class TooManyPaths(ValueError):
+    """A path sum too long to write out (and to enumerate in reasonable time)."""
+
+
+def _prefix_and_start(net: Network, q: Quantity) -> tuple[Term, int, int]:
+    """The factors local to q, and the node (layer, node) its paths start from."""
     if q.symbol == "x":
-        return PathSum((), paths_from(net, 0, q.i))
+        return (), 0, q.i
     if q.symbol == "a":
-        return PathSum((), paths_from(net, q.layer, q.i))
+        return (), q.layer, q.i
     if q.symbol in ("z", "b"):
-        return PathSum(_slope(net, q.layer, q.i), paths_from(net, q.layer, q.i))
+        return _slope(net, q.layer, q.i), q.layer, q.i
     if q.symbol == "W":
         source = Factor("x", 0, q.i) if q.layer == 1 else Factor("a", q.layer - 1, q.i)
-        return PathSum((source,) + _slope(net, q.layer, q.j), paths_from(net, q.layer, q.j))
+        return (source,) + _slope(net, q.layer, q.j), q.layer, q.j
     raise ValueError(f"no path sum for {q.name}")
+
+
+def path_count(net: Network, q: Quantity) -> int:
+    """How many terms path_sum(net, q) has, without listing them."""
+    _, layer, _ = _prefix_and_start(net, q)
+    return math.prod(net.layers[layer + 1:])
+
+
+def path_sum(net: Network, q: Quantity) -> PathSum:
+    """∂H/∂q as a path sum. q must be a derivative of H with respect to x, W, b, z or a.
+    TooManyPaths when it has more than MAX_TERMS terms (9**6 on the largest network)."""
+    prefix, layer, node = _prefix_and_start(net, q)
+    count = path_count(net, q)
+    if count > MAX_TERMS:
+        raise TooManyPaths(f"{q.name} is a sum over {count:,} paths in layers {list(net.layers)}; "
+                           f"at most {MAX_TERMS} can be written out")
+    return PathSum(prefix, paths_from(net, layer, node))
 
 
 def term_notation(net: Network, term: Term) -> str:
@@ -121,6 +146,18 @@ def path_sum_latex(net: Network, ps: PathSum) -> str:
 
 def exact_forward(net: Network) -> tuple[list, list]:
     """z and a of every layer as Fractions (relu/linear) or floats (sigmoid/tanh)."""
+    z, a = _forward(net)
+    return [None] + [list(v) for v in z[1:]], [list(v) for v in a]
+
+
+@lru_cache(maxsize=16)
+def _forward(net: Network) -> tuple[tuple, tuple]:
+    """exact_forward, kept for the last few networks (a key asks many quantities of one)."""
+    z, a = _compute_forward(net)
+    return (None,) + tuple(map(tuple, z[1:])), tuple(map(tuple, a))
+
+
+def _compute_forward(net: Network) -> tuple[list, list]:
     a = [list(net.x)]
     z = [None]
     for layer in range(1, net.depth + 1):
@@ -139,7 +176,7 @@ def _g(act: str, v):
     if act == "linear":
         return v
     if act == "sigmoid":
-        return 1.0 / (1.0 + math.exp(-float(v)))
+        return sigmoid(float(v))
     return math.tanh(float(v))
 
 
@@ -149,9 +186,17 @@ def _g_prime(act: str, v):
     if act == "linear":
         return Fraction(1)
     if act == "sigmoid":
-        s = 1.0 / (1.0 + math.exp(-float(v)))
+        s = sigmoid(float(v))
         return s * (1.0 - s)
     return 1.0 - math.tanh(float(v)) ** 2
+
+
+def sigmoid(v: float) -> float:
+    """1 / (1 + e^-v) without overflow for large |v| (math.exp(1000) raises)."""
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
 
 
 def factor_value(net: Network, f: Factor, z: list, a: list):
@@ -174,6 +219,70 @@ def evaluate_path_sum(net: Network, ps: PathSum, z=None, a=None):
         z, a = exact_forward(net)
     total = sum((term_value(net, t, z, a) for t in ps.terms), Fraction(0))
     return term_value(net, ps.prefix, z, a) * total
+
+
+def derivative_value(net: Network, q: Quantity):
+    """∂H/∂q, the value of path_sum(net, q), without listing the paths: the sum over the
+    paths from each node is computed once and shared by every path through that node,
+    so the work grows with the edges, not the paths (531,441 of them from an input of
+    the largest network). Same factors as path_sum, exact with Fractions; nothing is
+    shared with the numpy engine."""
+    z, a = _forward(net)
+    prefix, layer, node = _prefix_and_start(net, q)
+    return term_value(net, prefix, z, a) * _sums_from_nodes(net)[layer][node - 1]
+
+
+@lru_cache(maxsize=16)
+def _sums_from_nodes(net: Network) -> tuple:
+    """sums[l][i]: the sum over every path from node i+1 of layer l to the output of the
+    product of its factors (W g′ W g′ ...), layer by layer from the output back."""
+    z, a = _forward(net)
+    sums = [None] * (net.depth + 1)
+    sums[net.depth] = (Fraction(1),) * net.layers[net.depth]
+    for layer in range(net.depth - 1, -1, -1):
+        sums[layer] = tuple(
+            sum((term_value(net, (Factor("W", layer + 1, node, k),) + _slope(net, layer + 1, k), z, a)
+                 * sums[layer + 1][k - 1] for k in range(1, net.layers[layer + 1] + 1)), Fraction(0))
+            for node in range(1, net.layers[layer] + 1))
+    return tuple(sums)
+
+
+def rounding_scale(net: Network, q: Quantity) -> float:
+    """A bound on the size of every number a float computation of q adds up: q computed
+    with |W|, |x|, |b| and g′ = 1. A float64 engine's rounding error stays below about
+    1e-15 times this, so a disagreement smaller than that is rounding, not a bug (it
+    matters only when intermediate values pass 2^53, e.g. weights near 10^6 in 3 layers)."""
+    z_abs, a_abs = _abs_forward(net)
+    if not q.derivative:
+        if q.symbol == "H":
+            return a_abs[-1][0]
+        return {"x": a_abs[0], "z": z_abs[q.layer], "a": a_abs[q.layer]}[q.symbol][q.i - 1]
+    prefix, layer, node = _prefix_and_start(net, q)
+    local = math.prod(a_abs[f.layer][f.i - 1] for f in prefix if f.kind in ("a", "x"))
+    return local * _abs_sums(net)[layer][node - 1]
+
+
+@lru_cache(maxsize=16)
+def _abs_forward(net: Network) -> tuple[list, list]:
+    a = [[abs(float(v)) for v in net.x]]
+    z = [None]
+    for layer in range(1, net.depth + 1):
+        W = net.weights[layer - 1]
+        b = net.biases[layer - 1] if net.biases else [0] * net.layers[layer]
+        z.append([sum(abs(float(W[i][j])) * a[-1][i] for i in range(net.layers[layer - 1])) + abs(float(b[j]))
+                  for j in range(net.layers[layer])])
+        a.append(z[-1] if net.activation(layer) in ("relu", "linear") else [1.0] * net.layers[layer])
+    return z, a
+
+
+@lru_cache(maxsize=16)
+def _abs_sums(net: Network) -> list:
+    sums = [None] * (net.depth + 1)
+    sums[net.depth] = [1.0] * net.layers[net.depth]
+    for layer in range(net.depth - 1, -1, -1):
+        sums[layer] = [sum(abs(float(net.weights[layer][node][k])) * sums[layer + 1][k]
+                           for k in range(net.layers[layer + 1])) for node in range(net.layers[layer])]
+    return sums
 
 
 # ---- reading quantity notation back, so printed answers can be checked -------------

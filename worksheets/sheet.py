@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import difflib
+import typing
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from . import yamlfile
 from .errors import SpecError
@@ -74,44 +75,86 @@ def _first_error(exc: ValidationError, document: yamlfile.Document) -> SpecError
         path, message = path + cause.subpath, cause.message
     # A discriminated union adds the tag to the path: problems.0.backprop.ask -> problems.0.ask
     # Unions add type tags to the path ("list[...]", "function-before[...]"): drop them too.
-    path = tuple(p for p in path if not (isinstance(p, str) and (p in KINDS or "[" in p)))
-    return document.error(path, message)
+    path = tuple(p for i, p in enumerate(path)
+                 if not (isinstance(p, str) and ((p in KINDS and i >= 2 and path[i - 2] == "problems")
+                                                 or "[" in p)))
+    return document.error(_single_architecture(path, document.data), message)
+
+
+def _single_architecture(path: tuple, data) -> tuple:
+    """`layers: [2, 2, 1]` is validated as the one choice [[2, 2, 1]]; an error inside it
+    is reported at layers[i], not layers[0][i]."""
+    for i in range(len(path) - 1):
+        if path[i] == "layers" and path[i + 1] == 0:
+            value = data
+            for part in path[:i + 1]:
+                try:
+                    value = value[part]
+                except (KeyError, IndexError, TypeError):
+                    return path
+            if isinstance(value, list) and not all(isinstance(v, list) for v in value):
+                return path[:i + 1] + path[i + 2:]
+    return path
 
 
 def _known_keys() -> set[str]:
-    keys = set(SheetSpec.model_fields)
-    for module in KINDS.values():
-        for name, field in module.Spec.model_fields.items():
+    """Every key of every model a spec can contain (claims, random ranges included)."""
+    keys: set[str] = set()
+    models, seen = [SheetSpec, *(module.Spec for module in KINDS.values())], set()
+    while models:
+        model = models.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
             keys.add(name)
-            keys.update(getattr(field.annotation, "model_fields", {}))
-    from .spec import NetworkSpec
-    return keys | set(NetworkSpec.model_fields)
+            types = [field.annotation]
+            while types:  # list[Claim], RandomRanges | None, Annotated[...]: the models inside
+                kind = types.pop()
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    models.append(kind)
+                types.extend(typing.get_args(kind))
+    return keys
 
 
 def describe(error: dict) -> str:
     """One plain sentence for a pydantic error."""
-    kind, loc, value = error["type"], error["loc"], error.get("input")
+    kind, loc, value = error["type"], error["loc"], _Shown(error.get("input"))
+    ctx = error.get("ctx", {})
     if kind == "missing":
-        return "missing required key"
+        return "missing an item: the list is too short" if loc and isinstance(loc[-1], int) \
+            else "missing required key"
+    if kind in _BOUNDS:
+        words, bound = _BOUNDS[kind]
+        return f"expected a number {words} {ctx[bound]}, got {value!r}"
+    if kind == "string_too_short":
+        return "expected text, got an empty value"
+    if kind == "string_too_long":
+        return f"{len(error['input']):,} characters; at most {ctx['max_length']} are allowed"
+    if kind == "too_short":
+        return f"expected at least {ctx['min_length']} item{'s' * (ctx['min_length'] != 1)}, got {ctx['actual_length']}"
+    if kind == "too_long":
+        return f"expected at most {ctx['max_length']} items, got {ctx['actual_length']}"
     if kind == "extra_forbidden":
         hint = difflib.get_close_matches(str(loc[-1]), sorted(_known_keys()), n=1)
         return "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
     if kind == "union_tag_invalid":
-        hint = difflib.get_close_matches(str(value.get("kind")), sorted(KINDS), n=1)
-        return (f"unknown kind '{value.get('kind')}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+        tag = error["input"].get("kind")
+        hint = difflib.get_close_matches(str(tag), sorted(KINDS), n=1)
+        return (f"unknown kind {_Shown(tag)!r}" + (f" (did you mean '{hint[0]}'?)" if hint else "")
                 + f"; kinds: {', '.join(sorted(KINDS))}")
     if kind == "union_tag_not_found":
         return f"missing required key 'kind' (one of: {', '.join(sorted(KINDS))})"
     if kind == "literal_error":
         expected = error["ctx"]["expected"]
-        hint = difflib.get_close_matches(str(value), [e.strip("'") for e in expected.split(" or ")
+        hint = difflib.get_close_matches(str(error.get("input")), [e.strip("'") for e in expected.split(" or ")
                                                       for e in e.split(", ")], n=1)
         return f"{value!r} is not one of {expected}" + (f" (did you mean '{hint[0]}'?)" if hint else "")
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {value!r}"
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, got {value!r}"
-    if kind in ("list_type",):
+    if kind in ("list_type", "tuple_type"):
         return f"expected a list, got {value!r}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"expected a mapping of keys, got {value!r}"
@@ -120,3 +163,20 @@ def describe(error: dict) -> str:
     if kind == "value_error":
         return str(error["ctx"]["error"])
     return error["msg"]
+
+
+_BOUNDS = {"greater_than_equal": ("of at least", "ge"), "less_than_equal": ("of at most", "le"),
+           "greater_than": ("greater than", "gt"), "less_than": ("less than", "lt")}
+
+
+class _Shown:
+    """A value quoted in a message, cut to 40 characters (a value may be a whole file)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    __str__ = __repr__

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from .network import ACTIVATIONS, Network
-from .numbers import to_fraction
+from .numbers import OutOfRange, parse_exact, to_fraction
 from .quantities import Quantity, UnknownQuantity, check_exists, parse
 
 MAX_LAYERS = 8
@@ -34,15 +34,20 @@ def _number(value: Any) -> Fraction:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected a number, got {_show(value)}")
+    typed = value
     if isinstance(value, str):
         try:
-            value = Fraction(value.strip().replace("\u2212", "-"))
-        except (ValueError, ZeroDivisionError):
-            raise ValueError(f"expected a number, got {_show(value)}") from None
+            value = parse_exact(value)
+        except OutOfRange as exc:
+            raise ValueError(f"{_show(typed)} {exc}") from None
+        except ValueError:
+            raise ValueError(f"expected a number, got {_show(typed)}") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {value}")
     if abs(value) > MAX_MAGNITUDE:
-        raise ValueError(f"{_show(value)} is too large (at most {MAX_MAGNITUDE:,} in size)")
+        raise ValueError(f"{_show(typed)} is too large (at most {MAX_MAGNITUDE:,} in size)")
+    if value and abs(value) < Fraction(1, MAX_MAGNITUDE):
+        raise ValueError(f"{_show(typed)} is too small (a nonzero number is at least 1/{MAX_MAGNITUDE:,} in size)")
     return to_fraction(value)
 
 
@@ -112,7 +117,9 @@ Layers = list[Annotated[int, Field(strict=True)]]
 
 def _choices(value: Any):
     """`layers: [2, 2, 1]` is one architecture; `[[2, 2, 1], [2, 3, 1]]` a choice of them."""
-    return value if isinstance(value, list) and value and all(isinstance(v, list) for v in value) else [value]
+    if not isinstance(value, list):
+        return value  # reported as "expected a list" at `layers` itself
+    return value if value and all(isinstance(v, list) for v in value) else [value]
 
 
 class NetworkSpec(Strict):

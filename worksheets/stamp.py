@@ -27,7 +27,8 @@ def tool_fingerprint() -> str:
 
 def stamp_of(spec_path: str | Path, versions: int | None, seed: int | None) -> str:
     digest = hashlib.sha256()
-    digest.update(Path(spec_path).read_bytes())
+    with open(spec_path, "rb") as spec:  # bounded: the path may be /dev/zero or a huge file
+        digest.update(spec.read(2_000_000))  # (a spec has at most 1 MB; yamlfile rejects more)
     digest.update(f"versions={versions} seed={seed} tool={tool_fingerprint()}".encode())
     return digest.hexdigest()
 
@@ -48,6 +49,8 @@ def sheet_name(spec_path: str | Path) -> str:
 
 def fresh_outputs(spec_path: str | Path, out_dir: str | Path, versions: int | None, seed: int | None) -> bool:
     """True when out_dir/<sheet>/ was built from this very spec, options and tool."""
+    if not Path(spec_path).is_file():
+        return False  # a FIFO or device is not read here (it could block); yamlfile reports it
     try:
         stamp = stamp_of(spec_path, versions, seed)
     except OSError:

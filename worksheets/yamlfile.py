@@ -1,6 +1,10 @@
 """Reading a spec file safely, keeping the line of every key for error messages."""
 from __future__ import annotations
 
+import os
+import stat
+import sys
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -9,6 +13,13 @@ from .errors import SpecError
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000  # after expanding aliases; stops "billion laughs" documents
+MAX_DEPTH = 100  # nesting of lists and mappings; a spec needs about 7
+MAX_SCALAR_DIGITS = 100  # a YAML integer longer than this is not a spec number
+
+_STR, _MERGE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:merge"
+_TYPE_NAMES = {"tag:yaml.org,2002:int": "a number", "tag:yaml.org,2002:float": "a number",
+               "tag:yaml.org,2002:bool": "true or false", "tag:yaml.org,2002:null": "null (no value)",
+               "tag:yaml.org,2002:timestamp": "a date"}
 
 
 class Document:
@@ -31,50 +42,144 @@ class Document:
 
 
 def key_path(path: tuple) -> str:
-    """('problems', 2, 'network', 'W2') -> 'problems[2].network.W2'."""
+    """('problems', 2, 'network', 'W2') -> 'problems[2].network.W2'; a key longer than
+    40 characters (a typo can be a whole paragraph) is cut short."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if not isinstance(part, int):
+            part = str(part) if len(str(part)) <= 40 else str(part)[:37] + "..."
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
 
 
 def load(path: str | Path, display_name: str | None = None) -> Document:
     name = display_name or str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror or exc}", name) from None
-    if len(raw) > MAX_BYTES:
-        raise SpecError(f"the file is {len(raw):,} bytes; a spec may have at most {MAX_BYTES:,}", name)
+    raw = read_limited(path, name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text (byte {exc.start})", name) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecError(f"not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x}); "
+                        "save the file as UTF-8", name, line) from None
     return parse(text, name)
 
 
-def parse(text: str, name: str = "<spec>") -> Document:
-    loader = yaml.SafeLoader(text)
+def read_limited(path: str | Path, name: str) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES (never more is read: /dev/zero,
+    a FIFO or a huge file cannot hang or exhaust memory)."""
     try:
-        node = loader.get_single_node()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise SpecError("not a regular file", name)
+            raw = file.read(MAX_BYTES + 1)
+            size = max(len(raw), os.fstat(file.fileno()).st_size)
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", name) from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError(f"the file is {size:,} bytes; a spec may have at most {MAX_BYTES:,}", name)
+    return raw
+
+
+def parse(text: str, name: str = "<spec>") -> Document:
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # control characters such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError(f"the file contains the control character {_codepoint(exc.character)}, "
+                        "which YAML does not allow", name, line) from None
+    try:
+        node = _compose(loader, name)
         if node is None:
             raise SpecError("the file is empty", name, 1)
         _check_size(node, name)
         lines: dict[tuple, int] = {(): node.start_mark.line + 1}
         _index(node, (), lines, name)
         data = loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise SpecError(exc.problem or "cannot read a value", name, mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise SpecError(f"YAML syntax error: {message}", name, line) from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"YAML error: {exc}", name) from None
-    except RecursionError:
-        raise SpecError("the YAML nests too deeply", name) from None
+        raise SpecError(f"YAML error: {exc}".replace("\n", " "), name) from None
     finally:
         loader.dispose()
-    return Document(name, data, lines)
+    document = Document(name, data, lines)
+    _check_text(document, data, ())
+    return document
+
+
+def _check_text(document: Document, value, path: tuple) -> None:
+    """Rejects text with control characters or lone surrogates, which a YAML escape
+    ("\\0", "\\e", "\\ud800") can put in a string but no printed sheet can show."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(document, key, path)
+            _check_text(document, item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(document, item, path + (index,))
+    elif isinstance(value, str):
+        for char in value:
+            if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cs"):
+                raise document.error(path, f"the text contains the control character "
+                                           f"{_codepoint(char)}, which cannot be printed")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader; a value it cannot construct (a date like 2001-13-45, a tag
+    like !!python/object) becomes a ConstructorError with the value's line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_show_scalar(node)}: {exc}", node.start_mark) from None
+
+
+_Loader.add_constructor(None, lambda loader, node: _unsupported_tag(node))
+
+
+def _unsupported_tag(node):
+    raise yaml.constructor.ConstructorError(
+        None, None, f"unsupported YAML tag '{node.tag}'; a spec uses plain text, numbers, lists "
+        "and mappings", node.start_mark)
+
+
+def _compose(loader: yaml.SafeLoader, name: str):
+    """The document's node tree, or SpecError when it nests deeper than MAX_DEPTH.
+
+    PyYAML composes recursively and its scanner slows down quadratically with the
+    nesting, so the recursion limit is lowered while composing: a hostile "[[[[..."
+    fails after a few hundred characters instead of after a second or a crash."""
+    frames, frame = 0, sys._getframe()
+    while frame is not None:
+        frames, frame = frames + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(frames + 4 * MAX_DEPTH + 50)  # PyYAML uses ~2 frames per level
+    try:
+        return loader.get_single_node()
+    except RecursionError:
+        raise SpecError(f"the YAML nests too deeply (at most {MAX_DEPTH} levels of lists and mappings)",
+                        name, loader.line + 1) from None
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _codepoint(char) -> str:
+    return f"U+{char if isinstance(char, int) else ord(char):04X}"
+
+
+def _show_scalar(node) -> str:
+    value = str(node.value) if isinstance(node, yaml.ScalarNode) else node.tag
+    return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
 def _check_size(root, name: str) -> None:
@@ -111,8 +216,14 @@ def _index(node, path: tuple, lines: dict, name: str) -> None:
     if isinstance(node, yaml.MappingNode):
         seen = set()
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise SpecError("a key must be text, not a list or mapping", name, line, key_path(path))
+            key = key_node.value
+            if key_node.tag not in (_STR, _MERGE):
+                what = _TYPE_NAMES.get(key_node.tag, "a value that is not text")
+                raise SpecError(f"a key must be text, but '{key}' is read as {what}; put it in quotes",
+                                name, line, key_path(path))
             if key in seen:
                 raise SpecError(f"duplicate key '{key}'", name, line, key_path(path + (key,)))
             seen.add(key)
@@ -122,3 +233,6 @@ def _index(node, path: tuple, lines: dict, name: str) -> None:
         for i, item in enumerate(node.value):
             lines[path + (i,)] = item.start_mark.line + 1
             _index(item, path + (i,), lines, name)
+    elif node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_SCALAR_DIGITS:
+        raise SpecError(f"a number with {len(node.value):,} digits; spec numbers are at most "
+                        f"1,000,000 in size", name, node.start_mark.line + 1, key_path(path))

@@ -60,7 +60,7 @@ def build(spec: Spec, number: int) -> Problem:
     )
     shown: set = set()
     parts = []
-    for index, q in enumerate(spec.ask):
+    for index, q in common.each_part(spec.ask):
         solution = tuple(DisplayMath(line) for line in steps(solved, [q], shown))
         parts.append(Part(common.letter(index), (para(Math(q.latex())),), solved.answer(q),
                           solution or (para("See the steps above."),), AnswerSpace(lines=2)))

@@ -85,7 +85,7 @@ def build(spec: Spec, number: int) -> Problem:
              "Here ", Math(r"W^{(\ell)}"), " is the weight matrix from layer ", Math(r"\ell - 1"),
              " to layer ", Math(r"\ell"), "."),
     )
-    parts = tuple(_part(net, claim, index) for index, claim in enumerate(spec.claims))
+    parts = tuple(_part(net, claim, index) for index, claim in common.each_part(spec.claims))
     return Problem(number, spec.id, KIND, intro, parts, spec.points)
 
 
@@ -94,7 +94,7 @@ def _part(net, claim: Claim, index: int) -> Part:
     shown, details = (right, {}) if claim.mistake is None else mistaken(net, q, claim.mistake)
     truth = symbolic.matches(net, q, shown)
     if truth != (claim.mistake is None):  # a true claim must hold, a mistake must really be wrong
-        raise common.CheckFailed(q.name, f"claim is {truth}", f"expected {claim.mistake is None}")
+        raise common.CheckFailed(q.name, None, None, message=_wrong_claim(net, q, shown, claim))
     prompt = para("True or False: ", Math(rf"{q.latex()} = {path_sum_latex(net, shown)}"), ".")
     if truth:
         solution = (para("True. Summing over every path from ", Math(_node(q)), " to the output:"),
@@ -105,6 +105,17 @@ def _part(net, claim: Claim, index: int) -> Part:
                     para(*_explain(claim.mistake, details)))
     answer = Answer(q.name, truth, "True" if truth else "False")
     return Part(common.letter(index), (prompt,), answer, solution, AnswerSpace(true_false=True))
+
+
+def _wrong_claim(net, q, shown, claim) -> str:
+    """Why a claim fails its check: a true claim the engine contradicts, or a mistake
+    that does not change the value."""
+    if claim.mistake is None:
+        engine, printed = symbolic.first_difference(net, q, shown)
+        return (f"{q.name} on a random network: the numpy engine gives {common.value_text(engine)}, "
+                f"the path sum of the true claim gives {printed}")
+    return (f"{q.name}: the claim with a '{claim.mistake}' mistake equals the numpy engine on "
+            "every random network, so it would not be false")
 
 
 def _node(q) -> str:

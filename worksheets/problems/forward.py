@@ -45,7 +45,7 @@ def build(spec: Spec, number: int) -> Problem:
         para("Compute each of the following."),
     )
     parts, shown = [], set()
-    for index, q in enumerate(spec.ask):
+    for index, q in common.each_part(spec.ask):
         target = Quantity("a", net.depth, 1) if q.symbol == "H" else q
         lines = [DisplayMath(line) for line in _steps(solved, target, shown)]
         parts.append(Part(common.letter(index), (para(Math(q.latex())),), solved.answer(q),

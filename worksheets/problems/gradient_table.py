@@ -55,7 +55,7 @@ def build(spec: Spec, number: int) -> Problem:
     if net.has_bias:
         tables += [("b", layer) for _, layer in list(tables)]
     shown: set = set()
-    parts = [_part(solved, symbol, layer, hints, index, shown) for index, (symbol, layer) in enumerate(tables)]
+    parts = [_part(solved, symbol, layer, hints, index, shown) for index, (symbol, layer) in common.each_part(tables)]
     return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)
 
 
@@ -73,8 +73,7 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     name = f"dH/d{symbol}{layer}"
     blank = _table(solved, entries, values, lambda q: q in hints)
     filled = _table(solved, entries, values, lambda q: True)
-    matrix = common.matrix_latex(values if solved.decimals is None
-                                 else [[round(v, solved.decimals) for v in row] for row in values])
+    matrix = common.matrix_latex(values, solved.decimals)
     answer = Answer(name, tuple(tuple(_plain(solved, v) for v in row) for row in values),
                     rf"{_matrix_name(symbol, layer)} = {matrix}", solved.decimals)
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]

@@ -18,6 +18,7 @@ from .. import numbers
 from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
 from ..network import Network
+from ..paths import sigmoid
 from ..quantities import Quantity, parse
 from ..spec import RANDOM, FieldError, NetworkSpec, Param, ProblemSpec, QuantityName, check_quantities
 from . import common
@@ -52,6 +53,9 @@ class Spec(ProblemSpec):
         rows, cols = net.layers[layer], net.layers[layer + 1]
         if W is not RANDOM and (not isinstance(W, list) or len(W) != rows or any(len(r) != cols for r in W)):
             raise FieldError(f"expected a {rows}×{cols} matrix", "given", f"W{layer + 1}")
+        for name in _required(net, layer)[1:]:
+            if isinstance(self.given[name], list):
+                raise FieldError("expected a number, got a list", "given", name)
         extra = sorted(set(self.given) - set(_required(net, layer)))
         if extra:
             raise FieldError(f"unknown given '{extra[0]}' (expected {', '.join(_required(net, layer))})",
@@ -124,7 +128,7 @@ class Step:
                   "W": lambda: self._engine["dW"][q.i - 1, q.j - 1],
                   "b": lambda: self._engine["db"][q.i - 1]}[q.symbol]()
         if not math.isclose(float(engine), float(independent), rel_tol=1e-9, abs_tol=1e-9):
-            raise CheckFailed(q.name, float(engine), independent)
+            raise CheckFailed(q.name, float(engine), independent, "exact sum over the given values")
         return independent
 
     def _scalar(self, q: Quantity):
@@ -139,7 +143,7 @@ class Step:
 
 def _g(act: str, v):
     return {"relu": lambda: max(v, Fraction(0)), "linear": lambda: v,
-            "sigmoid": lambda: 1 / (1 + math.exp(-float(v))), "tanh": lambda: math.tanh(float(v))}[act]()
+            "sigmoid": lambda: sigmoid(float(v)), "tanh": lambda: math.tanh(float(v))}[act]()
 
 
 def _g_prime(act: str, v):
@@ -171,7 +175,7 @@ def build(spec: Spec, number: int) -> Problem:
           if step.decimals is not None else []),
     )
     parts = []
-    for index, q in enumerate(spec.ask):
+    for index, q in common.each_part(spec.ask):
         value = step.value(q)
         shown = numbers.plain(value) if step.decimals is None else numbers.rounded(value, step.decimals)
         answer = Answer(q.name, shown, fmt(value), step.decimals)

@@ -52,7 +52,8 @@ def build(spec: Spec, number: int) -> Problem:
     smooth = spec.output in ("sigmoid", "tanh")
     vanishes = math.isclose(slope, 0.0, abs_tol=1e-6)
     if smooth and vanishes != _by_identity(spec.output, H):
-        raise CheckFailed("output slope", slope, _by_identity(spec.output, H))
+        raise CheckFailed("g'(z) at the output", slope, H * (1 - H) if spec.output == "sigmoid" else 1 - H * H,
+                          "identity sigmoid' = H(1 - H) or tanh' = 1 - H^2")
     relation = r"\approx" if smooth else "="
     name = NAMES[spec.output]
     h = numbers.latex(spec.H)

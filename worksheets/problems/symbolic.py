@@ -35,15 +35,23 @@ def expression_value(net: Network, expression: PathSum):
     return evaluate_path_sum(net, expression, *exact_forward(net))
 
 
-def matches(net: Network, q: Quantity, expression: PathSum) -> bool:
-    """True when expression equals ∂H/∂q on every random instance of net's shape."""
+def first_difference(net: Network, q: Quantity, expression: PathSum):
+    """(engine value, expression value) on the first random instance of net's shape where
+    expression differs from ∂H/∂q, or None when they agree on every instance."""
     for instance in random_instances(net):
         engine = lookup(q, evaluate(instance))
-        if not math.isclose(engine, float(expression_value(instance, expression)), abs_tol=1e-9):
-            return False
-    return True
+        printed = expression_value(instance, expression)
+        if not math.isclose(engine, float(printed), abs_tol=1e-9):
+            return engine, printed
+    return None
+
+
+def matches(net: Network, q: Quantity, expression: PathSum) -> bool:
+    """True when expression equals ∂H/∂q on every random instance of net's shape."""
+    return first_difference(net, q, expression) is None
 
 
 def check_equal(net: Network, q: Quantity, expression: PathSum) -> None:
-    if not matches(net, q, expression):
-        raise CheckFailed(q.name, "a different value", "the printed path sum")
+    difference = first_difference(net, q, expression)
+    if difference is not None:
+        raise CheckFailed(f"{q.name} on a random network", *difference, "printed path sum")

@@ -11,7 +11,7 @@ in every version of a sheet, and in its worksheet and key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -20,7 +20,7 @@ from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.platypus import Flowable
 
 from ..document import Math
-from .fonts import REGULAR, register_fonts
+from .fonts import REGULAR, register_fonts, runs
 from .mathtext import MathBox, typeset
 
 TEXT_SIZE = 11.0
@@ -135,8 +135,9 @@ def _words(pieces: tuple, size: float) -> tuple[tuple[tuple, float, float], ...]
                     words.append(_word(current, _text_width(" ", piece.font, font_size)))
                     current = []
             else:
-                current.append(_Text(chunk, piece, font_size,
-                                     _text_width(chunk, piece.font, font_size)))
+                for text, font in runs(chunk, piece.font):  # a fallback font for é, 中, 😀
+                    style = piece if font == piece.font else replace(piece, font=font)
+                    current.append(_Text(text, style, font_size, _text_width(text, font, font_size)))
     if current:
         words.append(_word(current, 0.0))
     return tuple(words)

@@ -29,9 +29,10 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (Flowable, Frame, KeepTogether, SimpleDocTemplate, Spacer,
                                 Table as RLTable, TableStyle)
 
+from .. import numbers
 from ..document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem,
                         Sheet, Table, Text)
-from .fonts import BOLD, REGULAR, register_fonts
+from .fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from .inline import TEXT_SIZE, InlineParagraph, Styled
 from .mathtext import typeset
 
@@ -168,9 +169,13 @@ def _footer_canvas(label: str):
             width, _ = self._pagesize
             y = MARGIN / 2
             self.saveState()
-            self.setFont(REGULAR, 9)
             self.setFillColor(GREY)
-            self.drawString(MARGIN, y, _fit(label, REGULAR, 9, width - 2 * MARGIN - 80))
+            x = MARGIN
+            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * MARGIN - 80), REGULAR):
+                self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
+                self.drawString(x, y, text)
+                x += stringWidth(text, font, 9)
+            self.setFont(REGULAR, 9)
             self.drawRightString(width - MARGIN, y, f"Page {number} of {total}")
             self.restoreState()
 
@@ -179,9 +184,9 @@ def _footer_canvas(label: str):
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
     """Shortens text with an ellipsis so that it fits in `width`."""
-    if stringWidth(text, font, size) <= width:
+    if text_width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "\u2026", font, size) > width:
+    while text and text_width(text + "\u2026", font, size) > width:
         text = text[:-1]
     return text + "\u2026"
 
@@ -285,12 +290,11 @@ def _answer_piece(answer: Answer):
 
 
 def format_number(value: int | Fraction | float, decimals: int | None = None) -> str:
-    """How the key prints a number: "−3", "3/4", "0.25" (true minus sign)."""
-    if isinstance(value, float):
-        text = f"{value:.{decimals}f}" if decimals is not None else repr(value)
-    else:
-        text = str(value)
-    return text.replace("-", "\u2212")
+    """How the key prints a number: "−3", "3/4", "0.25" (true minus sign), by the rules of
+    worksheets.numbers: rounded half away from zero, never "−0" or "−0.000"."""
+    if isinstance(value, float) and decimals is None and not value.is_integer():
+        return repr(value).replace("-", "\u2212")  # "0.4375", not the exact binary fraction
+    return numbers.text(value, decimals)  # "−3" for −3.0, "0" for −0.0
 
 
 def _answer_space(space: AnswerSpace) -> Flowable:
@@ -448,27 +452,33 @@ class _DisplayFormula(Flowable):
 
 
 class _Figure(Flowable):
-    """A reportlab Drawing, centred, scaled down to the frame width (never up)."""
+    """A figure, centred, scaled down to the frame width (never up). A network figure
+    (a RenderedFigure or its drawing) draws itself from cached PDF operators (draw_on);
+    any other reportlab Drawing goes through renderPDF, shape by shape."""
     MAX_HEIGHT = 4.5 * inch
 
-    def __init__(self, drawing: Drawing):
+    def __init__(self, figure):
         super().__init__()
-        # Wrapped rather than modified (the caller's drawing is shared between the
-        # worksheet and the key), and started in our font, not reportlab's Helvetica.
-        self.drawing = Drawing(drawing.width, drawing.height, drawing, initialFontName=REGULAR)
+        self.figure = figure  # shared between the worksheet and the key: not modified
         self.spaceBefore = 4
 
     def wrap(self, availWidth, availHeight):
-        d = self.drawing
-        self.scale = min(1.0, availWidth / d.width, self.MAX_HEIGHT / d.height)
+        f = self.figure
+        self.scale = min(1.0, availWidth / f.width, self.MAX_HEIGHT / f.height)
         self.width = availWidth
-        self.height = d.height * self.scale
+        self.height = f.height * self.scale
         return self.width, self.height
 
     def draw(self):
-        self.canv.translate((self.width - self.drawing.width * self.scale) / 2, 0)
+        x = (self.width - self.figure.width * self.scale) / 2
+        if hasattr(self.figure, "draw_on"):
+            self.figure.draw_on(self.canv, x, 0, self.scale)
+            return
+        self.canv.translate(x, 0)
         self.canv.scale(self.scale, self.scale)
-        renderPDF.draw(self.drawing, self.canv, 0, 0)
+        # Wrapped rather than modified, and started in our font, not reportlab's Helvetica.
+        d = self.figure
+        renderPDF.draw(Drawing(d.width, d.height, d, initialFontName=REGULAR), self.canv, 0, 0)
 
 
 class _WritingBox(Flowable):
