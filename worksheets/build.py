@@ -183,7 +183,8 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     with timer("writing"):
         stage.write("answers.csv", answers_csv_from_files([stage.path(f"{v}/answers.json") for v in labels]))
         stage.write("manifest.json", (json.dumps(plan.manifest(), indent=2) + "\n").encode())
-        stage.write("all-worksheets.pdf", combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels]))
+        stage.write("all-worksheets.pdf",
+                    combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize))
     return timer
 
 
