@@ -100,6 +100,8 @@ def _quantity(value: Any) -> Quantity:
 
 
 QuantityName = Annotated[Quantity, BeforeValidator(_quantity)]
+Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12)]  # the parts of a problem
+Decimals = Annotated[int, Field(ge=0, le=6)]  # places for answers of sigmoid/tanh networks
 
 
 def _text_id(value: Any) -> str:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
-from typing_extensions import Annotated
+from pydantic import model_validator
 
 from ..chain import steps
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
-from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
 from . import common
 
 KIND = "backprop"
@@ -18,8 +17,8 @@ NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ra
 class Spec(ProblemSpec):
     kind: Literal["backprop"]
     network: NetworkSpec
-    ask: Annotated[list[QuantityName], Field(min_length=1, max_length=12)]
-    decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
+    ask: Asked
+    decimals: Decimals = common.DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from contextvars import ContextVar
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 

@@ -1,13 +1,13 @@
 """`forward`: the values z, a and H of a network with given weights and input."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
-from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
 from . import common
 from .backprop import require_values
 
@@ -19,8 +19,8 @@ _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": 
 class Spec(ProblemSpec):
     kind: Literal["forward"]
     network: NetworkSpec
-    ask: Annotated[list[QuantityName], Field(min_length=1, max_length=12)]
-    decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
+    ask: Asked
+    decimals: Decimals = common.DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from ..chain import steps
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..quantities import Quantity
-from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from . import common
 from .backprop import require_values
 
@@ -22,7 +22,7 @@ class Spec(ProblemSpec):
     network: NetworkSpec
     layers: list[Annotated[int, Field(strict=True, ge=1)]] | None = None  # default: every layer
     hints: list[QuantityName] = []  # entries printed filled in, e.g. dH/dW1_11
-    decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
+    decimals: Decimals = common.DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):

@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from .. import numbers
 from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, para
@@ -20,7 +20,8 @@ from ..engine import ACTIVATION, backward, forward
 from ..network import Network
 from ..paths import sigmoid
 from ..quantities import Quantity, parse
-from ..spec import RANDOM, FieldError, NetworkSpec, Param, ProblemSpec, QuantityName, check_quantities
+from ..spec import (RANDOM, Asked, Decimals, FieldError, NetworkSpec, Param, ProblemSpec,
+                    check_quantities)
 from . import common
 from .common import CheckFailed
 
@@ -32,8 +33,8 @@ class Spec(ProblemSpec):
     kind: Literal["local-backprop"]
     network: NetworkSpec
     given: dict[str, Param | list[list[Param]]]
-    ask: Annotated[list[QuantityName], Field(min_length=1, max_length=12)]
-    decimals: Annotated[int, Field(ge=0, le=6)] = common.DEFAULT_DECIMALS
+    ask: Asked
+    decimals: Decimals = common.DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):

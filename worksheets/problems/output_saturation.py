@@ -83,7 +83,7 @@ def _solution(output: str, h: str, vanishes: bool) -> tuple:
     chain = ("Every partial derivative of H with respect to a weight contains the factor ",
              Math(r"g'(z^{(\text{out})})"), " of the output node (the chain rule passes through it). ")
     if output == "sigmoid":
-        why = (Math(r"\sigma'(z) = \sigma(z)(1 - \sigma(z))"), f", and with ",
+        why = (Math(r"\sigma'(z) = \sigma(z)(1 - \sigma(z))"), ", and with ",
                Math(rf"H = \sigma(z) \approx {h}"), " this is ", Math(rf"\approx {h}(1 - {h})"), ".")
     elif output == "tanh":
         why = (Math(r"\tanh'(z) = 1 - \tanh^2(z)"), ", and with ", Math(rf"H \approx {h}"), " this is ",
