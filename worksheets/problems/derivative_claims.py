@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..paths import Factor, PathSum, path_sum, path_sum_latex
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, Strict, check_quantities
 from . import common, symbolic
@@ -98,10 +98,10 @@ def _part(net, claim: Claim, index: int) -> Part:
     prompt = para("True or False: ", Math(rf"{q.latex()} = {path_sum_latex(net, shown)}"), ".")
     if truth:
         solution = (para("True. Summing over every path from ", Math(_node(q)), " to the output:"),
-                    DisplayMath(rf"{q.latex()} = {path_sum_latex(net, right)}"))
+                    *common.full_sum(net, q, right))
     else:
         solution = (para("False. The correct expression is"),
-                    DisplayMath(rf"{q.latex()} = {path_sum_latex(net, right)}"),
+                    *common.full_sum(net, q, right),
                     para(*_explain(claim.mistake, details)))
     answer = Answer(q.name, truth, "True" if truth else "False")
     return Part(common.letter(index), (prompt,), answer, solution, AnswerSpace(true_false=True))

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..document import BLANK, Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..document import BLANK, Answer, AnswerSpace, Math, Part, Problem, para
 from ..paths import PathSum, parse_sum, path_sum, path_sum_latex, sum_latex, sum_notation
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from . import common, symbolic
@@ -66,23 +66,22 @@ def build(spec: Spec, number: int) -> Problem:
         if item is None and merged and merged[-1] is None:
             continue
         merged.append(item)
-    body = " + ".join(BLANK if item is None else item for item in merged)
     prefix = path_sum_latex(net, PathSum(full.prefix, ((),))) if full.prefix else ""
-    formula = rf"{q.latex()} = {prefix} \left( {body} \right)" if prefix else rf"{q.latex()} = {body}"
+    formula = common.sum_lines(q.latex(), prefix, [BLANK if item is None else item for item in merged])
     intro = (
         para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
         common.figure(net, number),
         common.assumptions(net),
         para("Fill in the blank without making reference to any derivatives (apart from ",
              Math("g'"), ", the derivative of the activation function):"),
-        DisplayMath(formula),
+        *formula,
     )
     answer = Answer(q.name, notation, sum_latex(net, missing))
     solution = (
         para("The blank is ", Math(sum_latex(net, missing)), "."),
         para("The derivative is a sum over every path from ", Math(_start(q)),
              " to the output; in full:"),
-        DisplayMath(rf"{q.latex()} = {path_sum_latex(net, full)}"),
+        *common.full_sum(net, q, full),
     )
     part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=2))
     return Problem(number, spec.id, KIND, intro, (part,), spec.points)
