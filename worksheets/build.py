@@ -23,15 +23,15 @@ from .paths import TooManyPaths
 from .problems.common import CURRENT_PART, CheckFailed
 from .sheet import SheetSpec, read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
-from .variants import (NoVariant, independent_versions, parameters, problem_keys, problem_versions,
-                       version_label)
+from .variants import (NoVariant, independent_versions, is_random, parameters, problem_keys,
+                       problem_versions, reference_version, settle_versions, version_label)
 
 
 class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
-                 jobs: int | None = None):
+                 jobs: int | None = None, warm=None):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.name = sheet_name(spec_path)
@@ -42,23 +42,66 @@ class Plan:
         self.warnings: list[str] = []
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
-        self.instances = self._draw()  # instances[problem][version]
+        # warm(plan, sheet of version A) runs while worker processes draw the other versions
+        # (only then): a chance to fill this process's caches before rendering.
+        self.instances = self._draw(warm)  # instances[problem][version]
 
-    def _draw(self) -> list[list]:
-        from .classset import drawing_pool, pooled_drawing
+    def _draw(self, warm=None) -> list[list]:
+        from .classset import drawing_pool
         keys = problem_keys(self.document.data["problems"])
-        drawn = []
         with drawing_pool(self.count, self.jobs) as pool:
-            draw_versions = pooled_drawing(pool) if pool else independent_versions
-            for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
-                def warn(message, index=index):
-                    line = self.document.line_of(("problems", index))
-                    self.warnings.append(f"{self.document.file}:{line}: problems[{index}]: warning: {message}")
-                try:
-                    drawn.append(problem_versions(problem, key, self.seed, self.count, warn, draw_versions))
-                except NoVariant as exc:
-                    raise self.document.error(("problems", index), str(exc)) from None
+            if pool:
+                return self._draw_pooled(pool, keys, warm)
+            return [self._versions(index, problem_versions, problem, key, self.seed, self.count,
+                                   self._warner(index), independent_versions)
+                    for index, (problem, key) in enumerate(zip(self.spec.problems, keys))]
+
+    def _draw_pooled(self, pool, keys: list[str], warm) -> list[list]:
+        """As the sequential _draw, with every problem's versions B, C, ... drawn at once
+        by the pool while this process computes version A's sheet (warm)."""
+        from .classset import draw_async
+        started = []  # per problem: None (not random) or (version A, reference, pending draws)
+        failed = None  # a problem with no version A: reported after the problems before it
+        for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
+            if not is_random(problem):
+                started.append(None)
+                continue
+            try:
+                first, reference = self._versions(index, reference_version, problem, key, self.seed)
+            except SpecError as exc:
+                failed = exc
+                break
+            started.append((first, reference, draw_async(pool, problem, key, self.seed,
+                                                          range(1, self.count), reference)))
+        if warm is not None and failed is None:
+            firsts = [problem if s is None else s[0] for problem, s in zip(self.spec.problems, started)]
+            try:
+                warm(self, self._sheet_of(firsts, 0))
+            except Exception:  # only a warm-up: any error comes back when the sheet is built
+                pass
+        drawn = []
+        for index, (problem, key, s) in enumerate(zip(self.spec.problems, keys, started)):
+            if s is None:
+                drawn.append([problem] * self.count)
+                continue
+            first, reference, pending = s
+            drawn.append(self._versions(index, lambda: settle_versions(
+                problem, key, self.seed, first, reference, pending(), self._warner(index))))
+        if failed is not None:
+            raise failed
         return drawn
+
+    def _warner(self, index: int):
+        def warn(message):
+            line = self.document.line_of(("problems", index))
+            self.warnings.append(f"{self.document.file}:{line}: problems[{index}]: warning: {message}")
+        return warn
+
+    def _versions(self, index: int, function, *args):
+        try:
+            return function(*args)
+        except NoVariant as exc:
+            raise self.document.error(("problems", index), str(exc)) from None
 
     @property
     def pagesize(self):
@@ -68,8 +111,11 @@ class Plan:
         return version_label(version) if self.versioned else None
 
     def sheet(self, version: int) -> Sheet:
-        problems = tuple(self._problem(number, versions[version], version)
-                         for number, versions in enumerate(self.instances, start=1))
+        return self._sheet_of([versions[version] for versions in self.instances], version)
+
+    def _sheet_of(self, instances: list, version: int) -> Sheet:
+        problems = tuple(self._problem(number, instance, version)
+                         for number, instance in enumerate(instances, start=1))
         instructions = (para(self.spec.instructions),) if self.spec.instructions else ()
         return Sheet(self.name, self.spec.title, problems, instructions, self.label(version))
 
@@ -160,31 +206,56 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
                 seed: int | None = None, jobs: int | None = None):
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
+    from .classset import Timer, warm
     out_dir = Path(out_dir)
-    plan = Plan(spec_path, versions, seed, jobs)
+    timer = Timer()
+    with timer("plan"):
+        plan = Plan(spec_path, versions, seed, jobs, warm=warm)
     stamp = stamp_of(spec_path, versions, seed)
     with Staging(out_dir, plan.name) as stage:
         if not plan.versioned:
             stage.write_all("", render_outputs(plan.sheet(0), plan.spec.paper))
         else:
             plan.timer = _write_versions(plan, stage, jobs)
+            plan.timer.add(timer.totals)
         stage.write(STAMP, stamp.encode())
     plan.target = stage.target
     return plan
 
 
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
+    import threading
+
     from .classset import render_versions
     from .render.answers import answers_csv_from_files
     from .render.combine import combine_for_duplex
+    from .render.pdf import configure_reportlab
 
-    timer = render_versions(plan, stage.root, jobs)
     labels = [plan.label(v) for v in range(plan.count)]
+    joined: dict = {}
+
+    configure_reportlab()  # as when this process wrote PDFs itself (the blank page)
+
+    def join() -> None:  # qpdf, in a thread: the keys are written meanwhile
+        try:
+            joined["pdf"] = combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels],
+                                               plan.pagesize)
+        except BaseException as exc:
+            joined["error"] = exc
+
+    joiner = threading.Thread(target=join, daemon=True)
+    try:
+        timer = render_versions(plan, stage.root, jobs, worksheets_written=joiner.start)
+    finally:
+        if joiner.is_alive():
+            joiner.join()
     with timer("writing"):
         stage.write("answers.csv", answers_csv_from_files([stage.path(f"{v}/answers.json") for v in labels]))
         stage.write("manifest.json", (json.dumps(plan.manifest(), indent=2) + "\n").encode())
-        stage.write("all-worksheets.pdf",
-                    combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize))
+        joiner.join()
+        if "error" in joined:
+            raise joined["error"]
+        stage.write("all-worksheets.pdf", joined["pdf"])
     return timer
 
 

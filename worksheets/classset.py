@@ -1,13 +1,19 @@
 """Rendering many versions at once: worker processes, one contiguous chunk of versions each.
 
-Two passes keep every version's layout the same: each worker first measures its
-versions' problems, the parent takes the tallest height of every problem over all
-versions, and each worker then renders with those heights, so problem k starts at the
-same place on the same page in every version. A worker keeps its sheets, figures and
-typeset math between the passes, so measuring costs little extra.
+Two passes keep every version's layout the same: each worker first lays out and
+measures its versions' problems, the parent takes the tallest height of every problem
+over all versions, and each worker then writes its PDFs with those heights, so problem k
+starts at the same place on the same page in every version. A worker keeps its laid-out
+sheets between the passes, so nothing is laid out twice.
+
+The second pass writes every worksheet first and then the keys: the parent joins the
+worksheets into all-worksheets.pdf while the workers write the keys. The workers are
+forked after version A has been rendered once in the parent (see warm), so they start
+with its typeset math, figure templates and fonts.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -36,18 +42,30 @@ class Timer:
             self.totals[stage] += seconds
 
 
+def warm(plan, sheet) -> None:
+    """Renders a sheet (version A) once without keeping anything, for its side effects:
+    the caches of this process (typeset math, figure templates, fonts, glyph streams),
+    which forked workers inherit. Every cache is keyed by content, so the outputs do not
+    depend on whether this ran."""
+    from .build import render_figures_of
+    from .render.pdf import LaidOut
+    figures = render_figures_of(sheet)
+    for key in (False, True):
+        laid = LaidOut(sheet, figures, key, plan.pagesize)
+        laid.pdf(laid.heights)
+
+
 class Chunk:
     """The versions one process renders, and what it keeps between the passes."""
 
     def __init__(self, plan, versions: list[int], root: Path):
         self.plan, self.versions, self.root = plan, versions, root
         self.timer = Timer()
-        self.prepared: dict[int, tuple] = {}
+        self.prepared: dict[int, list] = {}  # version -> [sheet, figures, worksheet, key]
 
     def measure(self) -> dict[int, tuple]:
         from .build import render_figures_of
-        from .render import pdf
-        problem_heights = getattr(pdf, "problem_heights", lambda *a, **k: [])
+        from .render.pdf import LaidOut
         heights = {}
         for v in self.versions:
             with self.timer("problems"):
@@ -55,22 +73,39 @@ class Chunk:
             with self.timer("figures"):
                 figures = render_figures_of(sheet)
             with self.timer("pdf"):
-                heights[v] = (problem_heights(sheet, figures, self.plan.pagesize, key=False),
-                              problem_heights(sheet, figures, self.plan.pagesize, key=True))
-            self.prepared[v] = (sheet, figures)
+                laid = [LaidOut(sheet, figures, key, self.plan.pagesize) for key in (False, True)]
+                heights[v] = (laid[0].heights, laid[1].heights)
+            self.prepared[v] = [sheet, figures, *laid]
         return heights
 
-    def render(self, slots: tuple, done=lambda version: None) -> None:
-        from .build import version_files
+    def render_worksheets(self, slots: tuple) -> None:
+        """Every worksheet.pdf of the chunk (first of the second pass)."""
         for v in self.versions:
-            sheet, figures = self.prepared.pop(v)
+            prepared = self.prepared[v]
             with self.timer("pdf"):
-                files = version_files(sheet, figures, self.plan.pagesize, slots)
+                data = prepared[2].pdf(slots[0])
+            prepared[2] = None
             with self.timer("writing"):
+                folder = self.root / self.plan.label(v)
+                folder.mkdir()
+                (folder / "worksheet.pdf").write_bytes(data)
+
+    def render_rest(self, slots: tuple, done=lambda version: None) -> None:
+        """Every key.pdf, answers.json and figure of the chunk."""
+        from .build import figures_of
+        from .render.answers import answers_json
+        for v in self.versions:
+            sheet, figures, _, key = self.prepared.pop(v)
+            with self.timer("pdf"):
+                files = {"key.pdf": key.pdf(slots[1]), "answers.json": answers_json(sheet)}
+                for figure in figures_of(sheet):
+                    files[f"figures/{figure.name}.svg"] = figures[figure.spec].svg.encode()
+            with self.timer("writing"):
+                folder = self.root / self.plan.label(v)
+                if len(files) > 2:
+                    (folder / "figures").mkdir()
                 for relative, data in files.items():
-                    path = self.root / self.plan.label(v) / relative
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(data)
+                    (folder / relative).write_bytes(data)
             done(v)
 
 
@@ -79,18 +114,22 @@ def tallest(heights: list[tuple]) -> tuple:
     return tuple([max(column) for column in zip(*(h[which] for h in heights))] or None for which in (0, 1))
 
 
-def render_versions(plan, root: Path, jobs: int | None = None) -> Timer:
-    """Writes every version of plan into root/<V>/, using up to `jobs` processes."""
+def render_versions(plan, root: Path, jobs: int | None = None, worksheets_written=lambda: None) -> Timer:
+    """Writes every version of plan into root/<V>/, using up to `jobs` processes.
+    worksheets_written() is called once every worksheet.pdf is written (the keys may
+    still be being written)."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, plan.count))
     chunks = _contiguous(plan.count, jobs)
     progress = _progress_bar(plan)
     if jobs == 1:
         chunk = Chunk(plan, chunks[0], root)
         slots = tallest(list(chunk.measure().values()))
-        chunk.render(slots, lambda v: progress.update(1))
+        chunk.render_worksheets(slots)
+        worksheets_written()
+        chunk.render_rest(slots, lambda v: progress.update(1))
         progress.close()
         return chunk.timer
-    return _in_processes(plan, chunks, root, progress)
+    return _in_processes(plan, chunks, root, progress, worksheets_written)
 
 
 def _contiguous(count: int, jobs: int) -> list[list[int]]:
@@ -110,21 +149,28 @@ def _progress_bar(plan):
                 disable=not sys.stderr.isatty())
 
 
-def _in_processes(plan, chunks: list[list[int]], root: Path, progress) -> Timer:
-    context = multiprocessing.get_context("fork")  # workers inherit the plan and the imports
+def _in_processes(plan, chunks: list[list[int]], root: Path, progress, worksheets_written) -> Timer:
+    context = multiprocessing.get_context("fork")  # workers inherit the plan, imports and caches
+    gc.freeze()  # the inherited objects stay out of the workers' garbage collections
     pipes, workers = [], []
-    for versions in chunks:
-        parent, child = context.Pipe()
-        worker = context.Process(target=_worker, args=(Chunk(plan, versions, root), child), daemon=True)
-        worker.start()
-        child.close()
-        pipes.append(parent)
-        workers.append(worker)
+    try:
+        for versions in chunks:
+            parent, child = context.Pipe()
+            worker = context.Process(target=_worker, args=(Chunk(plan, versions, root), child), daemon=True)
+            worker.start()
+            child.close()
+            pipes.append(parent)
+            workers.append(worker)
+    finally:
+        gc.unfreeze()
     try:
         heights = [h for pipe in pipes for h in _receive(pipe, "heights").values()]
         slots = tallest(heights)
         for pipe in pipes:
             pipe.send(slots)
+        for pipe in pipes:
+            _receive(pipe, "worksheets")
+        worksheets_written()
         timer = Timer()
         _follow(pipes, progress, timer)
         return timer
@@ -170,8 +216,11 @@ def _message(pipe):
 def _worker(chunk: Chunk, pipe) -> None:
     try:
         pipe.send(("heights", chunk.measure()))
+        gc.freeze()  # the laid-out versions are kept until written: out of collections
         slots = pipe.recv()
-        chunk.render(slots, lambda v: pipe.send(("done", v)))
+        chunk.render_worksheets(slots)
+        pipe.send(("worksheets", None))
+        chunk.render_rest(slots, lambda v: pipe.send(("done", v)))
         pipe.send(("timings", dict(chunk.timer.totals)))
     except BuildError as exc:
         pipe.send(("error", str(exc)))
@@ -194,11 +243,16 @@ def drawing_pool(count: int, jobs: int | None = None):
 
 def pooled_drawing(pool):
     """A draw_versions for variants.problem_versions that spreads versions over pool."""
-    from .variants import independent_versions
-
     def draw_versions(spec, key, seed, versions: range, reference) -> list:
-        size = max(1, len(versions) // (4 * pool._processes))
-        pieces = [versions[i:i + size] for i in range(0, len(versions), size)]
-        results = pool.starmap(independent_versions, [(spec, key, seed, p, reference) for p in pieces])
-        return [instance for result in results for instance in result]
+        return draw_async(pool, spec, key, seed, versions, reference)()
     return draw_versions
+
+
+def draw_async(pool, spec, key, seed, versions: range, reference):
+    """Starts drawing versions of one problem in pool (variants.independent_versions, in
+    pieces); returns a function that waits for them and returns them in order."""
+    from .variants import independent_versions
+    size = max(1, len(versions) // (4 * pool._processes))
+    pieces = [versions[i:i + size] for i in range(0, len(versions), size)]
+    pending = pool.starmap_async(independent_versions, [(spec, key, seed, p, reference) for p in pieces])
+    return lambda: [instance for result in pending.get() for instance in result]

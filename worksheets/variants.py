@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,6 +33,10 @@ class NoVariant(Exception):
         self.rule = rule
         super().__init__(f"no variant satisfies the good-problem rules after {tries} tries "
                          f"(most often failed: {rule})")
+        self.tries = tries
+
+    def __reduce__(self):  # raised in worker processes too
+        return NoVariant, (self.rule, self.tries)
 
 
 def version_label(index: int) -> str:
@@ -145,9 +150,16 @@ def _fill(value, span, rng, nonzero: bool = False):
 def _integers(rng, span, shape: tuple, nonzero: bool = False):
     """Integers from span (both ends included). A weight of 0 cuts its edge out of the
     problem, so weights skip 0 unless the range holds nothing else."""
-    choices = np.array([v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0])
+    choices = _choices(tuple(span), nonzero)
     # Plain ints (exact, and far cheaper than Fractions in the rejection loop).
     return choices[rng.integers(len(choices), size=shape)].tolist()
+
+
+@lru_cache(maxsize=256)
+def _choices(span: tuple, nonzero: bool) -> np.ndarray:
+    choices = np.array([v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0])
+    choices.flags.writeable = False  # shared between calls
+    return choices
 
 
 # ---- the good-problem rules -------------------------------------------------------
@@ -329,7 +341,16 @@ def problem_versions(spec, key: str, seed: int, count: int, warn=lambda message:
     if not is_random(spec):
         return [spec] * count
     first, reference = reference_version(spec, key, seed)
-    chosen = [first] + draw_versions(spec, key, seed, range(1, count), reference)
+    drawn = draw_versions(spec, key, seed, range(1, count), reference)
+    return settle_versions(spec, key, seed, first, reference, drawn, warn)
+
+
+def settle_versions(spec, key: str, seed: int, first, reference: Reference, drawn: list,
+                    warn=lambda message: None) -> list:
+    """problem_versions after the drawing: version A (first) and the independently drawn
+    versions B, C, ... (drawn), with duplicates drawn again in version order."""
+    chosen = [first] + list(drawn)
+    count = len(chosen)
     earlier = [parameters(first)]
     for version in range(1, count):
         if parameters(chosen[version]) in earlier:

@@ -54,12 +54,12 @@ def worksheet_pdf(sheet: Sheet, figures, pagesize=letter,
                   slots: list[float] | None = None) -> bytes:
     """The students' sheet. `figures` maps each FigureSpec to an object with .drawing.
     `slots` (see problem_heights) pads the sheet's pieces so that versions line up."""
-    return _build(sheet, figures, False, pagesize, slots)
+    return LaidOut(sheet, figures, False, pagesize).pdf(slots)
 
 
 def key_pdf(sheet: Sheet, figures, pagesize=letter, slots: list[float] | None = None) -> bytes:
     """The answer key: the same sheet with answers and worked solutions."""
-    return _build(sheet, figures, True, pagesize, slots)
+    return LaidOut(sheet, figures, True, pagesize).pdf(slots)
 
 
 # --- the same layout in every version --------------------------------------------------
@@ -76,11 +76,7 @@ def problem_heights(sheet: Sheet, figures, pagesize=letter, key: bool = False) -
     header, then per problem its heading and intro and each of its parts. Versions of a
     sheet give lists of the same length; their largest value at each place (common_slots)
     are the `slots` for every version."""
-    register_fonts()
-    width, room = _frame_size(pagesize)
-    header, problems = _layout(sheet, figures, key, width, room)
-    scratch = Canvas(io.BytesIO(), pagesize=pagesize, initialFontName=REGULAR)
-    return [piece.wrapOn(scratch, width, room)[1] for piece in [header, *_flatten(problems)]]
+    return LaidOut(sheet, figures, key, pagesize).heights
 
 
 def common_slots(heights: Iterable[list[float]]) -> list[float]:
@@ -91,21 +87,51 @@ def common_slots(heights: Iterable[list[float]]) -> list[float]:
     return [max(column) for column in zip(*heights)]
 
 
-def _build(sheet: Sheet, figures, key: bool, pagesize, slots: list[float] | None) -> bytes:
-    register_fonts()
+def configure_reportlab() -> None:
+    """reportlab's settings for every PDF of a build (the blank page of all-worksheets.pdf
+    too, so it must not matter which process writes which PDF)."""
     rl_config.invariant = 1
     rl_config.useA85 = 0  # binary streams: ASCII85 only makes files bigger and slower
-    label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
-    label += " \u2014 Answer key" if key else ""
-    out = io.BytesIO()
-    doc = _doc_template(out, pagesize, label)
-    width, room = _frame_size(pagesize)
-    header, problems = _layout(sheet, figures, key, width, room)
-    if slots is not None:
-        _pad([header, *_flatten(problems)], slots)
-    story = [header] + [_KeepProblemTogether(pieces) for pieces in problems]
-    doc.build(story, canvasmaker=_footer_canvas(label))
-    return out.getvalue()
+
+
+class LaidOut:
+    """A sheet's worksheet (or key) laid out and measured, ready to be written once:
+    .heights as problem_heights gives them, .pdf(slots) as worksheet_pdf/key_pdf. (A
+    class set measures every version before writing any; keeping the layout saves
+    laying each version out twice. The pieces' arrangement depends only on the width,
+    so the PDF is the same as from a fresh layout.)"""
+
+    def __init__(self, sheet: Sheet, figures, key: bool, pagesize=letter):
+        register_fonts()
+        self.sheet, self.key, self.pagesize = sheet, key, pagesize
+        width, room = _frame_size(pagesize)
+        self.header, self.problems = _layout(sheet, figures, key, width, room)
+        self._heights = None
+
+    @property
+    def heights(self) -> list[float]:
+        if self._heights is None:
+            width, room = _frame_size(self.pagesize)
+            scratch = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=REGULAR)
+            self._heights = [piece.wrapOn(scratch, width, room)[1]
+                             for piece in [self.header, *_flatten(self.problems)]]
+        return self._heights
+
+    def pdf(self, slots: list[float] | None = None) -> bytes:
+        if self.problems is None:
+            raise RuntimeError("a LaidOut sheet is written only once")
+        header, problems, sheet, key = self.header, self.problems, self.sheet, self.key
+        self.header = self.problems = None  # drawn below: not to be drawn again
+        configure_reportlab()
+        label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
+        label += " \u2014 Answer key" if key else ""
+        out = io.BytesIO()
+        doc = _doc_template(out, self.pagesize, label)
+        if slots is not None:
+            _pad([header, *_flatten(problems)], slots)
+        story = [header] + [_KeepProblemTogether(pieces) for pieces in problems]
+        doc.build(story, canvasmaker=_footer_canvas(label))
+        return out.getvalue()
 
 
 def _doc_template(out, pagesize, title: str) -> SimpleDocTemplate:
