@@ -48,7 +48,12 @@ def page_count(pdf: bytes) -> int:
 
 def _blank_page(pagesize) -> bytes:
     from reportlab import rl_config
+
+    from .fonts import REGULAR, register_fonts
     rl_config.invariant = 1
-    canvas = Canvas(None, pagesize=pagesize)  # None: keep it in memory
+    rl_config.useA85 = 0  # as every other PDF of the build
+    register_fonts()
+    # A canvas starts in Helvetica, which would then be listed (unembedded) by the page.
+    canvas = Canvas(None, pagesize=pagesize, initialFontName=REGULAR)  # None: in memory
     canvas.showPage()
     return canvas.getpdfdata()
