@@ -39,6 +39,7 @@ class Plan:
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
         self.jobs = jobs
+        self._built: dict = {}  # (number, id of instance) -> Problem
         self.warnings: list[str] = []
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
@@ -120,6 +121,14 @@ class Plan:
         return Sheet(self.name, self.spec.title, problems, instructions, self.label(version))
 
     def _problem(self, number: int, problem, version: int) -> Problem:
+        """A problem with the same instance in every version is built (and checked) once."""
+        key = (number, id(problem))
+        if key not in self._built:
+            self._built = {k: v for k, v in self._built.items() if k[0] != number}  # keep one per problem
+            self._built[key] = self._build_problem(number, problem, version)
+        return self._built[key]
+
+    def _build_problem(self, number: int, problem, version: int) -> Problem:
         part = CURRENT_PART.set(None)
         try:
             return KINDS[problem.kind].build(problem, number)

@@ -139,7 +139,7 @@ def path_sum_latex(net: Network, ps: PathSum) -> str:
     prefix = term_latex(net, ps.prefix)
     if len(ps.terms) == 1:
         return prefix if ps.terms[0] == () else rf"{prefix}\, {inner}"
-    return rf"{prefix} \left( {inner} \right)"
+    return rf"{prefix} ( {inner} )"  # plain parentheses: the terms are one line high
 
 
 # ---- exact evaluation, sharing no code with the numpy engine ------------------------

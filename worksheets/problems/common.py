@@ -184,7 +184,7 @@ def sum_lines(lhs: str, prefix: str, terms: list[str], per_line: int = 2) -> tup
     each when the sum is long (a sum of four paths does not fit the page width)."""
     if len(terms) <= per_line:
         body = " + ".join(terms)
-        return (DisplayMath(rf"{lhs} = {prefix} \left( {body} \right)" if prefix else rf"{lhs} = {body}"),)
+        return (DisplayMath(rf"{lhs} = {prefix} ( {body} )" if prefix else rf"{lhs} = {body}"),)
     chunks = [" + ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line)]
     opening, closing = ("(", ")") if prefix else ("", "")
     lines = [rf"{lhs} = {prefix} {opening} {chunks[0]}"]
