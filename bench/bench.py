@@ -91,7 +91,7 @@ def _watch_memory(child: subprocess.Popen) -> int:
     def sample() -> None:
         while child.poll() is None:
             peak[0] = max(peak[0], sum(_pss(pid) for pid in _tree(child.pid)))
-            time.sleep(0.02)
+            time.sleep(0.1)  # sampling costs CPU too; peaks last longer than this
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()

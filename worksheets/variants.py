@@ -196,7 +196,7 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     net = spec.network.to_network()
     values = evaluate(net)
     arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
-    intermediates = np.concatenate([np.ravel(array) for array in arrays]).tolist()
+    intermediates = np.concatenate([np.ravel(array) for array in arrays])
     answers = {q.name: lookup(q, values) for q in asked}
     dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
 
@@ -234,10 +234,11 @@ def _terms(q: Quantity, net, values, counts) -> int:
 def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: list) -> str | None:
     """The first good-problem rule this instance breaks, or None."""
     limit = (spec.random or RandomRanges()).max_value
-    values = found.intermediates + list(found.answers.values())
-    if found.exact and any(not float(v).is_integer() for v in values):
+    values = np.concatenate([np.asarray(found.intermediates, dtype=float),
+                             np.asarray(list(found.answers.values()), dtype=float)])
+    if found.exact and np.any(values != np.round(values)):
         return "every value a student computes is an integer"
-    if any(abs(v) > limit for v in values):
+    if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
     zero_ok = spec.dead_relu or getattr(KINDS[spec.kind], "ZERO_ANSWERS_OK", False)
     if not zero_ok and any(v == 0 for v in found.answers.values()):
