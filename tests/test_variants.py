@@ -305,3 +305,12 @@ def test_manifest_names_seed_spec_and_tool(eight_versions):
 def test_make_passes_versions_and_seed():
     makefile = (ROOT / "Makefile").read_text()
     assert "--versions $(VERSIONS)" in makefile and "--seed $(SEED)" in makefile
+
+
+def test_versions_of_a_sheet_without_random_parts_build_it_once(tmp_path, capsys):
+    assert main(["build", str(ROOT / "specs" / "backprop-practice.yaml"), "--out", str(tmp_path),
+                 "--versions", "3"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no random parts" in err
+    assert (tmp_path / "backprop-practice" / "key.pdf").is_file()
+    assert not (tmp_path / "backprop-practice" / "A").exists()

@@ -35,12 +35,18 @@ class Plan:
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.name = sheet_name(spec_path)
+        self.warnings: list[str] = []
+        if versions and self.spec.versions is None and not any(map(is_random, self.spec.problems)):
+            # e.g. `make worksheets VERSIONS=8`: versions of a sheet with nothing random
+            # would be eight copies of one sheet.
+            self.warnings.append(f"{self.document.file}: warning: no random parts, so one sheet "
+                                 f"is built instead of {versions} versions")
+            versions = None
         self.versioned = (versions or self.spec.versions) is not None
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
         self.jobs = jobs
         self._built: dict = {}  # (number, id of instance) -> Problem
-        self.warnings: list[str] = []
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
         # warm(plan, sheet of version A) runs while worker processes draw the other versions
