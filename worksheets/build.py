@@ -21,7 +21,7 @@ from .errors import BuildError, SpecError
 from .problems import KINDS
 from .paths import TooManyPaths
 from .problems.common import CURRENT_PART, CheckFailed
-from .sheet import SheetSpec, read_sheet
+from .sheet import read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
 from .variants import (NoVariant, independent_versions, is_random, parameters, problem_keys,
                        problem_versions, reference_version, settle_versions, version_label)

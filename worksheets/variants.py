@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
