@@ -326,6 +326,8 @@ def format_number(value: int | Fraction | float, decimals: int | None = None) ->
 def _answer_space(space: AnswerSpace) -> Flowable:
     if space.true_false:
         return _TrueFalse()
+    if space.lines == 0:  # the prompt itself has the room (e.g. a table to fill in)
+        return Spacer(1, 4)
     return _WritingBox(space.lines)
 
 
