@@ -2,7 +2,6 @@
 # Installs the Debian packages the build needs when any is missing.
 # As root it runs apt-get; otherwise it says which packages to install and fails.
 set -e
-packages="graphviz fonts-liberation poppler-utils qpdf"
 missing=""
 command -v neato >/dev/null 2>&1 || missing="$missing graphviz"
 [ -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || missing="$missing fonts-liberation"
