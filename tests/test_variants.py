@@ -314,3 +314,15 @@ def test_versions_of_a_sheet_without_random_parts_build_it_once(tmp_path, capsys
     assert err.count("\n") == 1 and "no random parts" in err
     assert (tmp_path / "backprop-practice" / "key.pdf").is_file()
     assert not (tmp_path / "backprop-practice" / "A").exists()
+
+
+def test_too_few_variants_repeat_in_order_with_a_warning(tmp_path, capsys):
+    spec = tmp_path / "few.yaml"
+    spec.write_text("title: T\nversions: 5\nproblems:\n  - kind: path-blank\n"
+                    "    network: {layers: [2, 2, 1]}\n    target: [dH/dx_1, dH/dx_2]\n")
+    plan = Plan(spec)
+    targets = [p.target.name for p in plan.instances[0]]
+    assert len(set(targets[:2])) == 2
+    assert targets == [targets[v % 2] for v in range(5)]
+    assert plan.warnings == ["%s:4: problems[0]: warning: only 2 distinct variants exist; versions "
+                             "from C on repeat them in the same order" % spec]
