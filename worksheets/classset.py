@@ -63,7 +63,7 @@ class Chunk:
         self.timer = Timer()
         self.prepared: dict[int, list] = {}  # version -> [sheet, figures, worksheet, key]
 
-    def measure(self) -> dict[int, tuple]:
+    def measure(self, step=lambda: None) -> dict[int, tuple]:
         from .build import render_figures_of
         from .render.pdf import LaidOut
         heights = {}
@@ -76,9 +76,10 @@ class Chunk:
                 laid = [LaidOut(sheet, figures, key, self.plan.pagesize) for key in (False, True)]
                 heights[v] = (laid[0].heights, laid[1].heights)
             self.prepared[v] = [sheet, figures, *laid]
+            step()
         return heights
 
-    def render_worksheets(self, slots: tuple) -> None:
+    def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""
         for v in self.versions:
             prepared = self.prepared[v]
@@ -89,8 +90,9 @@ class Chunk:
                 folder = self.root / self.plan.label(v)
                 folder.mkdir()
                 (folder / "worksheet.pdf").write_bytes(data)
+            step()
 
-    def render_rest(self, slots: tuple, done=lambda version: None) -> None:
+    def render_rest(self, slots: tuple, step=lambda: None) -> None:
         """Every key.pdf, answers.json and figure of the chunk."""
         from .build import figures_of
         from .render.answers import answers_json
@@ -106,7 +108,7 @@ class Chunk:
                     (folder / "figures").mkdir()
                 for relative, data in files.items():
                     (folder / relative).write_bytes(data)
-            done(v)
+            step()
 
 
 def tallest(heights: list[tuple]) -> tuple:
@@ -123,10 +125,11 @@ def render_versions(plan, root: Path, jobs: int | None = None, worksheets_writte
     progress = _progress_bar(plan)
     if jobs == 1:
         chunk = Chunk(plan, chunks[0], root)
-        slots = tallest(list(chunk.measure().values()))
-        chunk.render_worksheets(slots)
+        step = lambda: progress.update(1)  # noqa: E731
+        slots = tallest(list(chunk.measure(step).values()))
+        chunk.render_worksheets(slots, step)
         worksheets_written()
-        chunk.render_rest(slots, lambda v: progress.update(1))
+        chunk.render_rest(slots, step)
         progress.close()
         return chunk.timer
     return _in_processes(plan, chunks, root, progress, worksheets_written)
@@ -144,9 +147,10 @@ def _contiguous(count: int, jobs: int) -> list[list[int]]:
 
 def _progress_bar(plan):
     from tqdm import tqdm
-    # Shown only on a terminal, and only once the build has taken a second.
-    return tqdm(total=plan.count, desc=plan.name, unit="version", delay=1.0, leave=False,
-                disable=not sys.stderr.isatty())
+    # Shown only on a terminal, and only once the build has taken a second. Three steps
+    # per version: measured, worksheet written, key written.
+    return tqdm(total=3 * plan.count, desc=f"{plan.name}, {plan.count} versions", unit="step",
+                delay=1.0, leave=False, disable=not sys.stderr.isatty())
 
 
 def _in_processes(plan, chunks: list[list[int]], root: Path, progress, worksheets_written) -> Timer:
@@ -164,12 +168,12 @@ def _in_processes(plan, chunks: list[list[int]], root: Path, progress, worksheet
     finally:
         gc.unfreeze()
     try:
-        heights = [h for pipe in pipes for h in _receive(pipe, "heights").values()]
+        heights = [h for pipe in pipes for h in _receive(pipe, "heights", progress).values()]
         slots = tallest(heights)
         for pipe in pipes:
             pipe.send(slots)
         for pipe in pipes:
-            _receive(pipe, "worksheets")
+            _receive(pipe, "worksheets", progress)
         worksheets_written()
         timer = Timer()
         _follow(pipes, progress, timer)
@@ -189,15 +193,19 @@ def _follow(pipes, progress, timer: Timer) -> None:
     while open_pipes:
         for pipe in wait(open_pipes):
             kind, payload = _message(pipe)
-            if kind == "done":
+            if kind == "step":
                 progress.update(1)
             elif kind == "timings":
                 timer.add(payload)
                 open_pipes.remove(pipe)
 
 
-def _receive(pipe, expected: str):
+def _receive(pipe, expected: str, progress):
+    """The next message of that kind, counting the progress steps before it."""
     kind, payload = _message(pipe)
+    while kind == "step":
+        progress.update(1)
+        kind, payload = _message(pipe)
     if kind != expected:
         raise BuildError(f"a worker process sent {kind} instead of {expected}")
     return payload
@@ -215,12 +223,13 @@ def _message(pipe):
 
 def _worker(chunk: Chunk, pipe) -> None:
     try:
-        pipe.send(("heights", chunk.measure()))
+        step = lambda: pipe.send(("step", None))  # noqa: E731
+        pipe.send(("heights", chunk.measure(step)))
         gc.freeze()  # the laid-out versions are kept until written: out of collections
         slots = pipe.recv()
-        chunk.render_worksheets(slots)
+        chunk.render_worksheets(slots, step)
         pipe.send(("worksheets", None))
-        chunk.render_rest(slots, lambda v: pipe.send(("done", v)))
+        chunk.render_rest(slots, step)
         pipe.send(("timings", dict(chunk.timer.totals)))
     except BuildError as exc:
         pipe.send(("error", str(exc)))
