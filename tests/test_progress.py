@@ -1,0 +1,45 @@
+"""A progress bar on a terminal; nothing but error lines when output is not a terminal."""
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def run_on_terminal(args: list[str]) -> str:
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "worksheets", *args], cwd=ROOT,
+                               stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=120)
+    os.close(leader)
+    return output.decode(errors="replace")
+
+
+def test_a_long_build_shows_a_progress_bar_on_a_terminal(tmp_path):
+    output = run_on_terminal(["build", "specs/quiz-07.yaml", "--out", str(tmp_path), "--versions", "120"])
+    assert "quiz-07, 120 versions:" in output
+    assert "%|" in output  # tqdm's bar
+
+
+def test_no_progress_bar_when_output_is_not_a_terminal(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "worksheets", "build", "specs/quiz-07.yaml", "--out",
+                             str(tmp_path), "--versions", "40"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0
+    assert "%|" not in result.stderr and "versions:" not in result.stderr
