@@ -1,7 +1,6 @@
 """Every bad spec gives one line naming file, line and key, and exit status 1."""
 import subprocess
 import sys
-import textwrap
 
 import pytest
 

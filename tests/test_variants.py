@@ -3,8 +3,6 @@ per-problem independence, and the outputs of a versioned build."""
 import csv
 import io
 import json
-import subprocess
-import sys
 import textwrap
 import time
 from fractions import Fraction
@@ -13,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from worksheets.build import Plan, build_sheet
+from worksheets.build import Plan
 from worksheets.cli import main
 from worksheets.paths import exact_forward, path_sum, term_value
 from worksheets.problems import KINDS

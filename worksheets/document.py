@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from .figures.spec import FigureSpec
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class DisplayMath:
 @dataclass(frozen=True)
 class Figure:
     """A network drawing; see worksheets.figures.FigureSpec for what it shows."""
-    spec: "FigureSpec"  # noqa: F821 - defined in worksheets.figures.spec
+    spec: FigureSpec
     name: str  # file stem of the SVG written for slides, unique within a sheet
 
 
