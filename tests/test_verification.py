@@ -171,8 +171,8 @@ def test_forward_bug_stops_the_practice_sheet(monkeypatch, tmp_path):
 
 def test_path_sum_slope_bug_is_caught(monkeypatch, tmp_path):
     """The exact side wrong instead: its ReLU'(0) is 1. The engine is right, and they disagree."""
-    original = paths._g_prime
-    monkeypatch.setattr(paths, "_g_prime",
+    original = paths.g_prime_exact
+    monkeypatch.setattr(paths, "g_prime_exact",
                         lambda act, v: Fraction(1) if act == "relu" and v == 0 else original(act, v))
     spec = practice_problem("150", tmp_path)
     status, err = build(spec, tmp_path / "out")

@@ -166,11 +166,12 @@ def _compute_forward(net: Network) -> tuple[list, list]:
         zl = [sum((W[i][j] * a[-1][i] for i in range(net.layers[layer - 1])), Fraction(0)) + b[j]
               for j in range(net.layers[layer])]
         z.append(zl)
-        a.append([_g(net.activation(layer), v) for v in zl])
+        a.append([g_exact(net.activation(layer), v) for v in zl])
     return z, a
 
 
-def _g(act: str, v):
+def g_exact(act: str, v):
+    """g(v): exact for relu/linear (Fractions), a float for sigmoid/tanh."""
     if act == "relu":
         return v if v > 0 else Fraction(0)
     if act == "linear":
@@ -180,7 +181,8 @@ def _g(act: str, v):
     return math.tanh(float(v))
 
 
-def _g_prime(act: str, v):
+def g_prime_exact(act: str, v):
+    """g'(v), exactly where it can be; ReLU'(0) = 0."""
     if act == "relu":
         return Fraction(1) if v > 0 else Fraction(0)
     if act == "linear":
@@ -203,7 +205,7 @@ def factor_value(net: Network, f: Factor, z: list, a: list):
     if f.kind == "W":
         return net.weights[f.layer - 1][f.i - 1][f.j - 1]
     if f.kind == "g'":
-        return _g_prime(net.activation(f.layer), z[f.layer][f.i - 1])
+        return g_prime_exact(net.activation(f.layer), z[f.layer][f.i - 1])
     if f.kind == "x":
         return a[0][f.i - 1]
     return a[f.layer][f.i - 1]

@@ -7,10 +7,10 @@ under `given:` in quantity notation (z1_1: 3, dH/dz2_1: -3, W2: [[5, 1], [1, 2]]
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from fractions import Fraction
 from typing import Literal
+
+import numpy as np
 
 from pydantic import model_validator
 
@@ -18,7 +18,7 @@ from .. import numbers
 from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
 from ..network import Network
-from ..paths import sigmoid
+from ..paths import g_exact, g_prime_exact
 from ..quantities import Quantity, parse
 from ..spec import (RANDOM, Asked, Decimals, FieldError, NetworkSpec, Param, ProblemSpec,
                     check_quantities)
@@ -120,7 +120,7 @@ class Step:
                 "db": values.db[1]}
 
     def a(self, i: int):
-        return _g(self.act, self.z[i - 1])
+        return g_exact(self.act, self.z[i - 1])
 
     def value(self, q: Quantity):
         """q by scalar sums over Fractions, checked against the engine's matrix step."""
@@ -136,24 +136,10 @@ class Step:
         if q.symbol == "a":
             return sum((self.W[q.i - 1][k] * dz for k, dz in enumerate(self.dz_next)), Fraction(0))
         if q.symbol == "z":
-            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * _g_prime(self.act, self.z[q.i - 1])
+            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * g_prime_exact(self.act, self.z[q.i - 1])
         if q.symbol == "W":
             return self.a(q.i) * self.dz_next[q.j - 1]
         return self.dz_next[q.i - 1]
-
-
-def _g(act: str, v):
-    return {"relu": lambda: max(v, Fraction(0)), "linear": lambda: v,
-            "sigmoid": lambda: sigmoid(float(v)), "tanh": lambda: math.tanh(float(v))}[act]()
-
-
-def _g_prime(act: str, v):
-    if act == "relu":
-        return Fraction(1 if v > 0 else 0)
-    if act == "linear":
-        return Fraction(1)
-    s = _g(act, v)
-    return s * (1 - s) if act == "sigmoid" else 1 - s * s
 
 
 def build(spec: Spec, number: int) -> Problem:
@@ -195,7 +181,7 @@ def _work(step: Step, q: Quantity, fmt) -> str:
                 rf"{{{{\partial}} z^{{({l + 1})}}_{{k}}}} = {terms} = {value}")
     if q.symbol == "z":
         da = step.value(Quantity("a", l, q.i, derivative=True))
-        slope = _g_prime(step.act, step.z[q.i - 1])
+        slope = g_prime_exact(step.act, step.z[q.i - 1])
         return (rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} a^{{({l})}}_{{{q.i}}}}} \cdot g'(z^{{({l})}}_{{{q.i}}})"
                 rf" = {fmt(da)} \cdot g'({fmt(step.z[q.i - 1])}) = {fmt(da)} \cdot {fmt(slope)} = {value}")
     if q.symbol == "W":
