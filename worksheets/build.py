@@ -20,7 +20,7 @@ from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError
 from .problems import KINDS
 from .paths import TooManyPaths
-from .problems.common import CURRENT_PART, CheckFailed
+from .problems.common import CURRENT_PART, CheckFailed, letter
 from .sheet import read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
 from .variants import (NoVariant, independent_versions, is_random, parameters, problem_keys,
@@ -168,7 +168,7 @@ class Plan:
 def _part_of(problem, quantity: str) -> str:
     """The label of the part that asks quantity; "a" for a problem of one part."""
     asked = [q.name for q in getattr(problem, "ask", [])]
-    return "abcdefghijklmnopqrstuvwxyz"[asked.index(quantity)] if quantity in asked else "a"
+    return letter(asked.index(quantity)) if quantity in asked else "a"
 
 
 def check_sheet(spec_path: str | Path) -> list[Sheet]:
