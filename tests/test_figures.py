@@ -25,7 +25,7 @@ from worksheets.figures.dot import BLUE, to_dot
 from worksheets.figures.drawing import _color, drawing
 from worksheets.figures.layout import (CLEAR, FRACTIONS, Box, box_hits_circle, frame_layout,
                                        frame_of, label_texts, layout, segment_hits_box)
-from worksheets.render.fonts import ITALIC, REGULAR
+from worksheets.typeset.fonts import ITALIC, REGULAR
 
 needs_neato = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
 
@@ -522,7 +522,7 @@ def figure_sheet(specs):
 @needs_neato
 def test_worksheet_figures_do_not_go_through_renderPDF(monkeypatch, tmp_path):
     from reportlab.graphics import renderPDF
-    from worksheets.render.pdf import worksheet_pdf
+    from worksheets.output.pdf import worksheet_pdf
 
     def refuse(*args, **kwargs):
         raise AssertionError("renderPDF.draw called for a figure")
@@ -537,7 +537,7 @@ def test_worksheet_figures_do_not_go_through_renderPDF(monkeypatch, tmp_path):
 @needs_neato
 def test_pdf_with_figures_is_the_same_in_another_process():
     code = ("import hashlib, sys; from tests.test_figures import *; "
-            "from worksheets.render.pdf import worksheet_pdf; "
+            "from worksheets.output.pdf import worksheet_pdf; "
             "specs = [numbered([3, 2, 2, 1], seed=5), SAMPLES[3], ESCAPED]; "
             "pdf = worksheet_pdf(figure_sheet(specs), dict(zip(specs, render_figures(specs)))); "
             "print(hashlib.sha256(pdf).hexdigest())")

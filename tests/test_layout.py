@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from worksheets.build import Plan, figures_of
 from worksheets.document import Answer, AnswerSpace, DisplayMath, Part, Problem, Sheet, para
 from worksheets.figures import render_figures
-from worksheets.render.pdf import common_slots, key_pdf, problem_heights, worksheet_pdf
+from worksheets.output.pdf import common_slots, key_pdf, problem_heights, worksheet_pdf
 
 QUIZ = Path(__file__).parent.parent / "specs" / "quiz-07.yaml"
 WORD = re.compile(r'<page |<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>')

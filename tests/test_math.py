@@ -2,9 +2,9 @@
 import pytest
 
 from worksheets.document import DisplayMath, Part, Problem, Sheet, Answer, AnswerSpace, para
-from worksheets.render import mathtext
-from worksheets.render.mathsplit import matrix_cells, resolve_unary, split
-from worksheets.render.pdf import key_pdf
+from worksheets.typeset import mathtext
+from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, split
+from worksheets.output.pdf import key_pdf
 
 SOLUTION = (r"\dfrac{{\partial} H}{{\partial} z^{(2)}_{2}} = \dfrac{{\partial} H}{{\partial} "
             r"a^{(2)}_{2}} \cdot g'(z^{(2)}_{2}) = 3 \cdot g'(11) = 3 \cdot 1 = 3")

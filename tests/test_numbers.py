@@ -14,7 +14,7 @@ import pytest
 from worksheets import numbers
 from worksheets.build import Plan, build_sheet
 from worksheets.document import Para, Text
-from worksheets.render.pdf import format_number
+from worksheets.output.pdf import format_number
 
 MINUS = "\u2212"
 

@@ -140,7 +140,7 @@ def assert_untouched(out: Path, before: dict) -> None:
 
 def test_failing_renderer_leaves_the_previous_outputs(good_build, monkeypatch):
     spec, out, before = good_build
-    from worksheets.render import pdf
+    from worksheets.output import pdf
 
     def key_pdf(*args, **kwargs):
         raise RuntimeError("renderer crashed halfway")

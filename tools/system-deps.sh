@@ -6,7 +6,7 @@ missing=""
 command -v neato >/dev/null 2>&1 || missing="$missing graphviz"
 [ -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || missing="$missing fonts-liberation"
 # Fallbacks for text Liberation Serif cannot print (Hebrew, accents, CJK, emoji):
-# worksheets/render/fonts.py
+# worksheets/typeset/fonts.py
 fonts=/usr/share/fonts/truetype
 [ -f $fonts/dejavu/DejaVuSerif.ttf ] && [ -f $fonts/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 [ -f $fonts/droid/DroidSansFallbackFull.ttf ] || missing="$missing fonts-droid-fallback"

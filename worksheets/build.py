@@ -193,8 +193,8 @@ def render_figures_of(sheet: Sheet) -> dict:
 def version_files(sheet: Sheet, figures: dict, pagesize, slots: tuple | None = None) -> dict[str, bytes]:
     """Every output file of one sheet (or one version), by relative path. slots holds
     the height of each problem on the worksheet and on the key, shared by all versions."""
-    from .render.answers import answers_json
-    from .render.pdf import key_pdf, worksheet_pdf
+    from .output.answers import answers_json
+    from .output.pdf import key_pdf, worksheet_pdf
 
     worksheet_slots, key_slots = ({"slots": s} if s else {} for s in (slots or (None, None)))
     files = {
@@ -242,14 +242,14 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     import threading
 
     from .classset import render_versions
-    from .render.answers import answers_csv_from_files
-    from .render.combine import combine_for_duplex
-    from .render.pdf import configure_reportlab
+    from .output.answers import answers_csv_from_files
+    from .output.combine import combine_for_duplex
+    from .output.pdf import prepare_libraries
 
     labels = [plan.label(v) for v in range(plan.count)]
     joined: dict = {}
 
-    configure_reportlab()  # as when this process wrote PDFs itself (the blank page)
+    prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
     def join() -> None:  # qpdf, in a thread: the keys are written meanwhile
         try:

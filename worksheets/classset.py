@@ -48,7 +48,7 @@ def warm(plan, sheet) -> None:
     which forked workers inherit. Every cache is keyed by content, so the outputs do not
     depend on whether this ran."""
     from .build import render_figures_of
-    from .render.pdf import LaidOut
+    from .output.pdf import LaidOut
     figures = render_figures_of(sheet)
     for key in (False, True):
         laid = LaidOut(sheet, figures, key, plan.pagesize)
@@ -65,7 +65,7 @@ class Chunk:
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
         from .build import render_figures_of
-        from .render.pdf import LaidOut
+        from .output.pdf import LaidOut
         heights = {}
         for v in self.versions:
             with self.timer("problems"):
@@ -95,7 +95,7 @@ class Chunk:
     def render_rest(self, slots: tuple, step=lambda: None) -> None:
         """Every key.pdf, answers.json and figure of the chunk."""
         from .build import figures_of
-        from .render.answers import answers_json
+        from .output.answers import answers_json
         for v in self.versions:
             sheet, figures, _, key = self.prepared.pop(v)
             with self.timer("pdf"):

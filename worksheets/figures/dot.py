@@ -14,7 +14,7 @@ from html import escape
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from ..render.fonts import FAMILY, ITALIC, REGULAR, register_fonts
+from ..typeset.fonts import FAMILY, ITALIC, REGULAR, register_fonts
 from .layout import LABEL_SIZE, SCRIPT_SIZE, Label, Layout, Node
 
 BLUE = "#0033cc"  # numbers

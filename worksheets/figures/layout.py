@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from ..render.fonts import REGULAR, register_fonts
+from ..typeset.fonts import REGULAR, register_fonts
 from .spec import FigureSpec
 
 LABEL_SIZE = 11  # z, a, x inside the nodes

@@ -15,6 +15,8 @@ from pathlib import Path
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import BuildError
+from ..typeset.fonts import REGULAR
+from .pdf import prepare_libraries
 
 
 def combine_for_duplex(paths: list[Path], pagesize) -> bytes:
@@ -47,12 +49,7 @@ def page_count(pdf: bytes) -> int:
 
 
 def _blank_page(pagesize) -> bytes:
-    from reportlab import rl_config
-
-    from .fonts import REGULAR, register_fonts
-    rl_config.invariant = 1
-    rl_config.useA85 = 0  # as every other PDF of the build
-    register_fonts()
+    prepare_libraries()  # as every other PDF of the build
     # A canvas starts in Helvetica, which would then be listed (unembedded) by the page.
     canvas = Canvas(None, pagesize=pagesize, initialFontName=REGULAR)  # None: in memory
     canvas.showPage()

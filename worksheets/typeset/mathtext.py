@@ -34,21 +34,6 @@ from .mathink import PX_TO_PT, Ink, Layout
 from .mathsplit import SYMBOLS, is_fraction, matrix_cells, resolve_unary, space_mu, split
 
 
-def _tex_operator_spacing() -> None:
-    """Adjusts ziamath's operator table (MathML's) to TeX's spacing: "×" and "·" get the
-    medium space of + and −, not a hair space ("2×3"); a relation that starts a
-    formula ("≈ 0.25") gets no space on its left. (Matters inside atoms and for
-    formulas typeset whole.)"""
-    table = ziamath.operators.operators
-    for op in ("\u00d7", "\u00b7", "\u22c5"):
-        table[(op, "infix")] = {"lspace": "mediummathspace", "rspace": "mediummathspace"}
-    for (op, form), params in list(table.items()):
-        if form == "infix" and params.get("lspace") == "thickmathspace":
-            table.setdefault((op, "prefix"), {**params, "lspace": "0em"})
-
-
-_tex_operator_spacing()
-
 BLANK_WIDTH = "6em"
 
 

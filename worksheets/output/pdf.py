@@ -32,9 +32,10 @@ from reportlab.platypus import (Flowable, Frame, KeepTogether, SimpleDocTemplate
 from .. import numbers
 from ..document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem,
                         Sheet, Table, Text)
-from .fonts import BOLD, REGULAR, register_fonts, runs, text_width
-from .inline import TEXT_SIZE, InlineParagraph, Styled
-from .mathtext import typeset
+from ..typeset import patches
+from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
+from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
+from ..typeset.mathtext import typeset
 
 MARGIN = 0.8 * inch
 PART_INDENT = 24.0  # room for the "(a)" label left of a part
@@ -87,9 +88,12 @@ def common_slots(heights: Iterable[list[float]]) -> list[float]:
     return [max(column) for column in zip(*heights)]
 
 
-def configure_reportlab() -> None:
-    """reportlab's settings for every PDF of a build (the blank page of all-worksheets.pdf
-    too, so it must not matter which process writes which PDF)."""
+def prepare_libraries() -> None:
+    """The patches of typeset.patches, the fonts, and reportlab's settings for every PDF of
+    a build (the blank page of all-worksheets.pdf too, so it must not matter which
+    process writes which PDF). Called before anything is measured or written."""
+    patches.apply()
+    register_fonts()
     rl_config.invariant = 1
     rl_config.useA85 = 0  # binary streams: ASCII85 only makes files bigger and slower
 
@@ -102,7 +106,7 @@ class LaidOut:
     so the PDF is the same as from a fresh layout.)"""
 
     def __init__(self, sheet: Sheet, figures, key: bool, pagesize=letter):
-        register_fonts()
+        prepare_libraries()
         self.sheet, self.key, self.pagesize = sheet, key, pagesize
         width, room = _frame_size(pagesize)
         self.header, self.problems = _layout(sheet, figures, key, width, room)
@@ -122,7 +126,6 @@ class LaidOut:
             raise RuntimeError("a LaidOut sheet is written only once")
         header, problems, sheet, key = self.header, self.problems, self.sheet, self.key
         self.header = self.problems = None  # drawn below: not to be drawn again
-        configure_reportlab()
         label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
         label += " \u2014 Answer key" if key else ""
         out = io.BytesIO()
