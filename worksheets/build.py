@@ -18,9 +18,10 @@ from pathlib import Path
 from . import __version__
 from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError
-from .problems import KINDS
+from .kinds import KINDS
 from .paths import TooManyPaths
-from .problems.common import CURRENT_PART, CheckFailed, letter
+from .problems.checked import CheckFailed
+from .problems.parts import CURRENT_PART, letter
 from .sheet import read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
 from .variants import (NoVariant, independent_versions, is_random, parameters, problem_keys,

@@ -12,7 +12,9 @@ from fractions import Fraction
 
 import numpy as np
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
+from . import notation
+
+ACTIVATIONS = tuple(notation.ACTIVATIONS)
 PIECEWISE_LINEAR = frozenset({"relu", "linear"})
 
 Matrix = tuple[tuple[Fraction, ...], ...]

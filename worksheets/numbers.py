@@ -105,3 +105,12 @@ def json_value(value, decimals: int | None = None):
         return int(value) if decimals == 0 else value
     exact = plain(value) if isinstance(value, Rational) else value
     return exact if isinstance(exact, int) else float(exact) + 0.0  # + 0.0: never -0.0
+
+
+def parameter_json(value):
+    """A spec's number (or list of them) as JSON data: an int when integral, else its exact
+    fraction as text ("1/3"), for manifest.json and duplicate checks."""
+    if isinstance(value, list):
+        return [parameter_json(v) for v in value]
+    exact = plain(value)
+    return exact if isinstance(exact, int) else str(exact)

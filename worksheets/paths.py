@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from . import notation
 from .network import Network
 from .quantities import Quantity
 
@@ -34,12 +35,12 @@ class Factor:
 
     def latex(self, net: Network) -> str:
         if self.kind == "W":
-            return f"W^{{({self.layer})}}_{{{self.i}{self.j}}}"
+            return notation.weight(self.layer, self.i, self.j)
         if self.kind == "g'":
-            return f"{_derivative_latex(net, self.layer)}(z^{{({self.layer})}}_{{{self.i}}})"
+            return f"{_derivative_latex(net, self.layer)}({notation.node('z', self.layer, self.i)})"
         if self.kind == "x":
-            return f"x_{{{self.i}}}"
-        return f"a^{{({self.layer})}}_{{{self.i}}}"
+            return notation.input_(self.i)
+        return notation.node("a", self.layer, self.i)
 
 
 Term = tuple[Factor, ...]
@@ -54,12 +55,12 @@ class PathSum:
 
 def _derivative_name(net: Network, layer: int) -> str:
     act = net.activation(layer)
-    return "g'" if act == net.hidden else {"sigmoid": "sigmoid'", "tanh": "tanh'", "relu": "relu'"}[act]
+    return notation.HIDDEN_PRIME if act == net.hidden else notation.ACTIVATIONS[act].prime
 
 
 def _derivative_latex(net: Network, layer: int) -> str:
     act = net.activation(layer)
-    return "g'" if act == net.hidden else {"sigmoid": r"\sigma'", "tanh": r"\tanh'", "relu": r"\text{ReLU}'"}[act]
+    return notation.HIDDEN_PRIME_LATEX if act == net.hidden else notation.ACTIVATIONS[act].prime_latex
 
 
 def _slope(net: Network, layer: int, node: int) -> tuple[Factor, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import notation
 from .engine import Values
 from .network import Network
 
@@ -44,23 +45,21 @@ class Quantity:
 
     def latex(self) -> str:
         base = symbol_latex(self)
-        if not self.derivative:
-            return base
-        return rf"\dfrac{{{{\partial}} H}}{{{{\partial}} {base}}}"
+        return notation.derivative(base) if self.derivative else base
 
     def slash_latex(self) -> str:
         """∂H/∂q written inline with a slash, as the course writes it in running text."""
-        return rf"{{\partial}} H / {{\partial}} {symbol_latex(self)}" if self.derivative else self.latex()
+        return notation.slash_derivative(symbol_latex(self)) if self.derivative else self.latex()
 
 
 def symbol_latex(q: Quantity) -> str:
     if q.symbol == "H":
         return "H"
     if q.symbol == "x":
-        return f"x_{{{q.i}}}"
+        return notation.input_(q.i)
     if q.symbol == "W":
-        return f"W^{{({q.layer})}}_{{{q.i}{q.j}}}"
-    return f"{q.symbol}^{{({q.layer})}}_{{{q.i}}}"
+        return notation.weight(q.layer, q.i, q.j)
+    return notation.node(q.symbol, q.layer, q.i)
 
 
 def parse(name: str) -> Quantity:

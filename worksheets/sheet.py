@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from . import yamlfile
 from .errors import SpecError
-from .problems import KINDS
+from .kinds import KINDS
 from .spec import FieldError, RandomRanges, Strict
 
 MAX_VERSIONS = 1000
 
-ProblemEntry = Annotated[Union[tuple(m.Spec for m in KINDS.values())], Field(discriminator="kind")]
+ProblemEntry = Annotated[Union[tuple(kind.spec for kind in KINDS.values())], Field(discriminator="kind")]
 
 
 class SheetSpec(Strict):
@@ -100,7 +100,7 @@ def _single_architecture(path: tuple, data) -> tuple:
 def _known_keys() -> set[str]:
     """Every key of every model a spec can contain (claims, random ranges included)."""
     keys: set[str] = set()
-    models, seen = [SheetSpec, *(module.Spec for module in KINDS.values())], set()
+    models, seen = [SheetSpec, *(kind.spec for kind in KINDS.values())], set()
     while models:
         model = models.pop()
         if model in seen:

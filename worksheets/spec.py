@@ -202,10 +202,12 @@ class NetworkSpec(Strict):
 
     def is_random(self) -> bool:
         """True when the generator still has something to choose."""
-        if self._drawn:
-            return False
+        return not self._drawn and (len(self.layers) > 1 or self.has_random_numbers())
+
+    def has_random_numbers(self) -> bool:
+        """True when a weight, bias or input is written `random`."""
         values = [self.x] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, MAX_LAYERS)]
-        return len(self.layers) > 1 or any(_has_random(v) for v in values)
+        return not self._drawn and any(_has_random(v) for v in values)
 
     def has_values(self) -> bool:
         return (not self.is_random() and self.x is not None
@@ -282,7 +284,7 @@ class RandomRanges(Strict):
     weights: Range = (-3, 3)
     inputs: Range = (-3, 3)
     biases: Range = (-2, 2)
-    given: Range = (-5, 5)  # the given values of local-backprop
+    given: Range = (-5, 5)  # numbers a kind takes outside a network (`given:`)
     max_value: Annotated[int, Field(strict=True, ge=1)] = 99  # largest |value| a student computes
 
     @model_validator(mode="after")

@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import numbers
-from .engine import evaluate
-from .problems import KINDS
-from .quantities import Quantity, lookup
-from .spec import RANDOM, NetworkSpec, RandomRanges
+from . import numbers, randomness
+from .kinds import KINDS
+from .paths import path_sum
+from .problems.arithmetic import Numbers
+from .quantities import parse
+from .spec import NetworkSpec, RandomRanges
 
 MAX_TRIES = 2000
 FAIRNESS_FACTOR = 3  # largest answers of two versions differ by at most this factor
@@ -68,53 +68,35 @@ def problem_rng(seed: int, version: int, key: str) -> np.random.Generator:
 
 # ---- drawing one instance ---------------------------------------------------------
 
-def _choice_fields(spec) -> list[str]:
-    """Fields given as a list of choices (e.g. path-blank's target)."""
-    names = getattr(KINDS[spec.kind], "CHOICE_FIELDS", ())
-    return [n for n in names if isinstance(getattr(spec, n), list)]
-
-
 def is_random(spec) -> bool:
-    if _choice_fields(spec):
+    kind = KINDS[spec.kind]
+    if kind.choices(spec):
         return True
     network = getattr(spec, "network", None)
     if network is not None and (network.is_random() or _fills_missing(spec)):
         return True
-    given = getattr(spec, "given", None) or {}
-    return any(_contains_random(v) for v in given.values())
+    return kind.given is not None and kind.given.is_random(spec)
 
 
 def _fills_missing(spec) -> bool:
     """Ranges are set and the kind needs numbers the spec does not give."""
-    if spec.random is None or not getattr(KINDS[spec.kind], "NEEDS_VALUES", False):
+    if spec.random is None or not KINDS[spec.kind].needs_values:
         return False
     net = spec.network
     return net.x is None or any(net.weight(l) is None for l in range(1, max(map(len, net.layers))))
 
 
-def _contains_random(value) -> bool:
-    return value is RANDOM or (isinstance(value, list) and any(_contains_random(v) for v in value))
-
-
 def draw(spec, rng: np.random.Generator):
     """One concrete instance of a problem spec: every random part replaced by a number."""
+    kind = KINDS[spec.kind]
     ranges = spec.random or RandomRanges()
     updates = {name: getattr(spec, name)[int(rng.integers(len(getattr(spec, name))))]
-               for name in _choice_fields(spec)}
+               for name in kind.choices(spec)}
     if getattr(spec, "network", None) is not None:
         updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec))
-    if getattr(spec, "given", None):
-        updates["given"] = {name: _draw_given(spec, name, value, ranges, rng) for name, value in spec.given.items()}
+    if kind.given is not None:
+        updates["given"] = kind.given.draw(spec, ranges, rng)
     return spec.model_copy(update=updates)
-
-
-def _draw_given(spec, name: str, value, ranges: RandomRanges, rng):
-    """A given value of local-backprop; `W2: random` is a whole matrix of weights."""
-    if not name.startswith("W"):
-        return _fill(value, ranges.given, rng)
-    layers = spec.network.layers[0]
-    layer = int(name[1:])
-    return _part(value, (layers[layer - 1], layers[layer]), ranges.weights, rng, False, nonzero=True)
 
 
 def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool) -> NetworkSpec:
@@ -123,111 +105,16 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
     fields = {"layers": [layers], "activation": network.activation, "output": network.output,
               "bias": network.bias}
     for l in range(1, len(layers)):
-        fields[f"W{l}"] = _part(network.weight(l), (layers[l - 1], layers[l]), ranges.weights, rng,
+        fields[f"W{l}"] = randomness.part(network.weight(l), (layers[l - 1], layers[l]), ranges.weights, rng,
                                 fill_missing, nonzero=True)
         if network.bias:
-            fields[f"b{l}"] = _part(network.bias_vector(l), (layers[l],), ranges.biases, rng, fill_missing)
-    fields["x"] = _part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
+            fields[f"b{l}"] = randomness.part(network.bias_vector(l), (layers[l],), ranges.biases, rng, fill_missing)
+    fields["x"] = randomness.part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
     return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
-
-
-def _part(value, shape: tuple, span: tuple, rng, fill_missing: bool, nonzero: bool = False):
-    if value is RANDOM or (value is None and fill_missing):
-        return _integers(rng, span, shape, nonzero)
-    return _fill(value, span, rng, nonzero)
-
-
-def _fill(value, span, rng, nonzero: bool = False):
-    """Replaces each `random` entry of a number, list or matrix."""
-    if value is RANDOM:
-        return _integers(rng, span, (), nonzero)
-    if isinstance(value, list):
-        return [_fill(v, span, rng, nonzero) for v in value]
-    return value
-
-
-def _integers(rng, span, shape: tuple, nonzero: bool = False):
-    """Integers from span (both ends included). A weight of 0 cuts its edge out of the
-    problem, so weights skip 0 unless the range holds nothing else."""
-    choices = _choices(tuple(span), nonzero)
-    # Plain ints (exact, and far cheaper than Fractions in the rejection loop).
-    return choices[rng.integers(len(choices), size=shape)].tolist()
-
-
-@lru_cache(maxsize=256)
-def _choices(span: tuple, nonzero: bool) -> np.ndarray:
-    choices = np.array([v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0])
-    choices.flags.writeable = False  # shared between calls
-    return choices
 
 
 # ---- the good-problem rules -------------------------------------------------------
 
-@dataclass
-class Numbers:
-    """What a student computes in one instance, for the rules."""
-    intermediates: list = field(default_factory=list)
-    answers: dict = field(default_factory=dict)  # quantity name -> value
-    dead_relu: bool = False  # some hidden ReLU is off (z <= 0)
-    terms: object = tuple  # () -> nonzero path terms per asked derivative (computed when needed)
-    exact: bool = True
-    architecture: tuple = ()
-    parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
-
-    def __post_init__(self):
-        if not self.parts:  # by default each answer is a part
-            self.parts = list(self.answers.values())
-
-
-def numbers_of(spec) -> Numbers:
-    module = KINDS[spec.kind]
-    if hasattr(module, "variant_numbers"):
-        return module.variant_numbers(spec)
-    network = getattr(spec, "network", None)
-    if network is None or not network.has_values():
-        return Numbers()
-    return network_numbers(spec, getattr(spec, "ask", []))
-
-
-def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> Numbers:
-    """Numbers of a network problem from one float pass of the engine (values are small
-    integers or rounded, so floats are exact enough for the rules)."""
-    net = spec.network.to_network()
-    values = evaluate(net)
-    arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
-    intermediates = np.concatenate([np.ravel(array) for array in arrays])
-    answers = {q.name: lookup(q, values) for q in asked}
-    dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
-
-    def terms() -> tuple:
-        counts = nonzero_path_counts(net, values)
-        return tuple(_terms(q, net, values, counts) for q in asked if q.derivative)
-    return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
-                   parts if parts is not None else list(answers.values()))
-
-
-def nonzero_path_counts(net, values) -> list[np.ndarray]:
-    """counts[l][j]: paths from node j of layer l to the output whose every W and g′ is
-    nonzero — the terms a student actually multiplies out."""
-    from .engine import ACTIVATION
-    counts = [None] * (net.depth + 1)
-    counts[net.depth] = np.ones(net.layers[-1])
-    for layer in range(net.depth, 0, -1):
-        alive = ACTIVATION[net.activation(layer)][1](values.z[layer]) != 0
-        counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
-    return counts
-
-
-def _terms(q: Quantity, net, values, counts) -> int:
-    """Nonzero terms of q's path sum: its local factors, times the paths onward."""
-    from .engine import ACTIVATION
-    if q.symbol in ("x", "a"):
-        return int(counts[q.layer if q.symbol == "a" else 0][q.i - 1])
-    node = q.j if q.symbol == "W" else q.i
-    local = ACTIVATION[net.activation(q.layer)][1](values.z[q.layer][node - 1]) != 0
-    if q.symbol == "W":
-        local = local and values.a[q.layer - 1][q.i - 1] != 0
-    return int(counts[q.layer][node - 1]) if local else 0
 
 
 def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: list) -> str | None:
@@ -239,7 +126,7 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
         return "every value a student computes is an integer"
     if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
-    zero_ok = spec.dead_relu or getattr(KINDS[spec.kind], "ZERO_ANSWERS_OK", False)
+    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok
     if not zero_ok and any(v == 0 for v in found.answers.values()):
         return "no asked answer is 0 (set dead_relu: true to allow it)"
     if spec.dead_relu and not found.dead_relu:
@@ -266,8 +153,6 @@ def _shared_answer(spec, found: Numbers) -> bool:
 
 def _always_equal(spec, first: str, second: str) -> bool:
     """Two quantities that are equal on every network (e.g. ∂H/∂b and ∂H/∂z of one node)."""
-    from .paths import path_sum
-    from .quantities import parse
     network = getattr(spec, "network", None)
     if network is None:
         return False
@@ -309,7 +194,7 @@ def instance(spec, rng, reference: Reference | None, earlier: list):
     failures = Counter()
     for _ in range(MAX_TRIES):
         candidate = draw(spec, rng)
-        found = numbers_of(candidate)
+        found = KINDS[candidate.kind].numbers_of(candidate)
         rule = broken_rule(candidate, found, reference, earlier)
         if rule is None:
             return candidate, found
@@ -369,7 +254,8 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
 def parameters(spec) -> dict:
     """The numbers of one instance, as JSON data (for manifest.json and duplicate checks)."""
     data = {}
-    for name in getattr(KINDS[spec.kind], "CHOICE_FIELDS", ()):
+    kind = KINDS[spec.kind]
+    for name in kind.choice_fields:
         value = getattr(spec, name)
         data[name] = getattr(value, "name", None) or str(value)
     network = getattr(spec, "network", None)
@@ -378,16 +264,9 @@ def parameters(spec) -> dict:
         for l in range(1, len(network.architecture)):
             for name in (f"W{l}", f"b{l}"):
                 if getattr(network, name) is not None:
-                    data[name] = _json(getattr(network, name))
+                    data[name] = numbers.parameter_json(getattr(network, name))
         if network.x is not None:
-            data["x"] = _json(network.x)
-    if getattr(spec, "given", None):
-        data["given"] = {k: _json(v) for k, v in spec.given.items()}
+            data["x"] = numbers.parameter_json(network.x)
+    if kind.given is not None:
+        data["given"] = kind.given.parameters(spec)
     return data
-
-
-def _json(value):
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    exact = numbers.plain(value)
-    return exact if isinstance(exact, int) else str(exact)

@@ -1,24 +1,8 @@
-"""Problem kinds. Each module here is one kind: it defines KIND, a pydantic `Spec`
-(its keys in the spec file) and `build(spec, number) -> Problem`. Adding a kind is
-adding a module; nothing else needs to know about it.
+"""Problem kinds and what they share.
+
+Each kind is one module that declares `KIND = Kind(...)` (kind.py: the interface);
+worksheets.kinds collects them. The other modules are the kinds' shared helpers, one
+job each: checked values (checked), part labels (parts), wording, formulas, the
+network figure (figure), worked chain-rule steps (chain), symbolic checks (symbolic),
+required values (values) and the numbers the version rules look at (arithmetic).
 """
-from __future__ import annotations
-
-import importlib
-import pkgutil
-from types import ModuleType
-
-_HELPERS = {"common", "symbolic"}
-
-
-def _discover() -> dict[str, ModuleType]:
-    kinds = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name in _HELPERS:
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        kinds[module.KIND] = module
-    return kinds
-
-
-KINDS: dict[str, ModuleType] = _discover()

@@ -6,16 +6,16 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from ..chain import equation
+from .chain import equation
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
 from ..spec import NetworkSpec, ProblemSpec
-from . import common
-from .backprop import require_values
+from .values import require_values
+from .checked import solve
+from .figure import network_figure
+from .wording import assumptions
+from .kind import Kind
 
-KIND = "all-gradients-zero"
-NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
-ZERO_ANSWERS_OK = True  # zero gradients are what the problem is about
 
 
 class Spec(ProblemSpec):
@@ -37,21 +37,21 @@ def weight_gradients(solved) -> list[tuple[Quantity, object]]:
 
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
-    solved = common.solve(net)
+    solved = solve(net)
     intro = (
         para("Consider the neural network shown below, with weights and an input. The blue numbers "
              "on the edges are the weights, and the blue numbers above each node are the values of ",
              Math("z"), " and ", Math("a"), " there."),
-        common.figure(net, number, with_values=True, solved=solved),
-        common.assumptions(net),
+        network_figure(net, number, with_values=True, solved=solved),
+        assumptions(net),
     )
     claim = para("True or False: ", Math(r"{\partial} H / {\partial} W^{(\ell)}_{ij} = 0"),
                  " for all ", Math(r"i, j, \ell"), ".")
     gradients = weight_gradients(solved)
-    nonzero = [(q, v) for q, v in gradients if not common.is_zero(v)]
+    nonzero = [(q, v) for q, v in gradients if float(v) != 0.0]
     answer = Answer("all dH/dW = 0", not nonzero, "True" if not nonzero else "False")
     part = Part("a", (claim,), answer, _solution(solved, nonzero), AnswerSpace(true_false=True))
-    return Problem(number, spec.id, KIND, intro, (part,), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 
 def _solution(solved, nonzero) -> tuple:
@@ -72,3 +72,6 @@ def _solution(solved, nonzero) -> tuple:
 
 def solved_weights(solved) -> list:
     return [w for W in solved.net.weights for row in W for w in row]
+
+
+KIND = Kind("all-gradients-zero", Spec, build, needs_values=True, zero_answers_ok=True)

@@ -5,20 +5,22 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from ..chain import steps
+from .chain import steps
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
-from . import common
+from .checked import DEFAULT_DECIMALS, solve
+from .figure import network_figure
+from .parts import each_part, letter
+from .wording import assumptions, precision_note
+from .kind import Kind
 
-KIND = "backprop"
-NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
 
 
 class Spec(ProblemSpec):
     kind: Literal["backprop"]
     network: NetworkSpec
     ask: Asked
-    decimals: Decimals = common.DEFAULT_DECIMALS
+    decimals: Decimals = DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):
@@ -47,20 +49,23 @@ def require_values(spec) -> None:
 
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
-    solved = common.solve(net, spec.decimals)
+    solved = solve(net, spec.decimals)
     intro = (
         para("Consider the neural network shown below, with its weights and input. "
              "The blue numbers on the edges are the weights; the blue numbers above each node "
              "are the values of ", Math("z"), " and ", Math("a"), " there."),
-        common.figure(net, number, with_values=True, solved=solved),
-        common.assumptions(net),
-        *common.precision_note(solved),
+        network_figure(net, number, with_values=True, solved=solved),
+        assumptions(net),
+        *precision_note(solved),
         para("Compute each of the following."),
     )
     shown: set = set()
     parts = []
-    for index, q in common.each_part(spec.ask):
+    for index, q in each_part(spec.ask):
         solution = tuple(DisplayMath(line) for line in steps(solved, [q], shown))
-        parts.append(Part(common.letter(index), (para(Math(q.latex())),), solved.answer(q),
+        parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
                           solution or (para("See the steps above."),), AnswerSpace(lines=2)))
-    return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
+
+
+KIND = Kind("backprop", Spec, build, needs_values=True)

@@ -6,12 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .. import notation
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..paths import Factor, PathSum, path_sum, path_sum_latex
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, Strict, check_quantities
-from . import common, symbolic
+from . import symbolic
+from .checked import CheckFailed, value_text
+from .figure import network_figure
+from .formulas import full_sum
+from .parts import each_part, letter
+from .kind import Kind
 
-KIND = "derivative-claims"
 Mistake = Literal["dropped-term", "wrong-index", "missing-slope"]
 _EXPLAIN = {
     "dropped-term": "The correct expression has a term for every path to the output; the claim leaves out {n}.",
@@ -77,16 +82,16 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     intro = (
         para("Consider the neural network shown below."),
-        common.figure(net, number),
+        network_figure(net, number),
         para("Assume that ", Math("g"), " is the activation function of the hidden layers",
              " and that the output layer uses a linear activation. " if net.output == "linear"
-             else f" and that the output layer uses a {common.NAMES[net.output]} activation. ",
+             else f" and that the output layer uses a {notation.ACTIVATIONS[net.output].name} activation. ",
              "There are no biases. " if not net.has_bias else "",
              "Here ", Math(r"W^{(\ell)}"), " is the weight matrix from layer ", Math(r"\ell - 1"),
              " to layer ", Math(r"\ell"), "."),
     )
-    parts = tuple(_part(net, claim, index) for index, claim in common.each_part(spec.claims))
-    return Problem(number, spec.id, KIND, intro, parts, spec.points)
+    parts = tuple(_part(net, claim, index) for index, claim in each_part(spec.claims))
+    return Problem(number, spec.id, spec.kind, intro, parts, spec.points)
 
 
 def _part(net, claim: Claim, index: int) -> Part:
@@ -94,17 +99,17 @@ def _part(net, claim: Claim, index: int) -> Part:
     shown, details = (right, {}) if claim.mistake is None else mistaken(net, q, claim.mistake)
     truth = symbolic.matches(net, q, shown)
     if truth != (claim.mistake is None):  # a true claim must hold, a mistake must really be wrong
-        raise common.CheckFailed(q.name, None, None, message=_wrong_claim(net, q, shown, claim))
+        raise CheckFailed(q.name, None, None, message=_wrong_claim(net, q, shown, claim))
     prompt = para("True or False: ", Math(rf"{q.latex()} = {path_sum_latex(net, shown)}"), ".")
     if truth:
         solution = (para("True. Summing over every path from ", Math(_node(q)), " to the output:"),
-                    *common.full_sum(net, q, right))
+                    *full_sum(net, q, right))
     else:
         solution = (para("False. The correct expression is"),
-                    *common.full_sum(net, q, right),
+                    *full_sum(net, q, right),
                     para(*_explain(claim.mistake, details)))
     answer = Answer(q.name, truth, "True" if truth else "False")
-    return Part(common.letter(index), (prompt,), answer, solution, AnswerSpace(true_false=True))
+    return Part(letter(index), (prompt,), answer, solution, AnswerSpace(true_false=True))
 
 
 def _wrong_claim(net, q, shown, claim) -> str:
@@ -112,7 +117,7 @@ def _wrong_claim(net, q, shown, claim) -> str:
     that does not change the value."""
     if claim.mistake is None:
         engine, printed = symbolic.first_difference(net, q, shown)
-        return (f"{q.name} on a random network: the numpy engine gives {common.value_text(engine)}, "
+        return (f"{q.name} on a random network: the numpy engine gives {value_text(engine)}, "
                 f"the path sum of the true claim gives {printed}")
     return (f"{q.name}: the claim with a '{claim.mistake}' mistake equals the numpy engine on "
             "every random network, so it would not be false")
@@ -133,3 +138,6 @@ def _explain(mistake: str, details: dict) -> list:
     first, rest = text.split("{wrong}")
     middle, last = rest.split("{right}")
     return [first, Math(details["wrong"]), middle, Math(details["right"]), last]
+
+
+KIND = Kind("derivative-claims", Spec, build)

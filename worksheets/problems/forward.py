@@ -8,11 +8,13 @@ from pydantic import model_validator
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
-from . import common
-from .backprop import require_values
+from .values import require_values
+from .checked import DEFAULT_DECIMALS, solve
+from .figure import network_figure
+from .parts import each_part, letter
+from .wording import assumptions, precision_note
+from .kind import Kind
 
-KIND = "forward"
-NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
 _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 
 
@@ -20,7 +22,7 @@ class Spec(ProblemSpec):
     kind: Literal["forward"]
     network: NetworkSpec
     ask: Asked
-    decimals: Decimals = common.DEFAULT_DECIMALS
+    decimals: Decimals = DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):
@@ -35,22 +37,22 @@ class Spec(ProblemSpec):
 
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
-    solved = common.solve(net, spec.decimals)
+    solved = solve(net, spec.decimals)
     intro = (
         para("Consider the neural network shown below. The blue numbers on the edges are the "
              "weights and the blue numbers above the inputs are the input values."),
-        common.figure(net, number, with_values=True, solved=solved, node_values=False),
-        common.assumptions(net),
-        *common.precision_note(solved),
+        network_figure(net, number, with_values=True, solved=solved, node_values=False),
+        assumptions(net),
+        *precision_note(solved),
         para("Compute each of the following."),
     )
     parts, shown = [], set()
-    for index, q in common.each_part(spec.ask):
+    for index, q in each_part(spec.ask):
         target = Quantity("a", net.depth, 1) if q.symbol == "H" else q
         lines = [DisplayMath(line) for line in _steps(solved, target, shown)]
-        parts.append(Part(common.letter(index), (para(Math(q.latex())),), solved.answer(q),
+        parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
                           tuple(lines), AnswerSpace(lines=2)))
-    return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 
 def _steps(solved, q: Quantity, shown: set) -> list[str]:
@@ -87,3 +89,6 @@ def _equation(solved, q: Quantity) -> str:
 
 def _source(layer: int, i: int) -> Quantity:
     return Quantity("x", 0, i) if layer == 1 else Quantity("a", layer - 1, i)
+
+
+KIND = Kind("forward", Spec, build, needs_values=True)

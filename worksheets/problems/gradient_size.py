@@ -6,9 +6,9 @@ from typing import Literal
 
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..spec import NetworkSpec, ProblemSpec
-from . import common
+from .figure import network_figure
+from .kind import Kind
 
-KIND = "gradient-size"
 
 
 class Spec(ProblemSpec):
@@ -22,13 +22,13 @@ def build(spec: Spec, number: int) -> Problem:
     intro = [_setting(net, number, spec.figure)]
     if spec.figure:
         intro.insert(0, para("Suppose ", Math("H"), " is the neural network shown below."))
-        intro.insert(1, common.figure(net, number))
+        intro.insert(1, network_figure(net, number))
     question = para("The gradient of ", Math("H"), " with respect to the parameters is a vector. "
                     "What is this vector's dimensionality?")
     count = net.parameter_count()
     answer = Answer("dimension", count, str(count))
     part = Part("a", (question,), answer, (para(*_solution(net)),), AnswerSpace(lines=1))
-    return Problem(number, spec.id, KIND, tuple(intro), (part,), spec.points)
+    return Problem(number, spec.id, spec.kind, tuple(intro), (part,), spec.points)
 
 
 def _setting(net, number: int, drawn: bool):
@@ -59,3 +59,6 @@ def _solution(net) -> list:
         pieces += [f"{name}: ", Math(rf"{n_in} \times {n_out}\text{{ weights}}{biases} = {total}"), ". "]
     pieces += ["Total: ", Math(" + ".join(map(str, totals)) + f" = {sum(totals)}"), "."]
     return pieces
+
+
+KIND = Kind("gradient-size", Spec, build)

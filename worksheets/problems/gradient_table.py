@@ -6,15 +6,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..chain import steps
+from .chain import steps
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..quantities import Quantity
 from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
-from . import common
-from .backprop import require_values
+from .values import require_values
+from .checked import DEFAULT_DECIMALS, solve
+from .figure import network_figure
+from .formulas import matrix_latex
+from .parts import each_part, letter
+from .wording import assumptions, precision_note
+from .arithmetic import network_numbers
+from .kind import Kind
 
-KIND = "gradient-table"
-NEEDS_VALUES = True  # the generator fills in missing weights and inputs when ranges are set
 
 
 class Spec(ProblemSpec):
@@ -22,7 +26,7 @@ class Spec(ProblemSpec):
     network: NetworkSpec
     layers: list[Annotated[int, Field(strict=True, ge=1)]] | None = None  # default: every layer
     hints: list[QuantityName] = []  # entries printed filled in, e.g. dH/dW1_11
-    decimals: Decimals = common.DEFAULT_DECIMALS
+    decimals: Decimals = DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):
@@ -40,13 +44,13 @@ class Spec(ProblemSpec):
 
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
-    solved = common.solve(net, spec.decimals)
+    solved = solve(net, spec.decimals)
     intro = (
         para("Consider the neural network shown below with its weights, input and the values "
              "of every node."),
-        common.figure(net, number, with_values=True, solved=solved),
-        common.assumptions(net),
-        *common.precision_note(solved),
+        network_figure(net, number, with_values=True, solved=solved),
+        assumptions(net),
+        *precision_note(solved),
         para("Fill in every empty entry of the gradient tables. The entries already filled in "
              "are given to help you check your work."),
     )
@@ -55,8 +59,8 @@ def build(spec: Spec, number: int) -> Problem:
     if net.has_bias:
         tables += [("b", layer) for _, layer in list(tables)]
     shown: set = set()
-    parts = [_part(solved, symbol, layer, hints, index, shown) for index, (symbol, layer) in common.each_part(tables)]
-    return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)
+    parts = [_part(solved, symbol, layer, hints, index, shown) for index, (symbol, layer) in each_part(tables)]
+    return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 
 def _entries(net, symbol: str, layer: int) -> list[list[Quantity]]:
@@ -73,12 +77,12 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     name = f"dH/d{symbol}{layer}"
     blank = _table(solved, entries, values, lambda q: q in hints)
     filled = _table(solved, entries, values, lambda q: True)
-    matrix = common.matrix_latex(values, solved.decimals)
+    matrix = matrix_latex(values, solved.decimals)
     answer = Answer(name, tuple(tuple(_plain(solved, v) for v in row) for row in values),
                     rf"{_matrix_name(symbol, layer)} = {matrix}", solved.decimals)
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]
     prompt = (para("Entries of ", Math(_matrix_name(symbol, layer)), ":"), blank)
-    return Part(common.letter(index), prompt, answer, (filled, *work), AnswerSpace(lines=0))
+    return Part(letter(index), prompt, answer, (filled, *work), AnswerSpace(lines=0))
 
 
 def _matrix_name(symbol: str, layer: int) -> str:
@@ -103,7 +107,6 @@ def _table(solved, entries, values, show) -> Table:
 
 def variant_numbers(spec: Spec):
     """For the version rules: every entry a student fills in is an answer."""
-    from ..variants import network_numbers
     net = spec.network.to_network()
     layers = spec.layers or range(1, net.depth + 1)
     symbols = ("W", "b") if net.has_bias else ("W",)
@@ -113,3 +116,6 @@ def variant_numbers(spec: Spec):
     # Each table is one part: two parts share an answer only if two whole tables are equal.
     found.parts = [[[found.answers.get(q.name) for q in row] for row in table] for table in tables]
     return found
+
+
+KIND = Kind("gradient-table", Spec, build, needs_values=True, numbers=variant_numbers)

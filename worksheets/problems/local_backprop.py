@@ -14,7 +14,7 @@ import numpy as np
 
 from pydantic import model_validator
 
-from .. import numbers
+from .. import numbers, randomness
 from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
 from ..network import Network
@@ -22,10 +22,14 @@ from ..paths import g_exact, g_prime_exact
 from ..quantities import Quantity, parse
 from ..spec import (RANDOM, Asked, Decimals, FieldError, NetworkSpec, Param, ProblemSpec,
                     check_quantities)
-from . import common
-from .common import CheckFailed
+from .checked import CheckFailed, DEFAULT_DECIMALS
+from .figure import network_figure
+from .formulas import matrix_latex
+from .parts import each_part, letter
+from .wording import assumptions
+from .arithmetic import Numbers
+from .kind import GivenValues, Kind
 
-KIND = "local-backprop"
 _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 
 
@@ -34,7 +38,7 @@ class Spec(ProblemSpec):
     network: NetworkSpec
     given: dict[str, Param | list[list[Param]]]
     ask: Asked
-    decimals: Decimals = common.DEFAULT_DECIMALS
+    decimals: Decimals = DEFAULT_DECIMALS
 
     @model_validator(mode="after")
     def _check(self):
@@ -151,10 +155,10 @@ def build(spec: Spec, number: int) -> Problem:
               for k, v in enumerate(step.dz_next, start=1)]
     intro = (
         para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
-        common.figure(net, number),
-        common.assumptions(net),
+        network_figure(net, number),
+        assumptions(net),
         para("Let the weights of layer ", str(l + 1), " be ",
-             Math(rf"W^{{({l + 1})}} = {common.matrix_latex(step.W)}"),
+             Math(rf"W^{{({l + 1})}} = {matrix_latex(step.W)}"),
              ". In addition, suppose it is known that, when the network is evaluated at ",
              Math(r"\vec x"), ":"),
         DisplayMath(r", \qquad ".join(known)),
@@ -162,14 +166,14 @@ def build(spec: Spec, number: int) -> Problem:
           if step.decimals is not None else []),
     )
     parts = []
-    for index, q in common.each_part(spec.ask):
+    for index, q in each_part(spec.ask):
         value = step.value(q)
         shown = numbers.plain(value) if step.decimals is None else numbers.rounded(value, step.decimals)
         answer = Answer(q.name, shown, fmt(value), step.decimals)
         prompt = para("What is ", Math(q.slash_latex()), ", as a number?")
-        parts.append(Part(common.letter(index), (prompt,), answer, (DisplayMath(_work(step, q, fmt)),),
+        parts.append(Part(letter(index), (prompt,), answer, (DisplayMath(_work(step, q, fmt)),),
                           AnswerSpace(lines=1)))
-    return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 
 def _work(step: Step, q: Quantity, fmt) -> str:
@@ -195,10 +199,39 @@ def _work(step: Step, q: Quantity, fmt) -> str:
 
 def variant_numbers(spec: Spec):
     """For the version rules: the activations a student finds and every asked answer."""
-    from ..variants import Numbers
     step = Step(spec)
     activations = [step.a(i) for i in range(1, len(step.z) + 1)]
     answers = {q.name: step.value(q) for q in spec.ask}
     dead = step.act == "relu" and any(z <= 0 for z in step.z)
     return Numbers([float(v) for v in activations], {k: float(v) for k, v in answers.items()},
                    dead, tuple, step.exact)
+
+
+def _has_random(spec: Spec) -> bool:
+    return any(_contains_random(v) for v in spec.given.values())
+
+
+def _contains_random(value) -> bool:
+    return value is RANDOM or (isinstance(value, list) and any(_contains_random(v) for v in value))
+
+
+def _draw_given(spec: Spec, ranges, rng) -> dict:
+    """The given values with each `random` drawn; `W2: random` is a whole matrix."""
+    layers = spec.network.layers[0]
+    drawn = {}
+    for name, value in spec.given.items():
+        if name.startswith("W"):
+            layer = int(name[1:])
+            drawn[name] = randomness.part(value, (layers[layer - 1], layers[layer]), ranges.weights, rng,
+                                          False, nonzero=True)
+        else:
+            drawn[name] = randomness.fill(value, ranges.given, rng)
+    return drawn
+
+
+def _given_parameters(spec: Spec) -> dict:
+    return {name: numbers.parameter_json(value) for name, value in spec.given.items()}
+
+
+KIND = Kind("local-backprop", Spec, build, numbers=variant_numbers,
+            given=GivenValues(_has_random, _draw_given, _given_parameters))

@@ -8,8 +8,8 @@ from typing import Literal
 from .. import numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..spec import Number, ProblemSpec
+from .kind import Kind
 
-KIND = "loss-contribution"
 
 
 class Spec(ProblemSpec):
@@ -54,4 +54,7 @@ def build(spec: Spec, number: int) -> Problem:
                      if factor == 0 else "")),
     )
     part = Part("a", (question,), answer, solution, AnswerSpace(lines=2))
-    return Problem(number, spec.id, KIND, intro, (part,), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
+
+
+KIND = Kind("loss-contribution", Spec, build)

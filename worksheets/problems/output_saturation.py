@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from .. import notation
 from .. import numbers
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..engine import ACTIVATION
 from ..spec import Activation, FieldError, Number, ProblemSpec
-from .common import NAMES, CheckFailed
+from .checked import CheckFailed
+from .kind import Kind
 
-KIND = "output-saturation"
 _RANGE = {"sigmoid": (0, 1), "tanh": (-1, 1), "relu": (0, math.inf), "linear": (-math.inf, math.inf)}
 _INVERSE = {"sigmoid": lambda h: math.log(h / (1 - h)), "tanh": math.atanh,
             "relu": lambda h: h, "linear": lambda h: h}
@@ -55,7 +56,7 @@ def build(spec: Spec, number: int) -> Problem:
         raise CheckFailed("g'(z) at the output", slope, H * (1 - H) if spec.output == "sigmoid" else 1 - H * H,
                           "identity sigmoid' = H(1 - H) or tanh' = 1 - H^2")
     relation = r"\approx" if smooth else "="
-    name = NAMES[spec.output]
+    name = notation.ACTIVATIONS[spec.output].name
     h = numbers.latex(spec.H)
     intro = (para("Suppose a deep network ", Math(r"H(\vec x)"), f" uses {_article(name)} {name} activation "
                   "in its output layer. Suppose as well that for a given input ", Math(r"\vec x"), ", ",
@@ -65,7 +66,7 @@ def build(spec: Spec, number: int) -> Problem:
                  " for all ", Math(r"i, j, \ell"), ".")
     answer = Answer("claim", vanishes, "True" if vanishes else "False")
     part = Part("a", (claim,), answer, _solution(spec.output, h, vanishes), AnswerSpace(true_false=True))
-    return Problem(number, spec.id, KIND, intro, (part,), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 
 def _by_identity(output: str, H: float) -> bool:
@@ -96,3 +97,6 @@ def _solution(output: str, h: str, vanishes: bool) -> tuple:
     tail = (" So all partial derivatives are approximately zero.",) if vanishes else \
         (" The partial derivatives need not be zero.",)
     return (para(verdict), para(*chain, *why, *tail))
+
+
+KIND = Kind("output-saturation", Spec, build)

@@ -10,10 +10,12 @@ from pydantic import Field, model_validator
 from ..document import BLANK, Answer, AnswerSpace, Math, Part, Problem, para
 from ..paths import PathSum, parse_sum, path_sum, path_sum_latex, sum_latex, sum_notation
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
-from . import common, symbolic
+from . import symbolic
+from .figure import network_figure
+from .formulas import full_sum, sum_lines
+from .wording import assumptions
+from .kind import Kind
 
-KIND = "path-blank"
-CHOICE_FIELDS = ("target",)  # a list of targets: each version gets one of them
 
 
 class Spec(ProblemSpec):
@@ -67,11 +69,11 @@ def build(spec: Spec, number: int) -> Problem:
             continue
         merged.append(item)
     prefix = path_sum_latex(net, PathSum(full.prefix, ((),))) if full.prefix else ""
-    formula = common.sum_lines(q.latex(), prefix, [BLANK if item is None else item for item in merged])
+    formula = sum_lines(q.latex(), prefix, [BLANK if item is None else item for item in merged])
     intro = (
         para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
-        common.figure(net, number),
-        common.assumptions(net),
+        network_figure(net, number),
+        assumptions(net),
         para("Fill in the blank without making reference to any derivatives (apart from ",
              Math("g'"), ", the derivative of the activation function):"),
         *formula,
@@ -81,12 +83,15 @@ def build(spec: Spec, number: int) -> Problem:
         para("The blank is ", Math(sum_latex(net, missing)), "."),
         para("The derivative is a sum over every path from ", Math(_start(q)),
              " to the output; in full:"),
-        *common.full_sum(net, q, full),
+        *full_sum(net, q, full),
     )
     part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=2))
-    return Problem(number, spec.id, KIND, intro, (part,), spec.points)
+    return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 
 def _start(q) -> str:
     from ..quantities import symbol_latex
     return symbol_latex(q.value_of())
+
+
+KIND = Kind("path-blank", Spec, build, choice_fields=("target",))

@@ -12,7 +12,7 @@ from ..engine import evaluate
 from ..network import Network
 from ..paths import PathSum, evaluate_path_sum, exact_forward
 from ..quantities import Quantity, lookup
-from .common import CheckFailed
+from .checked import CheckFailed
 
 TRIALS = 12
 

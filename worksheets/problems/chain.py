@@ -5,8 +5,9 @@ course's solutions do: ∂H/∂a = Σ_k W ∂H/∂z = 5(−3) + 1(1) = −14.
 """
 from __future__ import annotations
 
-from .problems.common import Solved
-from .quantities import Quantity
+from .. import notation
+from ..quantities import Quantity
+from .checked import Solved
 
 
 def d(symbol: str, layer: int, node: int) -> Quantity:
@@ -68,8 +69,7 @@ def _node(solved: Solved, q: Quantity, value: str) -> str:
     net, L = solved.net, solved.net.depth
     z = Quantity("z", q.layer, q.i)
     act = net.activation(q.layer)
-    g = "g'" if act == net.hidden else {"linear": "1 \\cdot ", "sigmoid": r"\sigma'", "tanh": r"\tanh'",
-                                        "relu": r"\text{ReLU}'"}[act]
+    g = notation.HIDDEN_PRIME_LATEX if act == net.hidden else notation.ACTIVATIONS[act].prime_latex
     slope = solved.factor(_slope(solved, q))
     z_value = solved.latex(solved.value(z))
     if q.layer == L:
@@ -83,7 +83,7 @@ def _node(solved: Solved, q: Quantity, value: str) -> str:
 
 def _slope(solved: Solved, q: Quantity):
     """g'(z) of q's node: dH/dz divided by dH/da, computed directly to avoid 0/0."""
-    from .engine import ACTIVATION
+    from ..engine import ACTIVATION
     act = solved.net.activation(q.layer)
     z = solved.values.z[q.layer][q.i - 1]
     slope = float(ACTIVATION[act][1](z))
@@ -99,7 +99,7 @@ def _activation(solved: Solved, q: Quantity, value: str) -> str:
     for k in range(1, net.layers[layer + 1] + 1):
         w = net.weights[layer][q.i - 1][k - 1]
         pieces.append(f"{solved.factor(w)}{_paren(solved.latex(solved.value(d('z', layer + 1, k))))}")
-    rule = rf"\sum_k W^{{({layer + 1})}}_{{{q.i}k}} {d('z', layer + 1, 0).latex().replace('_{0}', '_{k}')}"
+    rule = rf"\sum_k {notation.weight(layer + 1, q.i, 'k')} {notation.derivative(notation.node('z', layer + 1, 'k'))}"
     return rf"{q.latex()} = {rule} = {' + '.join(pieces)} = {value}"
 
 

@@ -1,0 +1,65 @@
+"""What a student computes in one instance of a problem: the numbers the good-problem
+rules of worksheets.variants look at."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine import ACTIVATION, evaluate
+from ..quantities import Quantity, lookup
+
+
+@dataclass
+class Numbers:
+    """What a student computes in one instance, for the rules."""
+    intermediates: list = field(default_factory=list)
+    answers: dict = field(default_factory=dict)  # quantity name -> value
+    dead_relu: bool = False  # some hidden ReLU is off (z <= 0)
+    terms: object = tuple  # () -> nonzero path terms per asked derivative (computed when needed)
+    exact: bool = True
+    architecture: tuple = ()
+    parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
+
+    def __post_init__(self):
+        if not self.parts:  # by default each answer is a part
+            self.parts = list(self.answers.values())
+
+
+def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> Numbers:
+    """Numbers of a network problem from one float pass of the engine (values are small
+    integers or rounded, so floats are exact enough for the rules)."""
+    net = spec.network.to_network()
+    values = evaluate(net)
+    arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
+    intermediates = np.concatenate([np.ravel(array) for array in arrays])
+    answers = {q.name: lookup(q, values) for q in asked}
+    dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
+
+    def terms() -> tuple:
+        counts = nonzero_path_counts(net, values)
+        return tuple(_terms(q, net, values, counts) for q in asked if q.derivative)
+    return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
+                   parts if parts is not None else list(answers.values()))
+
+
+def nonzero_path_counts(net, values) -> list[np.ndarray]:
+    """counts[l][j]: paths from node j of layer l to the output whose every W and g′ is
+    nonzero — the terms a student actually multiplies out."""
+    counts = [None] * (net.depth + 1)
+    counts[net.depth] = np.ones(net.layers[-1])
+    for layer in range(net.depth, 0, -1):
+        alive = ACTIVATION[net.activation(layer)][1](values.z[layer]) != 0
+        counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
+    return counts
+
+
+def _terms(q: Quantity, net, values, counts) -> int:
+    """Nonzero terms of q's path sum: its local factors, times the paths onward."""
+    if q.symbol in ("x", "a"):
+        return int(counts[q.layer if q.symbol == "a" else 0][q.i - 1])
+    node = q.j if q.symbol == "W" else q.i
+    local = ACTIVATION[net.activation(q.layer)][1](values.z[q.layer][node - 1]) != 0
+    if q.symbol == "W":
+        local = local and values.a[q.layer - 1][q.i - 1] != 0
+    return int(counts[q.layer][node - 1]) if local else 0

@@ -1,0 +1,27 @@
+"""A problem's network figure: the network in the course's style, with its numbers."""
+from __future__ import annotations
+
+from ..document import Figure
+from ..figures import FigureSpec
+from ..network import Network
+from ..paths import exact_forward
+from .checked import Solved, solve
+
+
+def network_figure(net: Network, number: int, with_values: bool = False, solved: Solved | None = None,
+           node_values: bool = True) -> Figure:
+    """The network drawn in the course's style; with weights, inputs and (unless
+    node_values is False) the z and a of every node when with_values is set."""
+    spec = FigureSpec(layers=net.layers)
+    if with_values:
+        solved = solved or solve(net)
+        text = solved.text
+        # Exact networks print their exact values; others the engine's, rounded.
+        z, a = exact_forward(net) if solved.decimals is None else (solved.values.z, solved.values.a)
+        weights = tuple(tuple(tuple(text(w) for w in row) for row in W) for W in net.weights)
+        values = tuple(tuple((text(z[l][j]), text(a[l][j])) for j in range(net.layers[l]))
+                            for l in range(1, net.depth + 1))
+        biases = tuple(tuple(text(v) for v in b) for b in net.biases) if net.has_bias else None
+        spec = FigureSpec(net.layers, weights, values if node_values else None,
+                          tuple(text(v) for v in net.x), biases)
+    return Figure(spec, f"problem-{number:02d}")
