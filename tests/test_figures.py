@@ -23,8 +23,17 @@ from worksheets.figures import FigureSpec, RenderedFigure, figure_dot, render_fi
 from worksheets.figures import graphviz as gv
 from worksheets.figures.dot import BLUE, to_dot
 from worksheets.figures.drawing import _color, drawing
-from worksheets.figures.layout import (CLEAR, FRACTIONS, Box, box_hits_circle, frame_layout,
-                                       frame_of, label_texts, layout, segment_hits_box)
+from worksheets.figures.layout import (
+    CLEAR,
+    FRACTIONS,
+    Box,
+    box_hits_circle,
+    frame_layout,
+    frame_of,
+    label_texts,
+    layout,
+    segment_hits_box,
+)
 from worksheets.typeset.fonts import ITALIC, REGULAR
 
 needs_neato = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
@@ -522,6 +531,7 @@ def figure_sheet(specs):
 @needs_neato
 def test_worksheet_figures_do_not_go_through_renderPDF(monkeypatch, tmp_path):
     from reportlab.graphics import renderPDF
+
     from worksheets.output.pdf import worksheet_pdf
 
     def refuse(*args, **kwargs):

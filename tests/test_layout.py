@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.pagesizes import letter
 
-from worksheets.build import Plan, figures_of
+from worksheets.build import Plan
 from worksheets.document import Answer, AnswerSpace, DisplayMath, Part, Problem, Sheet, para
-from worksheets.figures import render_figures
-from worksheets.output.pdf import common_slots, key_pdf, problem_heights, worksheet_pdf
+from worksheets.output import Version, tallest, version_files
+from worksheets.output.pdf import key_pdf, worksheet_pdf
 
 QUIZ = Path(__file__).parent.parent / "specs" / "quiz-07.yaml"
 WORD = re.compile(r'<page |<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>')
@@ -53,24 +54,20 @@ def page_footers(pdf: bytes, tmp_path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def quiz_versions():
+def quiz_sheets():
     plan = Plan(QUIZ, versions=3)
-    sheets = [plan.sheet(v) for v in range(3)]
-    figures = []
-    for sheet in sheets:
-        specs = list(dict.fromkeys(f.spec for f in figures_of(sheet)))
-        figures.append(dict(zip(specs, render_figures(specs))))
-    return sheets, figures
+    return [plan.sheet(v) for v in range(3)], plan.pagesize
 
 
 @pytest.mark.parametrize("key", [False, True], ids=["worksheet", "key"])
-def test_versions_of_quiz_07_put_every_problem_at_the_same_place(quiz_versions, key, tmp_path):
-    sheets, figures = quiz_versions
-    heights = [problem_heights(s, f, key=key) for s, f in zip(sheets, figures)]
-    assert len({tuple(h) for h in heights}) > 1  # the versions differ: slots have work to do
-    slots = common_slots(heights)
-    render = key_pdf if key else worksheet_pdf
-    pdfs = [render(s, f, slots=slots) for s, f in zip(sheets, figures)]
+def test_versions_of_quiz_07_put_every_problem_at_the_same_place(quiz_sheets, key, tmp_path):
+    sheets, pagesize = quiz_sheets
+    versions = [Version(sheet, pagesize) for sheet in sheets]  # what a build writes through
+    heights = [v.heights for v in versions]
+    assert len({tuple(h[key]) for h in heights}) > 1  # the versions differ: slots have work to do
+    slots = tallest(heights)
+    name = "key" if key else "worksheet"
+    pdfs = [version_files(v, slots, [name])[f"{name}.pdf"] for v in versions]
     marks = [landmarks(pdf, tmp_path) for pdf in pdfs]
     assert [f"Problem {k}" for k in range(1, 6)] == [m for m in marks[0] if m.startswith("Problem")]
     assert len(marks[0]) > 10  # the problems and their parts
@@ -100,8 +97,9 @@ def test_slots_move_later_problems_to_the_same_place(tmp_path):
     sheets = _versions_of_different_heights()
     unpadded = [landmarks(worksheet_pdf(s, {}), tmp_path) for s in sheets]
     assert unpadded[0]["Problem 2"] != unpadded[1]["Problem 2"]  # what slots are for
-    slots = common_slots(problem_heights(s, {}) for s in sheets)
-    padded = [landmarks(worksheet_pdf(s, {}, slots=slots), tmp_path) for s in sheets]
+    versions = [Version(s, letter) for s in sheets]
+    slots = tallest([v.heights for v in versions])
+    padded = [landmarks(version_files(v, slots, ["worksheet"])["worksheet.pdf"], tmp_path) for v in versions]
     assert padded[0] == padded[1]
     assert set(padded[0]) >= {"Problem 1", "1(a)", "Problem 2", "2(a)", "2(b)", "2(c)"}
 
@@ -111,7 +109,7 @@ def test_slots_must_match_the_sheet():
     with pytest.raises(ValueError):
         worksheet_pdf(sheets[0], {}, slots=[100.0])
     with pytest.raises(ValueError):
-        common_slots([[1.0, 2.0], [1.0]])
+        tallest([([1.0, 2.0], [1.0]), ([1.0], [1.0])])
 
 
 def test_a_part_taller_than_a_page_is_shrunk_onto_one_page(tmp_path):
@@ -127,4 +125,4 @@ def test_a_part_taller_than_a_page_is_shrunk_onto_one_page(tmp_path):
         assert on["(a)"] == on["A part with a box"] and len(on["(a)"]) == 1
         assert on["Intro."] <= on["(a)"] <= on["A small part."]
         assert len(pages) <= 3  # header and intro, the shrunk part, the small part
-    assert problem_heights(sheet, {}, key=True)[1] <= 11 * 72 - 2 * 0.8 * 72  # at most a page
+    assert Version(sheet, letter).key.heights[1] <= 11 * 72 - 2 * 0.8 * 72  # at most a page

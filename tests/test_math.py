@@ -1,10 +1,10 @@
 """Formulas composed from cached atoms: the splitter, TeX's spacing, and the PDF ink."""
 import pytest
 
-from worksheets.document import DisplayMath, Part, Problem, Sheet, Answer, AnswerSpace, para
+from worksheets.document import Answer, AnswerSpace, DisplayMath, Part, Problem, Sheet, para
+from worksheets.output.pdf import key_pdf
 from worksheets.typeset import mathtext
 from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, split
-from worksheets.output.pdf import key_pdf
 
 SOLUTION = (r"\dfrac{{\partial} H}{{\partial} z^{(2)}_{2}} = \dfrac{{\partial} H}{{\partial} "
             r"a^{(2)}_{2}} \cdot g'(z^{(2)}_{2}) = 3 \cdot g'(11) = 3 \cdot 1 = 3")

@@ -140,11 +140,11 @@ def assert_untouched(out: Path, before: dict) -> None:
 
 def test_failing_renderer_leaves_the_previous_outputs(good_build, monkeypatch):
     spec, out, before = good_build
-    from worksheets.output import pdf
+    from worksheets import output
 
-    def key_pdf(*args, **kwargs):
+    def key_files(*args, **kwargs):
         raise RuntimeError("renderer crashed halfway")
-    monkeypatch.setattr(pdf, "key_pdf", key_pdf)  # the worksheet is made, then the key fails
+    monkeypatch.setitem(output.FORMATS, "key", key_files)  # the worksheet is made, then the key fails
     status, err = run("build", str(spec), "--out", str(out), "--force")
     assert status == 1
     assert err == (f"{spec}: internal error (RuntimeError: renderer crashed halfway); please report it\n")

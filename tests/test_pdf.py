@@ -12,12 +12,11 @@ import pytest
 from pypdf import PdfReader
 from reportlab.graphics.shapes import Circle, Drawing
 
-from worksheets.document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Part, Problem,
-                                 Sheet, Table, Text, para)
+from worksheets.document import Answer, AnswerSpace, DisplayMath, Figure, Math, Part, Problem, Sheet, Table, Text, para
 from worksheets.figures import FigureSpec
+from worksheets.output.pdf import format_number, key_pdf, worksheet_pdf
 from worksheets.typeset import mathtext
 from worksheets.typeset.inline import InlineParagraph
-from worksheets.output.pdf import format_number, key_pdf, worksheet_pdf
 
 SPEC = FigureSpec(layers=(2, 1))
 MARKUP = '<b>&"{\\ not bold'

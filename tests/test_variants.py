@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from worksheets.build import Plan
 from worksheets.cli import main
-from worksheets.paths import exact_forward, path_sum, term_value
 from worksheets.kinds import KINDS
+from worksheets.paths import exact_forward, path_sum, term_value
 from worksheets.variants import version_label
 
 ROOT = Path(__file__).parent.parent

@@ -13,19 +13,35 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
+from reportlab.lib import pagesizes
+
 from . import __version__
-from .document import Figure, Problem, Sheet, para
+from .classset import Timer, draw_async, drawing_pool, render_versions, warm
+from .document import Problem, Sheet, para
 from .errors import BuildError, SpecError
 from .kinds import KINDS
+from .output.answers import answers_csv_from_files
+from .output.combine import combine_for_duplex
+from .output.pdf import prepare_libraries
 from .paths import TooManyPaths
 from .problems.checked import CheckFailed
 from .problems.parts import CURRENT_PART, letter
 from .sheet import read_sheet
 from .stamp import STAMP, sheet_name, stamp_of
-from .variants import (NoVariant, independent_versions, is_random, parameters, problem_keys,
-                       problem_versions, reference_version, settle_versions, version_label)
+from .variants import (
+    NoVariant,
+    independent_versions,
+    is_random,
+    parameters,
+    problem_keys,
+    problem_versions,
+    reference_version,
+    settle_versions,
+    version_label,
+)
 
 
 class Plan:
@@ -55,7 +71,6 @@ class Plan:
         self.instances = self._draw(warm)  # instances[problem][version]
 
     def _draw(self, warm=None) -> list[list]:
-        from .classset import drawing_pool
         keys = problem_keys(self.document.data["problems"])
         with drawing_pool(self.count, self.jobs) as pool:
             if pool:
@@ -67,7 +82,6 @@ class Plan:
     def _draw_pooled(self, pool, keys: list[str], warm) -> list[list]:
         """As the sequential _draw, with every problem's versions B, C, ... drawn at once
         by the pool while this process computes version A's sheet (warm)."""
-        from .classset import draw_async
         started = []  # per problem: None (not random) or (version A, reference, pending draws)
         failed = None  # a problem with no version A: reported after the problems before it
         for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
@@ -178,75 +192,31 @@ def check_sheet(spec_path: str | Path) -> list[Sheet]:
     return [plan.sheet(v) for v in range(plan.count)]
 
 
-def figures_of(sheet: Sheet) -> list[Figure]:
-    blocks = [b for p in sheet.problems for b in p.intro + tuple(x for part in p.parts
-                                                                  for x in part.prompt + part.solution)]
-    return [b for b in blocks if isinstance(b, Figure)]
-
-
-def render_figures_of(sheet: Sheet) -> dict:
-    """Every figure of a sheet drawn (one Graphviz run), by FigureSpec."""
-    from .figures import render_figures
-    unique = list(dict.fromkeys(f.spec for f in figures_of(sheet)))
-    return dict(zip(unique, render_figures(unique)))
-
-
-def version_files(sheet: Sheet, figures: dict, pagesize, slots: tuple | None = None) -> dict[str, bytes]:
-    """Every output file of one sheet (or one version), by relative path. slots holds
-    the height of each problem on the worksheet and on the key, shared by all versions."""
-    from .output.answers import answers_json
-    from .output.pdf import key_pdf, worksheet_pdf
-
-    worksheet_slots, key_slots = ({"slots": s} if s else {} for s in (slots or (None, None)))
-    files = {
-        "worksheet.pdf": worksheet_pdf(sheet, figures, pagesize=pagesize, **worksheet_slots),
-        "key.pdf": key_pdf(sheet, figures, pagesize=pagesize, **key_slots),
-        "answers.json": answers_json(sheet),
-    }
-    for figure in figures_of(sheet):
-        files[f"figures/{figure.name}.svg"] = figures[figure.spec].svg.encode()
-    return files
-
-
-def render_outputs(sheet: Sheet, paper: str = "letter") -> dict[str, bytes]:
-    """Every output file of one sheet, by relative path."""
-    return version_files(sheet, render_figures_of(sheet), page_size(paper))
-
-
 def page_size(paper: str):
-    from reportlab.lib.pagesizes import A4, letter
-    return {"letter": letter, "a4": A4}[paper]
+    return {"letter": pagesizes.letter, "a4": pagesizes.A4}[paper]
 
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
                 seed: int | None = None, jobs: int | None = None):
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
-    from .classset import Timer, warm
     out_dir = Path(out_dir)
     timer = Timer()
     with timer("plan"):
         plan = Plan(spec_path, versions, seed, jobs, warm=warm)
     stamp = stamp_of(spec_path, versions, seed)
     with Staging(out_dir, plan.name) as stage:
-        if not plan.versioned:
-            stage.write_all("", render_outputs(plan.sheet(0), plan.spec.paper))
-        else:
+        if plan.versioned:
             plan.timer = _write_versions(plan, stage, jobs)
-            plan.timer.add(timer.totals)
+        else:  # the same path as versions: one version, written into the sheet's folder
+            plan.timer = render_versions(plan, stage.write, jobs=1)
+        plan.timer.add(timer.totals)
         stage.write(STAMP, stamp.encode())
     plan.target = stage.target
     return plan
 
 
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
-    import threading
-
-    from .classset import render_versions
-    from .output.answers import answers_csv_from_files
-    from .output.combine import combine_for_duplex
-    from .output.pdf import prepare_libraries
-
     labels = [plan.label(v) for v in range(plan.count)]
     joined: dict = {}
 
@@ -261,7 +231,7 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
 
     joiner = threading.Thread(target=join, daemon=True)
     try:
-        timer = render_versions(plan, stage.root, jobs, worksheets_written=joiner.start)
+        timer = render_versions(plan, stage.write, jobs, worksheets_written=joiner.start)
     finally:
         if joiner.is_alive():
             joiner.join()
@@ -298,10 +268,6 @@ class Staging:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    def write_all(self, prefix: str, files: dict[str, bytes]) -> None:
-        for relative, data in files.items():
-            self.write(prefix + relative, data)
-
     def __exit__(self, kind, error, trace) -> None:
         if error is not None:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -316,4 +282,4 @@ class Staging:
             shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["build_sheet", "check_sheet", "Plan", "render_outputs", "sheet_name", "SpecError"]
+__all__ = ["build_sheet", "check_sheet", "Plan", "sheet_name", "SpecError"]

@@ -20,9 +20,14 @@ import sys
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from pathlib import Path
+from multiprocessing.connection import wait
+from typing import Callable
+
+from tqdm import tqdm
 
 from .errors import BuildError
+from .output import FORMATS, Version, draw_figures, figures_of, tallest, version_files
+from .variants import independent_versions
 
 
 class Timer:
@@ -43,88 +48,72 @@ class Timer:
 
 
 def warm(plan, sheet) -> None:
-    """Renders a sheet (version A) once without keeping anything, for its side effects:
-    the caches of this process (typeset math, figure templates, fonts, glyph streams),
-    which forked workers inherit. Every cache is keyed by content, so the outputs do not
-    depend on whether this ran."""
-    from .build import render_figures_of
-    from .output.pdf import LaidOut
-    figures = render_figures_of(sheet)
-    for key in (False, True):
-        laid = LaidOut(sheet, figures, key, plan.pagesize)
-        laid.pdf(laid.heights)
+    """Lays out and writes a sheet (version A) once without keeping anything, for its side
+    effects: the caches of this process (typeset math, figure templates, fonts, glyph
+    streams), which forked workers inherit. Every cache is keyed by content, so the
+    outputs do not depend on whether this ran."""
+    version = Version(sheet, plan.pagesize)
+    version_files(version, tallest([version.heights]), ("worksheet", "key"))
 
 
 class Chunk:
     """The versions one process renders, and what it keeps between the passes."""
 
-    def __init__(self, plan, versions: list[int], root: Path):
-        self.plan, self.versions, self.root = plan, versions, root
+    def __init__(self, plan, versions: list[int], write: Callable[[str, bytes], None]):
+        self.plan, self.versions, self.write = plan, versions, write
         self.timer = Timer()
-        self.prepared: dict[int, list] = {}  # version -> [sheet, figures, worksheet, key]
+        self.prepared: dict[int, Version] = {}
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
-        from .build import render_figures_of
-        from .output.pdf import LaidOut
         heights = {}
         for v in self.versions:
             with self.timer("problems"):
                 sheet = self.plan.sheet(v)
             with self.timer("figures"):
-                figures = render_figures_of(sheet)
-            with self.timer("pdf"):
-                laid = [LaidOut(sheet, figures, key, self.plan.pagesize) for key in (False, True)]
-                heights[v] = (laid[0].heights, laid[1].heights)
-            self.prepared[v] = [sheet, figures, *laid]
+                drawn = draw_figures(figures_of(sheet))
+            with self.timer("pdf"):  # the layout of worksheet and key
+                self.prepared[v] = Version(sheet, self.plan.pagesize, drawn)
+                heights[v] = self.prepared[v].heights
             step()
         return heights
 
     def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""
         for v in self.versions:
-            prepared = self.prepared[v]
-            with self.timer("pdf"):
-                data = prepared[2].pdf(slots[0])
-            prepared[2] = None
-            with self.timer("writing"):
-                folder = self.root / self.plan.label(v)
-                folder.mkdir()
-                (folder / "worksheet.pdf").write_bytes(data)
+            self._write(v, slots, WORKSHEETS)
             step()
 
     def render_rest(self, slots: tuple, step=lambda: None) -> None:
-        """Every key.pdf, answers.json and figure of the chunk."""
-        from .build import figures_of
-        from .output.answers import answers_json
+        """Every other file of the chunk: key.pdf, answers.json, figures."""
+        rest = [name for name in FORMATS if name not in WORKSHEETS]
         for v in self.versions:
-            sheet, figures, _, key = self.prepared.pop(v)
-            with self.timer("pdf"):
-                files = {"key.pdf": key.pdf(slots[1]), "answers.json": answers_json(sheet)}
-                for figure in figures_of(sheet):
-                    files[f"figures/{figure.name}.svg"] = figures[figure.spec].svg.encode()
-            with self.timer("writing"):
-                folder = self.root / self.plan.label(v)
-                if len(files) > 2:
-                    (folder / "figures").mkdir()
-                for relative, data in files.items():
-                    (folder / relative).write_bytes(data)
+            self._write(v, slots, rest)
+            del self.prepared[v]
             step()
 
+    def _write(self, v: int, slots: tuple, formats) -> None:
+        with self.timer("pdf"):
+            files = version_files(self.prepared[v], slots, formats)
+        with self.timer("writing"):
+            label = self.plan.label(v)
+            for relative, data in files.items():
+                self.write(f"{label}/{relative}" if label else relative, data)
 
-def tallest(heights: list[tuple]) -> tuple:
-    """Per problem, the largest height over all versions (worksheet and key apart)."""
-    return tuple([max(column) for column in zip(*(h[which] for h in heights))] or None for which in (0, 1))
+
+WORKSHEETS = ("worksheet",)  # written first, so all-worksheets.pdf is joined while keys are written
 
 
-def render_versions(plan, root: Path, jobs: int | None = None, worksheets_written=lambda: None) -> Timer:
-    """Writes every version of plan into root/<V>/, using up to `jobs` processes.
+def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None = None,
+                    worksheets_written=lambda: None) -> Timer:
+    """Writes every version of plan with write(relative path, bytes), into <V>/ (or, for a
+    sheet without versions, at the top), using up to `jobs` processes.
     worksheets_written() is called once every worksheet.pdf is written (the keys may
     still be being written)."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, plan.count))
     chunks = _contiguous(plan.count, jobs)
     progress = _progress_bar(plan)
     if jobs == 1:
-        chunk = Chunk(plan, chunks[0], root)
+        chunk = Chunk(plan, chunks[0], write)
         step = lambda: progress.update(1)  # noqa: E731
         slots = tallest(list(chunk.measure(step).values()))
         chunk.render_worksheets(slots, step)
@@ -132,7 +121,7 @@ def render_versions(plan, root: Path, jobs: int | None = None, worksheets_writte
         chunk.render_rest(slots, step)
         progress.close()
         return chunk.timer
-    return _in_processes(plan, chunks, root, progress, worksheets_written)
+    return _in_processes(plan, chunks, write, progress, worksheets_written)
 
 
 def _contiguous(count: int, jobs: int) -> list[list[int]]:
@@ -146,21 +135,20 @@ def _contiguous(count: int, jobs: int) -> list[list[int]]:
 
 
 def _progress_bar(plan):
-    from tqdm import tqdm
     # Shown only on a terminal, and only once the build has taken a second. Three steps
     # per version: measured, worksheet written, key written.
     return tqdm(total=3 * plan.count, desc=f"{plan.name}, {plan.count} versions", unit="step",
-                delay=1.0, leave=False, disable=not sys.stderr.isatty())
+                delay=1.0, leave=False, disable=plan.count == 1 or not sys.stderr.isatty())
 
 
-def _in_processes(plan, chunks: list[list[int]], root: Path, progress, worksheets_written) -> Timer:
+def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_written) -> Timer:
     context = multiprocessing.get_context("fork")  # workers inherit the plan, imports and caches
     gc.freeze()  # the inherited objects stay out of the workers' garbage collections
     pipes, workers = [], []
     try:
         for versions in chunks:
             parent, child = context.Pipe()
-            worker = context.Process(target=_worker, args=(Chunk(plan, versions, root), child), daemon=True)
+            worker = context.Process(target=_worker, args=(Chunk(plan, versions, write), child), daemon=True)
             worker.start()
             child.close()
             pipes.append(parent)
@@ -188,7 +176,6 @@ def _in_processes(plan, chunks: list[list[int]], root: Path, progress, worksheet
 
 def _follow(pipes, progress, timer: Timer) -> None:
     """Progress messages until every worker has sent its timings."""
-    from multiprocessing.connection import wait
     open_pipes = list(pipes)
     while open_pipes:
         for pipe in wait(open_pipes):
@@ -250,17 +237,9 @@ def drawing_pool(count: int, jobs: int | None = None):
         yield pool
 
 
-def pooled_drawing(pool):
-    """A draw_versions for variants.problem_versions that spreads versions over pool."""
-    def draw_versions(spec, key, seed, versions: range, reference) -> list:
-        return draw_async(pool, spec, key, seed, versions, reference)()
-    return draw_versions
-
-
 def draw_async(pool, spec, key, seed, versions: range, reference):
     """Starts drawing versions of one problem in pool (variants.independent_versions, in
     pieces); returns a function that waits for them and returns them in order."""
-    from .variants import independent_versions
     size = max(1, len(versions) // (4 * pool._processes))
     pieces = [versions[i:i + size] for i in range(0, len(versions), size)]
     pending = pool.starmap_async(independent_versions, [(spec, key, seed, p, reference) for p in pieces])

@@ -237,9 +237,12 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
     chosen = [first] + list(drawn)
     count = len(chosen)
     earlier = [parameters(first)]
+    variants = KINDS[spec.kind].variant_count(spec)  # None: too many to run out
     for version in range(1, count):
         if parameters(chosen[version]) in earlier:
             try:
+                if variants is not None and len(earlier) >= variants:  # no new one to draw
+                    raise NoVariant(DUPLICATE, 0)
                 chosen[version] = instance(spec, problem_rng(seed, version, key + "/again"), reference, earlier)[0]
             except NoVariant as exc:
                 if exc.rule != DUPLICATE:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from reportlab.graphics.shapes import (Drawing, Ellipse, Group, Path, PolyLine, Polygon, String,
-                                       _renderPath)
+from reportlab.graphics.shapes import Drawing, Ellipse, Group, Path, Polygon, PolyLine, String, _renderPath
 from reportlab.lib import colors
 from reportlab.lib.attrmap import AttrMap, AttrMapValue
 from reportlab.lib.rl_accel import fp_str

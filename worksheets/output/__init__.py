@@ -1,1 +1,71 @@
-"""Output drivers: each turns a worksheets.document.Sheet into one format."""
+"""Output drivers: the files of one version of a sheet (or of a sheet without versions).
+
+    Version(sheet, pagesize)      -> the sheet with its figures drawn and its worksheet and
+                                     key laid out, measured (.heights) but not yet written
+    tallest([v.heights, ...])     -> the slots every version is padded to, so that problem k
+                                     starts at the same place in every version
+    version_files(v, slots, ...)  -> {relative path: bytes}, by the formats in FORMATS
+
+Every build writes through version_files, a single sheet as a class set of one version.
+Adding an output format is one module here with a `files(version, slots)` function and
+its line in FORMATS.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..document import Figure, Sheet
+from ..figures import render_figures
+from . import answers, pdf, svg
+
+# name -> files(version, slots) -> {relative path: bytes}; written in this order.
+FORMATS: dict[str, Callable[["Version", tuple], dict[str, bytes]]] = {
+    "worksheet": pdf.worksheet_files,
+    "key": pdf.key_files,
+    "answers": answers.files,
+    "figures": svg.files,
+}
+
+
+def figures_of(sheet: Sheet) -> list[Figure]:
+    blocks = [b for p in sheet.problems for b in p.intro + tuple(x for part in p.parts
+                                                                  for x in part.prompt + part.solution)]
+    return [b for b in blocks if isinstance(b, Figure)]
+
+
+def draw_figures(figures: list[Figure]) -> dict:
+    """Each distinct figure drawn (one Graphviz run for all), by FigureSpec."""
+    unique = list(dict.fromkeys(f.spec for f in figures))
+    return dict(zip(unique, render_figures(unique)))
+
+
+class Version:
+    """One version laid out: its sheet, its figures drawn (one Graphviz run) by
+    FigureSpec, and its worksheet and key laid out, ready to be written once."""
+
+    def __init__(self, sheet: Sheet, pagesize, drawn: dict | None = None):
+        self.sheet = sheet
+        self.figures = figures_of(sheet)
+        self.drawn = draw_figures(self.figures) if drawn is None else drawn
+        self.worksheet = pdf.LaidOut(sheet, self.drawn, False, pagesize)
+        self.key = pdf.LaidOut(sheet, self.drawn, True, pagesize)
+
+    @property
+    def heights(self) -> tuple[list[float], list[float]]:
+        """The height of every piece of the worksheet and of the key."""
+        return self.worksheet.heights, self.key.heights
+
+
+def tallest(heights: list[tuple]) -> tuple:
+    """Per piece, the largest height over all versions (worksheet and key apart)."""
+    if len({tuple(len(h) for h in version) for version in heights}) > 1:
+        raise ValueError("the versions have different numbers of pieces; they cannot line up")
+    return tuple([max(column) for column in zip(*(h[which] for h in heights))] for which in (0, 1))
+
+
+def version_files(version: Version, slots: tuple, formats=FORMATS) -> dict[str, bytes]:
+    """The files of one version in the given formats (names of FORMATS), by relative path."""
+    files = {}
+    for name in formats:
+        files.update(FORMATS[name](version, slots))
+    return files

@@ -1,6 +1,8 @@
 """answers.json: every answer of a sheet, for graders and tools."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from .. import numbers
@@ -33,12 +35,13 @@ def answers_json(sheet: Sheet) -> bytes:
     return (json.dumps(answers_data(sheet), indent=2, ensure_ascii=False) + "\n").encode()
 
 
+def files(version, slots) -> dict[str, bytes]:
+    return {"answers.json": answers_json(version.sheet)}
+
+
 def answers_csv_from_files(paths) -> bytes:
     """One row per version × part, for graders: version, problem, id, part, quantity, answer,
     read back from the versions' answers.json files so the two always agree."""
-    import csv
-    import io
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["version", "problem", "id", "part", "quantity", "answer"])

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 from fractions import Fraction
 from functools import lru_cache
-from typing import Iterable
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
@@ -26,12 +25,11 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (Flowable, Frame, KeepTogether, SimpleDocTemplate, Spacer,
-                                Table as RLTable, TableStyle)
+from reportlab.platypus import Flowable, Frame, KeepTogether, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as RLTable
 
 from .. import numbers
-from ..document import (Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem,
-                        Sheet, Table, Text)
+from ..document import Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table, Text
 from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
@@ -54,7 +52,7 @@ HEADING_SPACE_BEFORE = 14.0
 def worksheet_pdf(sheet: Sheet, figures, pagesize=letter,
                   slots: list[float] | None = None) -> bytes:
     """The students' sheet. `figures` maps each FigureSpec to an object with .drawing.
-    `slots` (see problem_heights) pads the sheet's pieces so that versions line up."""
+    `slots` (see output.tallest) pads the sheet's pieces so that versions line up."""
     return LaidOut(sheet, figures, False, pagesize).pdf(slots)
 
 
@@ -68,24 +66,17 @@ def key_pdf(sheet: Sheet, figures, pagesize=letter, slots: list[float] | None = 
 # A sheet is laid out as a column of pieces: the header, then per problem its heading
 # and intro, and each of its parts. A page breaks only between pieces, so versions whose
 # pieces have equal heights have equal pages: problem k and its parts start on the same
-# page at the same height. To get there, measure every version (problem_heights), take
-# the largest height of each piece (common_slots) and pass that as `slots`: each piece
-# is padded at its bottom to its slot. (A piece taller than a page is shrunk to fit.)
+# page at the same height. To get there, every version is measured (LaidOut.heights),
+# the largest height of each piece is taken (output.tallest) and passed as `slots`:
+# each piece is padded at its bottom to its slot. (A piece taller than a page is shrunk
+# to fit.)
 
-def problem_heights(sheet: Sheet, figures, pagesize=letter, key: bool = False) -> list[float]:
-    """The height in points of each piece of the sheet's worksheet (or key) layout: the
-    header, then per problem its heading and intro and each of its parts. Versions of a
-    sheet give lists of the same length; their largest value at each place (common_slots)
-    are the `slots` for every version."""
-    return LaidOut(sheet, figures, key, pagesize).heights
+def worksheet_files(version, slots: tuple) -> dict[str, bytes]:
+    return {"worksheet.pdf": version.worksheet.pdf(slots[0])}
 
 
-def common_slots(heights: Iterable[list[float]]) -> list[float]:
-    """The slots that fit every version: the largest height of each piece."""
-    heights = list(heights)
-    if len({len(h) for h in heights}) > 1:
-        raise ValueError("the versions have different numbers of parts; they cannot line up")
-    return [max(column) for column in zip(*heights)]
+def key_files(version, slots: tuple) -> dict[str, bytes]:
+    return {"key.pdf": version.key.pdf(slots[1])}
 
 
 def prepare_libraries() -> None:
@@ -100,7 +91,7 @@ def prepare_libraries() -> None:
 
 class LaidOut:
     """A sheet's worksheet (or key) laid out and measured, ready to be written once:
-    .heights as problem_heights gives them, .pdf(slots) as worksheet_pdf/key_pdf. (A
+    .heights, the height of each piece, and .pdf(slots) as worksheet_pdf/key_pdf. (A
     class set measures every version before writing any; keeping the layout saves
     laying each version out twice. The pieces' arrangement depends only on the width,
     so the PDF is the same as from a fresh layout.)"""
@@ -166,7 +157,7 @@ def _flatten(problems: list[list[Flowable]]) -> list[Flowable]:
 def _pad(pieces: list[Flowable], slots: list[float]) -> None:
     if len(slots) != len(pieces):
         raise ValueError(f"{len(slots)} slots for {len(pieces)} pieces: slots must come from "
-                         f"problem_heights of the same kind of sheet (worksheet or key)")
+                         f"the heights of the same kind of sheet (worksheet or key)")
     for piece, slot in zip(pieces, slots):
         piece.min_height = slot
 

@@ -6,16 +6,15 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from .chain import equation
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
 from ..spec import NetworkSpec, ProblemSpec
-from .values import require_values
+from .chain import equation
 from .checked import solve
 from .figure import network_figure
-from .wording import assumptions
 from .kind import Kind
-
+from .values import require_values
+from .wording import assumptions
 
 
 class Spec(ProblemSpec):

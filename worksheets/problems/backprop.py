@@ -5,15 +5,14 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from .chain import steps
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
+from .chain import steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
+from .kind import Kind
 from .parts import each_part, letter
 from .wording import assumptions, precision_note
-from .kind import Kind
-
 
 
 class Spec(ProblemSpec):

@@ -6,6 +6,7 @@ course's solutions do: ∂H/∂a = Σ_k W ∂H/∂z = 5(−3) + 1(1) = −14.
 from __future__ import annotations
 
 from .. import notation
+from ..engine import ACTIVATION
 from ..quantities import Quantity
 from .checked import Solved
 
@@ -83,7 +84,6 @@ def _node(solved: Solved, q: Quantity, value: str) -> str:
 
 def _slope(solved: Solved, q: Quantity):
     """g'(z) of q's node: dH/dz divided by dH/da, computed directly to avoid 0/0."""
-    from ..engine import ACTIVATION
     act = solved.net.activation(q.layer)
     z = solved.values.z[q.layer][q.i - 1]
     slope = float(ACTIVATION[act][1](z))

@@ -9,13 +9,14 @@ from pydantic import Field, model_validator
 from .. import notation
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..paths import Factor, PathSum, path_sum, path_sum_latex
+from ..quantities import symbol_latex
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, Strict, check_quantities
 from . import symbolic
 from .checked import CheckFailed, value_text
 from .figure import network_figure
 from .formulas import full_sum
-from .parts import each_part, letter
 from .kind import Kind
+from .parts import each_part, letter
 
 Mistake = Literal["dropped-term", "wrong-index", "missing-slope"]
 _EXPLAIN = {
@@ -124,7 +125,6 @@ def _wrong_claim(net, q, shown, claim) -> str:
 
 
 def _node(q) -> str:
-    from ..quantities import symbol_latex
     return symbol_latex(q.value_of())
 
 

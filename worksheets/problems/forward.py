@@ -8,12 +8,12 @@ from pydantic import model_validator
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
-from .values import require_values
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
-from .parts import each_part, letter
-from .wording import assumptions, precision_note
 from .kind import Kind
+from .parts import each_part, letter
+from .values import require_values
+from .wording import assumptions, precision_note
 
 _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 

@@ -10,7 +10,6 @@ from .figure import network_figure
 from .kind import Kind
 
 
-
 class Spec(ProblemSpec):
     kind: Literal["gradient-size"]
     network: NetworkSpec

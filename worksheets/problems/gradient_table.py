@@ -6,19 +6,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .chain import steps
+from .. import numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..quantities import Quantity
 from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
-from .values import require_values
+from .arithmetic import network_numbers
+from .chain import steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
 from .formulas import matrix_latex
-from .parts import each_part, letter
-from .wording import assumptions, precision_note
-from .arithmetic import network_numbers
 from .kind import Kind
-
+from .parts import each_part, letter
+from .values import require_values
+from .wording import assumptions, precision_note
 
 
 class Spec(ProblemSpec):
@@ -90,7 +90,6 @@ def _matrix_name(symbol: str, layer: int) -> str:
 
 
 def _plain(solved, value):
-    from .. import numbers
     return numbers.plain(value) if solved.decimals is None else numbers.rounded(value, solved.decimals)
 
 

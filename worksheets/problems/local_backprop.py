@@ -11,24 +11,22 @@ from fractions import Fraction
 from typing import Literal
 
 import numpy as np
-
 from pydantic import model_validator
 
 from .. import numbers, randomness
-from ..document import AnswerSpace, Answer, DisplayMath, Math, Part, Problem, para
+from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
 from ..network import Network
 from ..paths import g_exact, g_prime_exact
 from ..quantities import Quantity, parse
-from ..spec import (RANDOM, Asked, Decimals, FieldError, NetworkSpec, Param, ProblemSpec,
-                    check_quantities)
-from .checked import CheckFailed, DEFAULT_DECIMALS
+from ..spec import RANDOM, Asked, Decimals, FieldError, NetworkSpec, Param, ProblemSpec, check_quantities
+from .arithmetic import Numbers
+from .checked import DEFAULT_DECIMALS, CheckFailed
 from .figure import network_figure
 from .formulas import matrix_latex
+from .kind import GivenValues, Kind
 from .parts import each_part, letter
 from .wording import assumptions
-from .arithmetic import Numbers
-from .kind import GivenValues, Kind
 
 _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 

@@ -11,7 +11,6 @@ from ..spec import Number, ProblemSpec
 from .kind import Kind
 
 
-
 class Spec(ProblemSpec):
     kind: Literal["loss-contribution"]
     H: Number  # H(x^(1); w)

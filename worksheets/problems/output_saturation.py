@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from .. import notation
-from .. import numbers
+from .. import notation, numbers
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..engine import ACTIVATION
 from ..spec import Activation, FieldError, Number, ProblemSpec

@@ -9,13 +9,13 @@ from pydantic import Field, model_validator
 
 from ..document import BLANK, Answer, AnswerSpace, Math, Part, Problem, para
 from ..paths import PathSum, parse_sum, path_sum, path_sum_latex, sum_latex, sum_notation
+from ..quantities import symbol_latex
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from . import symbolic
 from .figure import network_figure
 from .formulas import full_sum, sum_lines
-from .wording import assumptions
 from .kind import Kind
-
+from .wording import assumptions
 
 
 class Spec(ProblemSpec):
@@ -90,7 +90,6 @@ def build(spec: Spec, number: int) -> Problem:
 
 
 def _start(q) -> str:
-    from ..quantities import symbol_latex
     return symbol_latex(q.value_of())
 
 

@@ -10,7 +10,6 @@ from functools import cache
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
-
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 

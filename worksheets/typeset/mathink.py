@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import ziamath
-from reportlab.pdfbase.pdfdoc import (PDFArray, PDFDictionary, PDFName, PDFStream, PDFZCompress,
-                                     xObjectName)
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFZCompress, xObjectName
 from ziamath.drawable import Glyph
 from ziamath.mathtable import AssembledGlyph
 from ziamath.nodes import Mnode

@@ -33,7 +33,6 @@ from . import mathink
 from .mathink import PX_TO_PT, Ink, Layout
 from .mathsplit import SYMBOLS, is_fraction, matrix_cells, resolve_unary, space_mu, split
 
-
 BLANK_WIDTH = "6em"
 
 
