@@ -3,8 +3,8 @@
     python bench/bench.py [--versions 200] [--spec specs/quiz-07.yaml]
 
 Prints one figure per line: wall time, versions and PDFs per second, seconds per stage,
-peak memory of the whole build (all processes, proportional set size), and the time of a
-second build with nothing changed. The build itself runs in a child process so that
+peak memory of the whole build (all processes, proportional set size), the time of a
+second build with nothing changed, and of checking the largest network a spec may hold. The build itself runs in a child process so that
 start-up, imports and worker processes are all counted.
 """
 from __future__ import annotations
@@ -76,6 +76,20 @@ def _report(spec: str, versions: int, out: Path) -> None:
         print(f"stage seconds, {label}: {stages.get(stage, 0.0):.2f}")
     print(f"peak memory MB (all processes): {peak / 2**20:.0f}")
     print(f"unchanged rebuild seconds: {rebuild:.2f}")
+    print(f"largest network (8 layers of 9 nodes) check seconds: {_largest_network_check(out):.2f}")
+
+
+def _largest_network_check(folder: Path) -> float:
+    """`check` of a gradient table and a backprop problem on the largest network a spec may
+    draw: 531,441 paths from an input, each gradient checked by path sums per node."""
+    layers = [9, 9, 9, 9, 9, 9, 9, 1]
+    weights = "\n".join(f"      W{l}: {[[(i + j + l) % 3 - 1 or 2 for j in range(m)] for i in range(n)]}"
+                        for l, (n, m) in enumerate(zip(layers, layers[1:]), start=1))
+    network = f"    network:\n      layers: {layers}\n{weights}\n      x: {[1] * 9}\n"
+    spec = folder / "largest.yaml"
+    spec.write_text(f"title: Largest\nproblems:\n  - kind: gradient-table\n{network}"
+                    f"  - kind: backprop\n{network}    ask: [dH/dx_1, dH/dW1_11]\n")
+    return _timed([sys.executable, "-m", "worksheets", "check", str(spec)])
 
 
 def _timed(command: list[str]) -> float:

@@ -9,7 +9,7 @@ import pytest
 
 from worksheets import engine
 from worksheets.build import build_sheet
-from worksheets.sheet import load_sheet
+from worksheets.sheet import read_sheet
 
 SPEC = Path(__file__).parent.parent / "specs" / "backprop-practice.yaml"
 
@@ -86,7 +86,7 @@ def test_key_pdf_prints_every_seed_answer(key_text, number, problem_id):
 
 
 def test_150_weights_reproduce_every_value_the_seed_states():
-    spec = load_sheet(SPEC)
+    spec = read_sheet(SPEC)[0]
     net = next(p for p in spec.problems if p.id == "150").network.to_network()
     values = engine.evaluate(net)
     assert list(values.a[0]) == [-2, 3]
@@ -96,7 +96,7 @@ def test_150_weights_reproduce_every_value_the_seed_states():
 
 
 def test_151_intermediate_values_match_the_seed():
-    spec = load_sheet(SPEC)
+    spec = read_sheet(SPEC)[0]
     values = engine.evaluate(next(p for p in spec.problems if p.id == "151").network.to_network())
     assert [list(values.z[l]) for l in (1, 2)] == [[11, 4], [22, 15]]
     assert values.H == 36

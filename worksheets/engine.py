@@ -71,12 +71,3 @@ def evaluate(net: Network, x: np.ndarray | None = None) -> Values:
     """Forward and backward pass at x (the network's own input by default)."""
     z, a = forward(net, net.input() if x is None else x)
     return backward(net, z, a)
-
-
-def square_loss_gradient(values: Values, y: float) -> dict:
-    """Gradient of (H - y)^2 at one training point: 2 (H - y) times each dH/dparameter."""
-    factor = 2.0 * (values.H - y)
-    return {
-        "dW": [None] + [factor * g for g in values.dW[1:]],
-        "db": [None] + [factor * g for g in values.db[1:]],
-    }

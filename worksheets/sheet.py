@@ -38,11 +38,6 @@ class SheetSpec(Strict):
         return self
 
 
-def load_sheet(path: str | Path, display_name: str | None = None) -> SheetSpec:
-    """The validated sheet, or SpecError naming file, line and key."""
-    return read_sheet(path, display_name)[0]
-
-
 def read_sheet(path: str | Path, display_name: str | None = None) -> tuple[SheetSpec, yamlfile.Document]:
     """The validated sheet and the YAML it came from (for line numbers and problem keys)."""
     document = yamlfile.load(path, display_name)
