@@ -182,7 +182,7 @@ class Plan:
 
 def _part_of(problem, quantity: str) -> str:
     """The label of the part that asks quantity; "a" for a problem of one part."""
-    asked = [q.name for q in getattr(problem, "ask", [])]
+    asked = [getattr(q, "name", q) for q in getattr(problem, "ask", [])]  # quantities or names
     return letter(asked.index(quantity)) if quantity in asked else "a"
 
 

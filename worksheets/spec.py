@@ -71,8 +71,8 @@ class RandomValue:
 RANDOM = RandomValue()
 
 
-def _param(value: Any):
-    """A network parameter: a number, or `random` for the generator to choose."""
+def number_or_random(value: Any):
+    """A number of a spec, or `random` for the generator to choose."""
     return RANDOM if value == "random" else _number(value)
 
 
@@ -81,7 +81,7 @@ def _whole(value: Any):
 
 
 Number = Annotated[Fraction, BeforeValidator(_number)]
-Param = Annotated[Any, BeforeValidator(_param)]
+Param = Annotated[Any, BeforeValidator(number_or_random)]
 Vector = Annotated[list[Param] | RandomValue, BeforeValidator(_whole)]
 Matrix = Annotated[list[list[Param]] | RandomValue, BeforeValidator(_whole)]
 Range = Annotated[tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]],

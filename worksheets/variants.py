@@ -95,7 +95,7 @@ def draw(spec, rng: np.random.Generator):
     if getattr(spec, "network", None) is not None:
         updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec))
     if kind.given is not None:
-        updates["given"] = kind.given.draw(spec, ranges, rng)
+        updates.update(kind.given.draw(spec, ranges, rng))
     return spec.model_copy(update=updates)
 
 
@@ -126,7 +126,7 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
         return "every value a student computes is an integer"
     if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
-    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok
+    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or getattr(spec, "zero_ok", False)
     if not zero_ok and any(v == 0 for v in found.answers.values()):
         return "no asked answer is 0 (set dead_relu: true to allow it)"
     if spec.dead_relu and not found.dead_relu:

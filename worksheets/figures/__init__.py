@@ -53,13 +53,14 @@ _templates: dict[Frame, Template] = {}
 
 def render_figures(specs: list[FigureSpec]) -> list[RenderedFigure]:
     """Renders the figures, running Graphviz once (one process) for all frames not
-    drawn before in this process and for figures that do not fit a template."""
-    texts = [label_texts(spec) for spec in specs]
-    frames = [frame_of(spec) if fits_template(t) else None for spec, t in zip(specs, texts)]
+    drawn before in this process and for figures that do not fit a template. A spec
+    other than a network's FigureSpec brings its own pinned DOT source (.dot())."""
+    texts = [label_texts(spec) if isinstance(spec, FigureSpec) else None for spec in specs]
+    frames = [frame_of(spec) if t is not None and fits_template(t) else None for spec, t in zip(specs, texts)]
     new_frames = [f for f in dict.fromkeys(frames) if f is not None and f not in _templates]
     odd = [spec for spec, frame in zip(specs, frames) if frame is None]
     rendered = render([to_dot(frame_layout(f)) for f in new_frames]
-                      + [figure_dot(spec) for spec in odd])
+                      + [figure_dot(spec) if isinstance(spec, FigureSpec) else spec.dot() for spec in odd])
     _templates.update(zip(new_frames, map(Template.of, rendered[:len(new_frames)])))
     by_itself = iter(rendered[len(new_frames):])
     return [_drawn(next(by_itself)) if frame is None else _filled(_templates[frame], t)

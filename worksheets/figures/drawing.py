@@ -23,7 +23,7 @@ from .graphviz import Rendered
 
 DRAW_KEYS = ("_draw_", "_ldraw_", "_hdraw_", "_tdraw_", "_hldraw_", "_tldraw_")
 ANCHORS = {"l": "start", "c": "middle", "r": "end"}
-BOLD_FLAG, ITALIC_FLAG = 1, 2  # bits of the xdot `t` op
+BOLD_FLAG, ITALIC_FLAG, SUPERSCRIPT_FLAG, SUBSCRIPT_FLAG = 1, 2, 8, 16  # bits of the xdot `t` op
 
 
 def scaled(figure: Drawing, max_width: float) -> Drawing:
@@ -91,6 +91,8 @@ class _Pen:
         if self.stroke is None:
             return
         x, y = op["pt"]
+        # Graphviz gives a <SUB>/<SUP> run the baseline of its line; shift it as its SVG does.
+        y += self.font_size * (0.35 * bool(self.flags & SUPERSCRIPT_FLAG) - 0.3 * bool(self.flags & SUBSCRIPT_FLAG))
         self.group.add(String(x, y, op["text"], fontName=self._font(), fontSize=self.font_size,
                               fillColor=self.stroke, textAnchor=ANCHORS[op["align"]]))
 

@@ -1,4 +1,5 @@
-"""Runs Graphviz: many pinned figures, one `neato -n2` process, SVG and JSON for each."""
+"""Runs Graphviz: many pinned figures, one `neato -n2` process, SVG and JSON for each;
+and `dot` for the layered layout of a computational graph."""
 from __future__ import annotations
 
 import hashlib
@@ -42,6 +43,28 @@ def render(dot_sources: list[str]) -> list[Rendered]:
 
 def _key(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
+
+
+_layouts: dict[str, dict] = {}
+
+
+def dot_layout(source: str) -> dict:
+    """Graphviz `dot`'s layered layout of one graph (-Tjson: node positions, edge splines),
+    cached by source: the figures of every version of a problem share one structure."""
+    key = _key(source)
+    if key not in _layouts:
+        dot = shutil.which("dot")
+        if dot is None:
+            raise GraphvizError("Graphviz's `dot` was not found: install the Debian package graphviz")
+        try:
+            done = subprocess.run([dot, "-Tjson"], input=source, capture_output=True, text=True,
+                                  timeout=TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise GraphvizError(f"dot took over {TIMEOUT} s for one figure") from exc
+        if done.returncode != 0:
+            raise GraphvizError(f"dot failed ({done.returncode}): {done.stderr.strip()}")
+        _layouts[key] = json.loads(done.stdout)
+    return _layouts[key]
 
 
 def _run_neato(sources: list[str]) -> list[Rendered]:

@@ -29,8 +29,8 @@ class Kind:
     # What a student computes, for the good-problem rules; default: the asked quantities
     # of the spec's network.
     numbers: Callable[[Any], Numbers] | None = None
-    # Values given outside the network (local-backprop's `given:`): how to tell they hold
-    # `random`, how to draw them, and how to list them in manifest.json.
+    # Values given outside a network (a `given:` or a graph's inputs): how to tell they
+    # hold `random`, how to draw them, and how to list them in manifest.json.
     given: "GivenValues | None" = None
 
     def numbers_of(self, spec) -> Numbers:
@@ -61,5 +61,5 @@ class Kind:
 class GivenValues:
     """Hooks of a kind whose numbers are given outside a network."""
     is_random: Callable[[Any], bool]  # spec -> whether any given value is `random`
-    draw: Callable[[Any, Any, Any], dict]  # (spec, ranges, rng) -> the given values, drawn
+    draw: Callable[[Any, Any, Any], dict]  # (spec, ranges, rng) -> {field: value drawn}
     parameters: Callable[[Any], dict]  # spec -> the given values as JSON data

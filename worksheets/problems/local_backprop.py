@@ -214,7 +214,7 @@ def _contains_random(value) -> bool:
 
 
 def _draw_given(spec: Spec, ranges, rng) -> dict:
-    """The given values with each `random` drawn; `W2: random` is a whole matrix."""
+    """`given` with each `random` drawn; `W2: random` is a whole matrix."""
     layers = spec.network.layers[0]
     drawn = {}
     for name, value in spec.given.items():
@@ -224,7 +224,7 @@ def _draw_given(spec: Spec, ranges, rng) -> dict:
                                           False, nonzero=True)
         else:
             drawn[name] = randomness.fill(value, ranges.given, rng)
-    return drawn
+    return {"given": drawn}
 
 
 def _given_parameters(spec: Spec) -> dict:
