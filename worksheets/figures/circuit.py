@@ -45,14 +45,15 @@ def arrow_id(kind: str, *where) -> str:
 
 def _skeleton(spec: CircuitFigureSpec) -> str:
     """The structure alone, for dot's layout (labels are placed afterwards)."""
-    lines = ["digraph g {", "  graph [rankdir=LR, nodesep=0.5, ranksep=0.8];",
-             f'  node [shape=circle, fixedsize=true, width=0.45, fontname="{FAMILY}", fontsize={GATE_SIZE}];',
+    lines = ["digraph g {", "  graph [rankdir=LR, nodesep=0.3, ranksep=0.5];",
+             f'  node [shape=circle, fixedsize=true, width=0.4, fontname="{FAMILY}", fontsize={GATE_SIZE}];',
              "  edge [arrowsize=0.6];"]
     for k, name in enumerate(spec.inputs):
         lines.append(f'  i{k} [shape=plaintext, width=0.3, label=<{_html(name, GATE_SIZE, italic=True)}>];')
     source = {name: f"i{k}" for k, name in enumerate(spec.inputs)}
     for index, (symbol, args, out) in enumerate(spec.gates):
-        lines.append(f'  g{index} [label="{_dot(symbol)}"];')
+        size = GATE_SIZE if len(symbol) <= 3 else GATE_SIZE - 3  # "ReLU", "tanh", "·(−1)" fit the circle
+        lines.append(f'  g{index} [label="{_dot(symbol)}", fontsize={size}];')
         for position, arg in enumerate(args):
             if arg.startswith("#"):
                 lines.append(f'  c{index}_{position} [shape=plaintext, width=0.3, label="{_dot(arg[1:])}"];')
@@ -82,8 +83,9 @@ def pinned_dot(spec: CircuitFigureSpec) -> str:
             label = f"<{_html(spec.inputs[int(node['name'][1:])], GATE_SIZE, italic=True)}>"
         else:
             label = f'"{_dot(node["label"])}"'
+        size = f', fontsize={node["fontsize"]}' if "fontsize" in node else ""
         lines.append(f'  {node["name"]} [shape={shape}, fixedsize=true, width={node["width"]}, '
-                     f'height={node["height"]}, label={label}, pos="{node["pos"]}!"];')
+                     f'height={node["height"]}, label={label}{size}, pos="{node["pos"]}!"];')
     wires = _arrows(spec)
     labels = []
     for edge in layout.get("edges", []):

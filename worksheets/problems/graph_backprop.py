@@ -153,7 +153,7 @@ def build(spec: Spec, number: int) -> Problem:
     intro = [
         para("The computational graph below computes ", Math(_name_latex(output)), " from ",
              *_listing([Math(_name_latex(n)) for n in circuit.inputs]), ":"),
-        DisplayMath(r", \qquad ".join(definitions)),
+        *(DisplayMath(r", \qquad ".join(definitions[k:k + 3])) for k in range(0, len(definitions), 3)),
         para("Evaluate it at ", Math(givens), "."),
         Figure(figure_spec(solved, values=spec.show, gradients=False), f"problem-{number:02d}"),
         *_conventions(solved),
