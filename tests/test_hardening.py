@@ -1,0 +1,84 @@
+"""The second round of hardening (issue 10): wrong keys, refused valid specs, hangs, lost
+folders, one clean line. Each test reproduces one reported failure."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from worksheets import precise
+from worksheets.build import check_sheet
+from worksheets.cli import main
+from worksheets.network import Network
+from worksheets.quantities import parse
+
+
+def write(tmp_path: Path, text: str, name: str = "sheet.yaml") -> Path:
+    spec = tmp_path / name
+    spec.write_text(text)
+    return spec
+
+
+def run(*argv: str) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, err.getvalue()
+
+
+def only_part(spec: Path):
+    return check_sheet(spec)[0].problems[0].parts[0]
+
+
+def zero_problem(activation: str, weight, x) -> str:
+    return (f"title: T\nproblems:\n  - kind: all-gradients-zero\n    network:\n"
+            f"      layers: [1, 1, 1]\n      activation: {activation}\n      output: {activation}\n"
+            f"      W1: [[{weight}]]\n      W2: [[{weight}]]\n      x: [{x}]\n")
+
+
+# ---- 1. all-gradients-zero decides zero exactly ---------------------------------------
+
+@pytest.mark.parametrize("weight", [20, 40, 1000, 1000000])
+def test_saturated_sigmoid_gradients_are_not_zero(tmp_path, weight):
+    """σ′(40·σ(40)) is about 4e-18: float64 computes σ(1 − σ) as 1.0·0.0, the key said True."""
+    part = only_part(write(tmp_path, zero_problem("sigmoid", weight, 1)))
+    assert part.answer.value is False
+
+
+def test_a_tiny_gradient_is_printed_with_significant_digits(tmp_path):
+    part = only_part(write(tmp_path, zero_problem("sigmoid", 20, 1)))
+    equation = [b.latex for b in part.solution if hasattr(b, "latex")][0]
+    # σ′(20 σ(20)) = e^-z / (1 + e^-z)² with z = 20 σ(20) ≈ 19.99999996: about 2.061e-9
+    assert r"2.061 \times 10^{-9} \neq 0" in equation
+    assert "0.000" not in equation
+
+
+def test_tanh_of_exactly_zero_gives_zero_gradients(tmp_path):
+    """tanh(0) = 0 exactly, so with x = 0 every gradient is exactly zero: True."""
+    assert only_part(write(tmp_path, zero_problem("tanh", 3, 0))).answer.value is True
+
+
+def test_relu_network_with_dead_units_is_still_true(tmp_path):
+    assert only_part(write(tmp_path, zero_problem("relu", -2, 1))).answer.value is True
+
+
+def test_precise_values_never_underflow():
+    net = Network((1, 1, 1), "sigmoid", "sigmoid", ((( Fraction(10**6),),), ((Fraction(10**6),),)),
+                  None, (Fraction(10**6),))
+    value = precise.derivative(net, parse("dH/dW2_11"))
+    assert 0 < value < Fraction(1, 10**400000)  # e^-1000000 is about 1e-434295
+    assert float(value) == 0.0  # what any float engine would say
+
+
+def test_mirror_image_paths_cancel_to_exactly_zero():
+    """Two hidden sigmoid nodes with the same input and opposite output weights: the two
+    paths from W1_11 cancel exactly, although neither has a zero factor."""
+    one = Fraction(1)
+    net = Network((1, 1, 2, 1), "sigmoid", "linear", (((one,),), ((one, one),), ((one,), (-one,))),
+                  None, (Fraction(3),))
+    assert precise.derivative(net, parse("dH/dW1_11")) == 0
+    assert precise.derivative(net, parse("dH/dW3_11")) != 0
