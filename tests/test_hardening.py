@@ -138,3 +138,48 @@ def test_terms_compare_as_multisets():
     doubled = PathSum(right.prefix, right.terms + right.terms[:1])
     assert not symbolic.same_terms(net, q, doubled)
     assert not symbolic.same_terms(net, q, PathSum((), right.terms))
+
+
+# ---- 3. no hang, no memory blow-up, no numpy warnings ----------------------------------
+
+def saturation(h: str) -> str:
+    return f"title: T\nproblems:\n  - kind: output-saturation\n    output: sigmoid\n    H: \"{h}\"\n"
+
+
+def ranged(span: str) -> str:
+    return (f"title: T\nversions: 2\nrandom: {{weights: {span}}}\nproblems:\n  - kind: backprop\n"
+            f"    network: {{layers: [2, 2, 1]}}\n    ask: [dH/dx_1]\n")
+
+
+@pytest.mark.parametrize("text,expected", [
+    (saturation("1e3_0_0_0_0_0_0_0_0"), ":5: problems[0].H: expected a number, got '1e3_0_0_0_0_0_0_0_0'"),
+    (saturation("1e9_999_999"), ":5: problems[0].H: expected a number, got '1e9_999_999'"),
+    (ranged("[-1000000000, 1000000000]"),
+     ":3: random.weights: expected numbers at most 1,000,000 in size, got [-1000000000, 1000000000]"),
+    (ranged(f"[{10**45}, {10**45 + 1}]"), ":3: random.weights: expected numbers at most 1,000,000 in size"),
+    (ranged(f"[{2**70}, {2**70}]"), ":3: random.weights: expected numbers at most 1,000,000 in size"),
+])
+def test_huge_numbers_are_refused_with_one_line(tmp_path, text, expected):
+    import subprocess
+    import sys
+    spec = write(tmp_path, text)
+    result = subprocess.run([sys.executable, "-m", "worksheets", "check", str(spec)], capture_output=True,
+                            text=True, timeout=30)  # generous: only a hang fails here
+    assert result.returncode == 1
+    assert result.stderr.startswith(str(spec) + expected) and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_range_of_two_million_is_drawn_without_listing_it():
+    """The k-th integer of the range is computed: the same draws as indexing a list of
+    the range without 0, which is what the generator did (and must still do)."""
+    import numpy as np
+
+    from worksheets.variants import _integers
+    for span in [(-3, 3), (1, 4), (-5, -2), (0, 0), (0, 3), (-1_000_000, 1_000_000)]:
+        for nonzero in (False, True):
+            listed = [v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0]
+            if len(listed) < 100:
+                expected = np.array(listed)[np.random.default_rng(7).integers(len(listed), size=(3, 4))]
+                assert _integers(np.random.default_rng(7), span, (3, 4), nonzero) == expected.tolist()
+            drawn = _integers(np.random.default_rng(1), span, (50,), nonzero)
+            assert all(span[0] <= v <= span[1] and not (nonzero and v == 0 and span != (0, 0)) for v in drawn)

@@ -28,6 +28,8 @@ def parse_exact(text: str) -> Fraction:
     types by hand (longer than MAX_TEXT characters, or exponents beyond MAX_EXPONENT),
     whose exact value could take minutes and gigabytes to compute."""
     body = text.strip().replace(MINUS, "-")
+    if "_" in body:  # Fraction reads "1e3_0_0" as 1e300: the exponent guard must see every digit
+        raise ValueError("digit groups with '_' are not a spec number")
     if len(body) > MAX_TEXT:
         raise OutOfRange(f"is too long (at most {MAX_TEXT} characters)")
     exponent = _EXPONENT.search(body)

@@ -289,6 +289,8 @@ class RandomRanges(Strict):
     def _ordered(self):
         for name in ("weights", "inputs", "biases", "given"):
             low, high = getattr(self, name)
+            if max(abs(low), abs(high)) > MAX_MAGNITUDE:  # drawn numbers obey the spec's limit too
+                raise FieldError(f"expected numbers at most {MAX_MAGNITUDE:,} in size, got [{low}, {high}]", name)
             if low > high:
                 raise FieldError(f"expected [low, high] with low <= high, got [{low}, {high}]", name)
         return self
