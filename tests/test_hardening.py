@@ -183,3 +183,32 @@ def test_a_range_of_two_million_is_drawn_without_listing_it():
                 assert _integers(np.random.default_rng(7), span, (3, 4), nonzero) == expected.tolist()
             drawn = _integers(np.random.default_rng(1), span, (50,), nonzero)
             assert all(span[0] <= v <= span[1] and not (nonzero and v == 0 and span != (0, 0)) for v in drawn)
+
+
+# ---- 7. good-problem rules on the numbers as printed -----------------------------------
+
+TANH_VERSIONS = """\
+title: T
+versions: 40
+random: {weights: [-3, 3], inputs: [-3, 3]}
+problems:
+  - kind: backprop
+    network: {layers: [2, 2, 2, 1], activation: tanh, output: tanh}
+    ask: [dH/dW1_11, dH/dW1_21, dH/dx_1, dH/dz1_2]
+  - kind: gradient-table
+    network: {layers: [2, 2, 1], activation: tanh, output: tanh}
+"""
+
+
+def test_no_printed_zero_and_no_printed_twins(tmp_path):
+    """With tanh and 3 decimals, a quarter of the versions printed an answer 0.000 and
+    many printed two parts alike: the rules looked at the unrounded values."""
+    sheets = check_sheet(write(tmp_path, TANH_VERSIONS))
+    assert len(sheets) == 40
+    for sheet in sheets:
+        backprop, table = sheet.problems
+        printed = [part.answer.latex for part in backprop.parts]
+        assert all(part.answer.value != 0 for part in backprop.parts), printed
+        assert len(set(printed)) == len(printed), printed
+        entries = [v for part in table.parts for row in part.answer.value for v in row if v is not None]
+        assert entries and 0 not in entries
