@@ -212,3 +212,95 @@ def test_no_printed_zero_and_no_printed_twins(tmp_path):
         assert len(set(printed)) == len(printed), printed
         entries = [v for part in table.parts for row in part.answer.value for v in row if v is not None]
         assert entries and 0 not in entries
+
+
+# ---- 4. only the tool's own folders are replaced ---------------------------------------
+
+SMALL = "title: T\nproblems:\n  - kind: gradient-size\n    network: {layers: [2, 2, 1]}\n"
+
+
+def test_a_users_folder_of_the_same_name_is_left_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, SMALL, "notes.yaml")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    status, err = run("build", "notes.yaml", "--out", ".")
+    assert status == 1
+    assert err == ("notes.yaml: the output folder notes exists and was not made by worksheets (no "
+                   ".build-stamp in it); it is left alone: move it away or choose another --out\n")
+    assert [p.name for p in (tmp_path / "notes").iterdir()] == ["todo.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "notes.yaml"]  # no staging left
+
+
+def test_the_tools_own_folder_is_replaced(tmp_path):
+    spec = write(tmp_path, SMALL, "notes.yaml")
+    out = tmp_path / "out"
+    assert run("build", str(spec), "--out", str(out)) == (0, "")
+    (out / "notes" / "stray.txt").write_text("x")  # inside our folder: replaced with it
+    assert run("build", str(spec), "--out", str(out), "--force") == (0, "")
+    assert not (out / "notes" / "stray.txt").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["notes"]
+
+
+def test_two_specs_for_one_folder_build_neither(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("a b.yaml", "a-b.yaml", "c.yaml"):
+        write(tmp_path, SMALL, name)
+    status, err = run("build", "a b.yaml", "a-b.yaml", "c.yaml", "c.yaml", "--out", "out")
+    assert status == 1
+    assert err.splitlines() == [
+        "a b.yaml: its output folder out/a-b is also the folder of 'a-b.yaml'; neither is built: rename one of them",
+        "a-b.yaml: its output folder out/a-b is also the folder of 'a b.yaml'; neither is built: rename one of them"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["c"]  # the same file twice is built once
+
+
+# ---- 9. one clean line ---------------------------------------------------------------------
+
+def test_control_characters_are_escaped(tmp_path):
+    spec = write(tmp_path, 'title: T\nproblems:\n  - kind: gradient-size\n    "a\\rb\\u0007": 1\n'
+                 '    network: {layers: [2, 2, 1]}\n', "bad\n\x1b[31m.yaml")
+    status, err = run("check", str(spec))
+    shown = str(spec).replace("\n", "\\n").replace("\x1b", "\\x1b")
+    assert (status, err) == (1, f"{shown}:3: problems[0]: the text contains the control character U+0007, "
+                                "which cannot be printed\n")
+    spec.write_text('title: T\nproblems:\n  - kind: gradient-size\n    "a\\rb": 1\n'
+                    '    network: {layers: [2, 2, 1]}\n')
+    assert run("check", str(spec)) == (1, f"{shown}:4: problems[0].a\\rb: unknown key\n")
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["build", "--bogus", "x.yaml"], "worksheets: unrecognized arguments: --bogus (see worksheets --help)"),
+    (["build", "--versions", "0", "x.yaml"],
+     "worksheets build: argument --versions: expected 1 to 1000, got 0 (see worksheets build --help)"),
+    (["build", "--seed", "many", "x.yaml"],
+     "worksheets build: argument --seed: expected a whole number, got 'many' (see worksheets build --help)"),
+    ([], "worksheets: the following arguments are required: command (see worksheets --help)"),
+])
+def test_a_bad_option_is_one_line(argv, expected):
+    with pytest.raises(SystemExit) as stopped:
+        run(*argv)
+    assert stopped.value.code == 2
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit):
+        main(argv)
+    assert err.getvalue() == expected + "\n"
+
+
+# ---- 10. the stamp is of the bytes that were built ---------------------------------------
+
+def test_a_spec_edited_during_the_build_is_rebuilt_next_time(tmp_path, monkeypatch):
+    from worksheets import build as build_module
+    from worksheets.stamp import fresh_outputs
+    spec = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    plan_init = build_module.Plan.__init__
+
+    def edited_meanwhile(self, *args, **kwargs):
+        plan_init(self, *args, **kwargs)
+        spec.write_text(SMALL.replace("title: T", "title: Edited"))  # saved while the PDFs are made
+    monkeypatch.setattr(build_module.Plan, "__init__", edited_meanwhile)
+    assert run("build", str(spec), "--out", str(out)) == (0, "")
+    monkeypatch.setattr(build_module.Plan, "__init__", plan_init)
+    assert not fresh_outputs(spec, out, None, None)  # the outputs are of the old text
+    spec.write_text(SMALL)
+    assert fresh_outputs(spec, out, None, None)

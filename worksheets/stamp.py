@@ -3,11 +3,17 @@
 The stamp is a hash of the spec's bytes, the command-line options and the source of the
 tool itself, stored beside the outputs. Only the standard library is imported here, so a
 build with nothing to do costs little more than starting Python.
+
+The stamp also marks a folder as the tool's own: a build replaces out/<sheet>/ only when
+it holds one. A build stages its outputs in .<sheet>.staging-<pid>-*/ beside it; what a
+killed build leaves there is removed by the next build of that sheet.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -26,9 +32,14 @@ def tool_fingerprint() -> str:
 
 
 def stamp_of(spec_path: str | Path, versions: int | None, seed: int | None) -> str:
-    digest = hashlib.sha256()
     with open(spec_path, "rb") as spec:  # bounded: the path may be /dev/zero or a huge file
-        digest.update(spec.read(2_000_000))  # (a spec has at most 1 MB; yamlfile rejects more)
+        return stamp_of_bytes(spec.read(2_000_000), versions, seed)  # (yamlfile rejects over 1 MB)
+
+
+def stamp_of_bytes(spec: bytes, versions: int | None, seed: int | None) -> str:
+    """The stamp of outputs built from these very bytes of a spec (read once by the build,
+    so a spec edited during the build is not stamped as built)."""
+    digest = hashlib.sha256(spec)
     digest.update(f"versions={versions} seed={seed} tool={tool_fingerprint()}".encode())
     return digest.hexdigest()
 
@@ -56,3 +67,48 @@ def fresh_outputs(spec_path: str | Path, out_dir: str | Path, versions: int | No
     except OSError:
         return False
     return up_to_date(Path(out_dir) / sheet_name(spec_path), stamp)
+
+
+# ---- the tool's own folders ---------------------------------------------------------
+
+def made_by_us(folder: Path) -> bool:
+    """True when folder is absent or a real folder with our stamp: one a build may replace.
+    Anything else (a user's own notes/, a file, a symlink) is never touched."""
+    if not os.path.lexists(folder):
+        return True
+    return folder.is_dir() and not folder.is_symlink() and (folder / STAMP).is_file()
+
+
+def staging_prefix(name: str, kind: str = "staging") -> str:
+    """Name prefix of this process's work folders for a sheet: staging or (for the swap) old."""
+    return f".{name}.{kind}-{os.getpid()}-"
+
+
+def clean_stale(out_dir: Path, name: str) -> None:
+    """Removes the work folders of this sheet that builds no longer running left behind
+    (killed, or power lost); a previous output set aside by a swap cut short goes back."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.(staging|old)-(\d+)-")
+    try:
+        leftovers = sorted(out_dir.glob(f".{name}.*-*-*"))
+    except OSError:
+        return
+    for path in leftovers:
+        match = pattern.match(path.name)
+        if not match or is_running(int(match.group(2))):
+            continue
+        previous, target = path / name, out_dir / name
+        if match.group(1) == "old" and previous.is_dir() and not os.path.lexists(target):
+            os.replace(previous, target)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True

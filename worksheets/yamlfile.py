@@ -29,6 +29,7 @@ class Document:
         self.file = file
         self.data = data
         self._lines = lines
+        self.source = b""  # the bytes read from the file (load), for the build's stamp
 
     def line_of(self, path: tuple) -> int | None:
         """Line of the deepest part of path that exists in the file."""
@@ -61,7 +62,9 @@ def load(path: str | Path, display_name: str | None = None) -> Document:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise SpecError(f"not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x}); "
                         "save the file as UTF-8", name, line) from None
-    return parse(text, name)
+    document = parse(text, name)
+    document.source = raw
+    return document
 
 
 def read_limited(path: str | Path, name: str) -> bytes:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from ..errors import BuildError
@@ -51,7 +53,7 @@ def _run_neato(sources: list[str]) -> list[Rendered]:
     # All graphs go into one file; with -O Graphviz writes figures.gv.svg for the first
     # graph, then figures.gv.2.svg, figures.gv.3.svg, ...  It also drops an empty
     # noname.gv.xdot in the working directory, hence the temporary one.
-    with tempfile.TemporaryDirectory(prefix="worksheets-figures-") as tmp:
+    with _work_folder() as tmp:
         folder = Path(tmp)
         (folder / "figures.gv").write_text("".join(sources), encoding="utf-8")
         try:
@@ -70,6 +72,25 @@ def _run_neato(sources: list[str]) -> list[Rendered]:
             layout = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
             results.append(Rendered(svg, layout))
     return results
+
+
+_WORK = "worksheets-figures-"
+
+
+def _work_folder() -> tempfile.TemporaryDirectory:
+    """A temporary folder named after this process, so that one a killed build left
+    (SIGKILL skips every cleanup) can be told from one in use, and removed."""
+    _remove_stale_work_folders()
+    return tempfile.TemporaryDirectory(prefix=f"{_WORK}{os.getpid()}-")
+
+
+@cache
+def _remove_stale_work_folders() -> None:
+    from ..stamp import is_running
+    for folder in Path(tempfile.gettempdir()).glob(f"{_WORK}*-*"):
+        pid = folder.name[len(_WORK):].split("-", 1)[0]
+        if pid.isdigit() and not is_running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _as_if_alone(svg: str) -> str:

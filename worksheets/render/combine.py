@@ -17,10 +17,12 @@ from reportlab.pdfgen.canvas import Canvas
 from ..errors import BuildError
 
 
-def combine_for_duplex(paths: list[Path], pagesize) -> bytes:
+def combine_for_duplex(paths: list[Path], pagesize, scratch: Path | None = None) -> bytes:
+    """The joined PDF. Its work files go to scratch (the build's staging folder, which a
+    later build removes even if this process is killed), else the system's temp folder."""
     if shutil.which("qpdf") is None:
         raise BuildError("qpdf is needed to join the versions: install the Debian package qpdf")
-    with tempfile.TemporaryDirectory(prefix="worksheets-combine-") as folder:
+    with tempfile.TemporaryDirectory(prefix="worksheets-combine-", dir=scratch) as folder:
         blank = Path(folder) / "blank.pdf"
         blank.write_bytes(_blank_page(pagesize))
         pages = []
