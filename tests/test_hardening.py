@@ -304,3 +304,22 @@ def test_a_spec_edited_during_the_build_is_rebuilt_next_time(tmp_path, monkeypat
     assert not fresh_outputs(spec, out, None, None)  # the outputs are of the old text
     spec.write_text(SMALL)
     assert fresh_outputs(spec, out, None, None)
+
+
+# ---- 11. no formulas in answers.csv ------------------------------------------------------
+
+def test_csv_cells_that_would_be_formulas_are_quoted(tmp_path):
+    from worksheets.render.answers import answers_csv_from_files
+    answers = {"sheet": "s", "version": "A", "problems": [
+        {"number": 1, "id": '=HYPERLINK("http://x","y")', "parts": [
+            {"label": "a", "quantity": "dH/dx_1", "answer": -3},
+            {"label": "b", "quantity": "dH/dx_2", "answer": -0.125}]},
+        {"number": 2, "id": "-3", "parts": [{"label": "a", "quantity": "q", "answer": "+cmd|' /C calc'!A0"}]},
+        {"number": 3, "id": "@SUM(A1)", "parts": [{"label": "a", "quantity": "\tq", "answer": True}]}]}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    rows = answers_csv_from_files([path]).decode().splitlines()
+    assert rows[1:] == ['A,1,"\'=HYPERLINK(""http://x"",""y"")",a,dH/dx_1,-3',
+                        "A,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,dH/dx_2,-0.125",
+                        "A,2,-3,a,q,'+cmd|' /C calc'!A0",
+                        "A,3,'@SUM(A1),a,'\tq,true"]
