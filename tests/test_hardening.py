@@ -323,3 +323,18 @@ def test_csv_cells_that_would_be_formulas_are_quoted(tmp_path):
                         "A,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,dH/dx_2,-0.125",
                         "A,2,-3,a,q,'+cmd|' /C calc'!A0",
                         "A,3,'@SUM(A1),a,'\tq,true"]
+
+
+# ---- 8. page counts from a PDF library -------------------------------------------------
+
+@pytest.mark.parametrize("title", ["/Type /Pages /Count 2", "<< /Type /Pages /Count none >>"])
+def test_page_counts_are_not_read_from_the_text(tmp_path, title):
+    from pypdf import PdfReader
+    spec = write(tmp_path, f"title: \"{title}\"\nversions: 2\nproblems:\n  - kind: forward\n"
+                           "    network: {layers: [2, 2, 1], W1: random, W2: random, x: random}\n"
+                           "    random: {weights: [-3, 3], inputs: [-3, 3]}\n    ask: [H]\n")
+    out = tmp_path / "out"
+    assert run("build", str(spec), "--out", str(out)) == (0, "")
+    pages = [len(PdfReader(out / "sheet" / v / "worksheet.pdf").pages) for v in "AB"]
+    joined = len(PdfReader(out / "sheet" / "all-worksheets.pdf").pages)
+    assert joined == sum(n + n % 2 for n in pages)  # each version padded to an even count
