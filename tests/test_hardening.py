@@ -338,3 +338,42 @@ def test_page_counts_are_not_read_from_the_text(tmp_path, title):
     pages = [len(PdfReader(out / "sheet" / v / "worksheet.pdf").pages) for v in "AB"]
     joined = len(PdfReader(out / "sheet" / "all-worksheets.pdf").pages)
     assert joined == sum(n + n % 2 for n in pages)  # each version padded to an even count
+
+
+# ---- 6 and 12. refused by check and build alike, with one line, before any slow work -----
+
+def gradient_table(architecture, weight, **keys) -> str:
+    layers = architecture
+    network = {"layers": layers, "activation": "linear",
+               "x": [weight] * layers[0]}
+    for l, (n, m) in enumerate(zip(layers, layers[1:]), start=1):
+        network[f"W{l}"] = [[weight if (i + j) % 3 else -weight for j in range(m)] for i in range(n)]
+    return json.dumps({"title": "T", "problems": [{"kind": "gradient-table", "network": network, **keys}]})
+
+
+@pytest.mark.parametrize("text,expected", [
+    (gradient_table([1, 9, 1, 1, 1, 1, 1], 10**6),
+     ":1: problems[0]: the table of dH/dW1 is too wide to print (9 columns of numbers up to 38 characters long)"),
+    (gradient_table([1, 1, 1], 1, layers=[1] * 27), ":1: problems[0].layers[1]: layer 1 is listed twice"),
+    (gradient_table([9, 9, 9, 9, 9, 9, 9, 1], 1),
+     ":1: problems[0]: the key would work out 604 chain-rule equations for these tables (at most 120"),
+    (json.dumps({"title": "T", "instructions": "a" * 900_000, "problems": [
+        {"kind": "gradient-size", "network": {"layers": [2, 2, 1]}}]}),
+     ":1: instructions: 900,000 characters; at most 5000 are allowed"),
+])
+def test_check_and_build_refuse_alike(tmp_path, text, expected):
+    import subprocess
+    import sys
+    spec = write(tmp_path, text)
+    for command in (["check"], ["build", "--out", str(tmp_path / "out")]):
+        result = subprocess.run([sys.executable, "-m", "worksheets", *command, str(spec)], capture_output=True,
+                                text=True, timeout=30)  # generous: only a hang fails here
+        assert result.returncode == 1
+        assert result.stderr.startswith(str(spec) + expected) and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_widest_table_that_passes_is_printed(tmp_path):
+    """Just inside the width estimate: the renderer lays it out (no negative widths)."""
+    spec = write(tmp_path, gradient_table([1, 9, 1], 100))  # 1000 is refused
+    assert run("build", str(spec), "--out", str(tmp_path / "out")) == (0, "")

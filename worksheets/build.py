@@ -20,9 +20,8 @@ from pathlib import Path
 
 from . import __version__
 from .document import Figure, Problem, Sheet, para
-from .errors import BuildError, SpecError
+from .errors import BuildError, SpecError, Unprintable
 from .problems import KINDS
-from .paths import TooManyPaths
 from .problems.common import CURRENT_PART, CheckFailed, letter
 from .sheet import read_sheet
 from .stamp import STAMP, clean_stale, made_by_us, sheet_name, stamp_of_bytes, staging_prefix
@@ -149,7 +148,7 @@ class Plan:
             raise BuildError(f"{where}: sheet {self.name}, {label}, part "
                              f"({CURRENT_PART.get() or _part_of(problem, exc.quantity)}): "
                              f"the key failed its independent check: {exc}") from None
-        except TooManyPaths as exc:
+        except Unprintable as exc:
             raise self.document.error(("problems", number - 1), str(exc)) from None
         finally:
             CURRENT_PART.reset(part)
