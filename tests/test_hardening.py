@@ -377,3 +377,18 @@ def test_the_widest_table_that_passes_is_printed(tmp_path):
     """Just inside the width estimate: the renderer lays it out (no negative widths)."""
     spec = write(tmp_path, gradient_table([1, 9, 1], 100))  # 1000 is refused
     assert run("build", str(spec), "--out", str(tmp_path / "out")) == (0, "")
+
+
+# ---- 13. right-to-left text is refused rather than printed reversed -----------------------
+
+@pytest.mark.parametrize("title,shown", [("שלום", "U+05E9 HEBREW LETTER SHIN"), ("مرحبا", "U+0645 ARABIC LETTER MEEM"),
+                                         ("a\u202eb", "U+202E RIGHT-TO-LEFT OVERRIDE")])
+def test_right_to_left_text_is_refused(tmp_path, title, shown):
+    spec = write(tmp_path, SMALL.replace("title: T", f"title: \"{title}\""))
+    assert run("check", str(spec)) == (1, f"{spec}:1: title: the text contains right-to-left writing ({shown}), "
+                                          "which the PDFs cannot print yet (it would come out reversed and unjoined)\n")
+
+
+def test_other_scripts_still_print(tmp_path):
+    spec = write(tmp_path, SMALL.replace("title: T", "title: \"Übung — 练习 — Упражнение ✓\""))
+    assert run("check", str(spec)) == (0, "")

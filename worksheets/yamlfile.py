@@ -131,6 +131,15 @@ def _check_text(document: Document, value, path: tuple) -> None:
             if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cs"):
                 raise document.error(path, f"the text contains the control character "
                                            f"{_codepoint(char)}, which cannot be printed")
+            if char >= "\x80" and unicodedata.bidirectional(char) in _RIGHT_TO_LEFT:
+                raise document.error(path, f"the text contains right-to-left writing ({_codepoint(char)} "
+                                           f"{unicodedata.name(char, '')}), which the PDFs cannot print yet "
+                                           "(it would come out reversed and unjoined)")
+
+
+# Hebrew, Arabic, ... letters, and the marks that embed, override or isolate a direction
+# (which would also reorder the error line on a terminal).
+_RIGHT_TO_LEFT = {"R", "AL", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI"}
 
 
 class _Loader(yaml.SafeLoader):
