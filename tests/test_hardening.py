@@ -392,3 +392,39 @@ def test_right_to_left_text_is_refused(tmp_path, title, shown):
 def test_other_scripts_still_print(tmp_path):
     spec = write(tmp_path, SMALL.replace("title: T", "title: \"Übung — 练习 — Упражнение ✓\""))
     assert run("check", str(spec)) == (0, "")
+
+
+# ---- check and build agree on every spec ------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def network_problems(draw) -> dict:
+    layers = draw(st.lists(st.integers(1, 9), min_size=2, max_size=5).map(lambda ls: ls[:-1] + [1]))
+    weight = st.sampled_from([1, -2, 3, "1/3", 0, 10**6, -(10**6), "1e-6"])
+    network = {"layers": layers, "activation": draw(st.sampled_from(["relu", "sigmoid", "tanh", "linear"])),
+               "output": draw(st.sampled_from(["linear", "sigmoid", "relu"])),
+               "x": [draw(weight) for _ in range(layers[0])]}
+    for l, (n, m) in enumerate(zip(layers, layers[1:]), start=1):
+        network[f"W{l}"] = [[draw(weight) for _ in range(m)] for _ in range(n)]
+    kind = draw(st.sampled_from(["gradient-table", "backprop", "all-gradients-zero", "forward"]))
+    problem = {"kind": kind, "network": network}
+    if kind in ("backprop", "forward"):
+        problem["ask"] = ["dH/dx_1" if kind == "backprop" else "H"]
+    if kind == "gradient-table" and draw(st.booleans()):
+        problem["layers"] = draw(st.lists(st.integers(1, len(layers) - 1), min_size=1, max_size=3))
+    return {"title": "T", "problems": [problem]}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(sheet=network_problems())
+def test_check_and_build_agree(sheet):
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        spec = write(Path(folder), json.dumps(sheet))
+        checked, check_err = run("check", str(spec))
+        built, build_err = run("build", str(spec), "--out", str(Path(folder) / "out"))
+        assert (checked, check_err) == (built, build_err)
+        assert "internal error" not in build_err
