@@ -110,5 +110,14 @@ def is_running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except OSError:  # it exists but belongs to someone else
-        return True
-    return True
+        pass
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed worker whose exit nobody has collected yet (in a container, PID 1 may never)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
