@@ -109,9 +109,11 @@ def _one_folder_each(specs: list[str], out: str) -> tuple[list[str], dict[str, s
 def _build(spec: str, args) -> None:
     from pathlib import Path
 
-    from .stamp import clean_stale, fresh_outputs, sheet_name
-    if os.path.isdir(args.out):  # what a killed build of this sheet left, even if nothing changed
+    from .stamp import FIGURES_TEMP, clean_stale, clean_stale_temporary, fresh_outputs, sheet_name
+    # What a killed build left, removed even when nothing needs building.
+    if os.path.isdir(args.out):
         clean_stale(Path(args.out), sheet_name(spec))
+    clean_stale_temporary(FIGURES_TEMP)
     if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed):
         return  # nothing changed since the last build: not even the heavy imports
     from .build import build_sheet

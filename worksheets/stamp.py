@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -100,6 +101,27 @@ def clean_stale(out_dir: Path, name: str) -> None:
         if match.group(1) == "old" and previous.is_dir() and not os.path.lexists(target):
             os.replace(previous, target)
         shutil.rmtree(path, ignore_errors=True)
+
+
+FIGURES_TEMP = "worksheets-figures-"  # + pid: Graphviz's work folders in the system temp folder
+
+
+def temporary_folder(prefix: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder named after this process (prefix + pid), so that one a killed
+    process left (SIGKILL skips every cleanup) can be told from one in use."""
+    return tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-")
+
+
+def clean_stale_temporary(prefix: str) -> None:
+    """Removes the temporary_folder(prefix) folders of processes no longer running."""
+    try:
+        folders = list(Path(tempfile.gettempdir()).glob(f"{prefix}*-*"))
+    except OSError:
+        return
+    for folder in folders:
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not is_running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def is_running(pid: int) -> bool:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -74,23 +72,16 @@ def _run_neato(sources: list[str]) -> list[Rendered]:
     return results
 
 
-_WORK = "worksheets-figures-"
-
-
-def _work_folder() -> tempfile.TemporaryDirectory:
-    """A temporary folder named after this process, so that one a killed build left
-    (SIGKILL skips every cleanup) can be told from one in use, and removed."""
+def _work_folder():
+    from ..stamp import FIGURES_TEMP, temporary_folder
     _remove_stale_work_folders()
-    return tempfile.TemporaryDirectory(prefix=f"{_WORK}{os.getpid()}-")
+    return temporary_folder(FIGURES_TEMP)
 
 
 @cache
 def _remove_stale_work_folders() -> None:
-    from ..stamp import is_running
-    for folder in Path(tempfile.gettempdir()).glob(f"{_WORK}*-*"):
-        pid = folder.name[len(_WORK):].split("-", 1)[0]
-        if pid.isdigit() and not is_running(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
+    from ..stamp import FIGURES_TEMP, clean_stale_temporary
+    clean_stale_temporary(FIGURES_TEMP)
 
 
 def _as_if_alone(svg: str) -> str:
