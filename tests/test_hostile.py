@@ -240,6 +240,7 @@ def test_largest_allowed_network_checks(tmp_path):
     spec = tmp_path / "big.yaml"
     spec.write_text(f"title: Big\nproblems:\n  - kind: gradient-table\n    network:\n"
                     f"      layers: {layers}\n{weights}\n      x: {[1] * 9}\n"
+                    f"    layers: [6, 7]\n"  # every table would be 604 worked equations: refused
                     f"  - kind: backprop\n    network:\n      layers: {layers}\n{weights}\n"
                     f"      x: {[1] * 9}\n    ask: [dH/dx_1, dH/dW1_11]\n")
     assert check(spec) == (0, "")

@@ -1,6 +1,4 @@
-import sys
-
-from .cli import main
+from .cli import entry
 
 if __name__ == "__main__":  # importing the module alone runs nothing
-    sys.exit(main())
+    entry()

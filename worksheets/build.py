@@ -3,11 +3,14 @@
 A sheet without versions gives worksheet.pdf, key.pdf, answers.json and figures/*.svg.
 A sheet with versions gives those per version in out/<sheet>/<V>/, plus
 all-worksheets.pdf, answers.csv and manifest.json. Everything is written to a staging
-folder that replaces the previous outputs in one rename, so a failed build never leaves
-a half-written sheet.
+folder that then takes the place of the previous outputs in one atomic exchange, so a
+failed, interrupted or killed build never leaves a half-written sheet or none at all.
+Only a folder the tool made (it holds the stamp) is ever replaced.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -21,16 +24,15 @@ from reportlab.lib import pagesizes
 from . import __version__
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
 from .document import Problem, Sheet, para
-from .errors import BuildError, SpecError
+from .errors import BuildError, SpecError, Unprintable
 from .kinds import KINDS
 from .output.answers import answers_csv_from_files
 from .output.combine import combine_for_duplex
 from .output.pdf import prepare_libraries
-from .paths import TooManyPaths
 from .problems.checked import CheckFailed
 from .problems.parts import CURRENT_PART, letter
 from .sheet import read_sheet
-from .stamp import STAMP, sheet_name, stamp_of
+from .stamp import STAMP, clean_stale, made_by_us, sheet_name, staging_prefix, stamp_of_bytes
 from .variants import (
     NoVariant,
     independent_versions,
@@ -161,7 +163,7 @@ class Plan:
             raise BuildError(f"{where}: sheet {self.name}, {label}, part "
                              f"({CURRENT_PART.get() or _part_of(problem, exc.quantity)}): "
                              f"the key failed its independent check: {exc}") from None
-        except TooManyPaths as exc:
+        except Unprintable as exc:
             raise self.document.error(("problems", number - 1), str(exc)) from None
         finally:
             CURRENT_PART.reset(part)
@@ -170,7 +172,7 @@ class Plan:
         return {
             "sheet": self.name,
             "tool_version": __version__,
-            "spec_sha256": hashlib.sha256(self.path.read_bytes()).hexdigest(),
+            "spec_sha256": hashlib.sha256(self.document.source).hexdigest(),  # the bytes built from
             "seed": self.seed,
             "versions": [self.label(v) for v in range(self.count)],
             "problems": [
@@ -201,10 +203,11 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
+    Staging.prepare(out_dir, sheet_name(spec_path))  # before the work: a user's folder is refused
     timer = Timer()
     with timer("plan"):
         plan = Plan(spec_path, versions, seed, jobs, warm=warm)
-    stamp = stamp_of(spec_path, versions, seed)
+    stamp = stamp_of_bytes(plan.document.source, versions, seed)
     with Staging(out_dir, plan.name) as stage:
         if plan.versioned:
             plan.timer = _write_versions(plan, stage, jobs)
@@ -225,7 +228,7 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     def join() -> None:  # qpdf, in a thread: the keys are written meanwhile
         try:
             joined["pdf"] = combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels],
-                                               plan.pagesize)
+                                               plan.pagesize, scratch=stage.root)
         except BaseException as exc:
             joined["error"] = exc
 
@@ -246,15 +249,27 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
 
 
 class Staging:
-    """A temporary folder beside out_dir/name that replaces it when the block succeeds."""
+    """A temporary folder beside out_dir/name that replaces it when the block succeeds.
+
+    The swap is one atomic exchange of the two folders (Linux renameat2), so a kill at
+    any moment leaves either the previous or the new outputs in place. Elsewhere it is two
+    renames, the previous outputs set aside first; a kill between them is repaired by the
+    next build (stamp.clean_stale puts them back)."""
 
     def __init__(self, out_dir: Path, name: str):
         self.out_dir, self.target = out_dir, out_dir / name
         self.name = name
 
+    @staticmethod
+    def prepare(out_dir: Path, name: str) -> None:
+        """Cleans what killed builds of this sheet left; refuses a folder we did not make."""
+        if out_dir.is_dir():
+            clean_stale(out_dir, name)
+        _require_ours(out_dir / name)
+
     def __enter__(self) -> "Staging":
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=f".{self.name}.", dir=self.out_dir))
+        self.root = Path(tempfile.mkdtemp(prefix=staging_prefix(self.name), dir=self.out_dir))
         return self
 
     def path(self, relative: str) -> Path:
@@ -272,14 +287,58 @@ class Staging:
         if error is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             return
-        os.chmod(self.root, 0o755)
-        old = None
-        if self.target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.name}.old.", dir=self.out_dir))
-            os.replace(self.target, old / self.name)
-        os.replace(self.root, self.target)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.chmod(self.root, 0o755)
+            _require_ours(self.target)  # again: the folder may have appeared meanwhile
+            previous = self._swap()
+        except BaseException:
+            # Ctrl-C or a failure mid-swap: the target is whole (previous or new outputs);
+            # self.root holds the other ones, or is gone.
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+
+    def _swap(self) -> Path | None:
+        """Puts the staged outputs in place; returns the folder now holding the previous ones."""
+        if not os.path.lexists(self.target):
+            os.rename(self.root, self.target)
+            return None
+        if _exchange(self.root, self.target):
+            return self.root
+        aside = Path(tempfile.mkdtemp(prefix=staging_prefix(self.name, "old"), dir=self.out_dir))
+        os.replace(self.target, aside / self.name)
+        try:
+            os.replace(self.root, self.target)
+        except BaseException:
+            os.replace(aside / self.name, self.target)
+            os.rmdir(aside)
+            raise
+        return aside
+
+
+def _require_ours(target: Path) -> None:
+    if not made_by_us(target):
+        raise BuildError(f"the output folder {target} exists and was not made by worksheets (no {STAMP} in it); "
+                         "it is left alone: move it away or choose another --out")
+
+
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swaps two paths in one atomic step (Linux renameat2 with RENAME_EXCHANGE); False
+    where the system or the file system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 __all__ = ["build_sheet", "check_sheet", "Plan", "sheet_name", "SpecError"]

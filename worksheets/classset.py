@@ -13,9 +13,11 @@ with its typeset math, figure templates and fonts.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -166,12 +168,17 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
         timer = Timer()
         _follow(pipes, progress, timer)
         return timer
+    except BaseException:
+        for worker in workers:  # a failure or Ctrl-C: stop them before the staging folder goes
+            worker.terminate()
+        raise
     finally:
         progress.close()
         for worker in workers:
             worker.join(timeout=5)
             if worker.is_alive():
-                worker.terminate()
+                worker.kill()
+                worker.join()
 
 
 def _follow(pipes, progress, timer: Timer) -> None:
@@ -208,7 +215,25 @@ def _message(pipe):
     return kind, payload
 
 
+def as_worker() -> None:
+    """Called first in every worker process. Ctrl-C reaches the whole process group: the
+    parent alone handles it (and stops the workers), so workers ignore it; SIGTERM gets
+    its default action back (fork copied the parent's handler); and on Linux the kernel
+    kills the worker when its parent dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # the parent died before prctl
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _worker(chunk: Chunk, pipe) -> None:
+    as_worker()
     try:
         step = lambda: pipe.send(("step", None))  # noqa: E731
         pipe.send(("heights", chunk.measure(step)))
@@ -233,7 +258,7 @@ def drawing_pool(count: int, jobs: int | None = None):
     if jobs == 1 or count < 32:
         yield None
         return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=as_worker) as pool:
         yield pool
 
 

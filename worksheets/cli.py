@@ -5,15 +5,50 @@ Every failing spec prints one line and the exit status is 1; the other specs sti
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 
 from .errors import BuildError, SpecError
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so every cleanup on the way runs."""
+
+
+def entry() -> None:
+    """`worksheets` and `python -m worksheets`: main(), and on Ctrl-C (or SIGTERM) one
+    line and status 130 (143) once the build has cleaned up after itself."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print("worksheets: interrupted", file=sys.stderr)
+        status = 130
+    except Terminated:
+        print("worksheets: terminated", file=sys.stderr)
+        status = 143
+    sys.exit(status)
+
+
+def _stop(signum, frame) -> None:
+    # A second Ctrl-C would cut the cleanup short (and print a traceback): ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     failed = 0
-    for spec in args.specs:
+    specs = args.specs
+    if args.command == "build":
+        specs, clashes = _one_folder_each(specs, args.out)
+        for spec, message in clashes.items():
+            _report(spec, message)
+        failed += len(clashes)
+    for spec in specs:
         try:
             if args.command == "build":
                 _build(spec, args)
@@ -21,34 +56,82 @@ def main(argv: list[str] | None = None) -> int:
                 from .build import check_sheet
                 check_sheet(spec)
         except (SpecError, BuildError) as exc:
-            line = str(exc).replace("\n", " ")
-            # every line starts with the spec's file name, also when a tool (Graphviz) failed
-            print(line if line.startswith(spec) else f"{spec}: {line}", file=sys.stderr)
+            _report(spec, str(exc))
             failed += 1
         except OSError as exc:  # the output folder cannot be written (read-only, a file, full disk)
             where = f" {exc.filename}" if exc.filename else ""
-            print(f"{spec}: cannot write the outputs:{where}: {exc.strerror or exc}", file=sys.stderr)
+            _report(spec, f"cannot write the outputs:{where}: {exc.strerror or exc}")
             failed += 1
         except Exception as exc:  # a bug of ours: still one line, and the other sheets go on
-            print(f"{spec}: internal error ({type(exc).__name__}: {exc}); please report it".replace("\n", " "),
-                  file=sys.stderr)
+            _report(spec, f"internal error ({type(exc).__name__}: {exc}); please report it")
             failed += 1
     return 1 if failed else 0
 
 
+def _report(spec: str, message: str) -> None:
+    """One line on stderr that starts with the spec's file name (also when a tool such as
+    Graphviz failed). A message's line breaks become spaces; other control characters
+    (ESC, BEL, CR, a newline in a file name) are shown escaped, never sent to the terminal."""
+    rest = f": {message}"
+    for shown in (spec, spec.replace("\n", " ")):  # (SpecError already made the name one line)
+        if message.startswith(shown):
+            rest = message[len(shown):]
+            break
+    print(escaped(spec) + escaped(rest.replace("\n", " ")), file=sys.stderr)
+
+
+def escaped(text: str) -> str:
+    """text with every character that is not printable written as an escape (\\x1b, \\n)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _one_folder_each(specs: list[str], out: str) -> tuple[list[str], dict[str, str]]:
+    """The specs to build, each file once, and an error for every spec whose output
+    folder another spec would also write ("a b.yaml" and "a-b.yaml" are both out/a-b):
+    neither is built, so neither is lost. Names differing only in case clash too (they
+    are one folder on macOS and Windows)."""
+    from .stamp import sheet_name
+    by_folder: dict[str, list[str]] = {}
+    for spec in dict.fromkeys(specs):
+        by_folder.setdefault(sheet_name(spec).casefold(), []).append(spec)
+    keep, clashes = set(), {}
+    for group in by_folder.values():
+        if len({os.path.realpath(spec) for spec in group}) == 1:
+            keep.add(group[0])
+            continue
+        for spec in group:
+            others = ", ".join(repr(other) for other in group if other != spec)
+            clashes[spec] = (f"its output folder {os.path.join(out, sheet_name(spec))} is also the "
+                             f"folder of {others}; neither is built: rename one of them")
+    return [spec for spec in dict.fromkeys(specs) if spec in keep], clashes
+
+
 def _build(spec: str, args) -> None:
-    from .stamp import fresh_outputs
+    from pathlib import Path
+
+    from .stamp import FIGURES_TEMP, clean_stale, clean_stale_temporary, fresh_outputs, sheet_name
+    # What a killed build left, removed even when nothing needs building.
+    if os.path.isdir(args.out):
+        clean_stale(Path(args.out), sheet_name(spec))
+    clean_stale_temporary(FIGURES_TEMP)
     if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed):
         return  # nothing changed since the last build: not even the heavy imports
     from .build import build_sheet
     plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs)
     for warning in plan.warnings:
-        print(warning, file=sys.stderr)
+        print(escaped(warning), file=sys.stderr)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad option is one line that points to --help, not argparse's usage message."""
+
+    def error(self, message: str):
+        self.exit(2, escaped(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="worksheets", description="Backpropagation worksheets "
-                                     "and answer keys from YAML network specs.")
+    parser = _Parser(prog="worksheets", description="Backpropagation worksheets "
+                     "and answer keys from YAML network specs.")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build worksheet, key, answers and figures for each spec")
     build.add_argument("specs", nargs="+", metavar="SPEC")
@@ -63,16 +146,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def _positive(text: str) -> int:
     from .sheet import MAX_VERSIONS
-    value = int(text)
+    value = _whole(text)
     if not 1 <= value <= MAX_VERSIONS:
         raise argparse.ArgumentTypeError(f"expected 1 to {MAX_VERSIONS}, got {value}")
     return value
 
 
 def _seed(text: str) -> int:
-    value = int(text)
+    value = _whole(text)
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2**63 - 1, got {value}")
     return value

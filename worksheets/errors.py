@@ -21,3 +21,8 @@ class SpecError(Exception):
 
 class BuildError(Exception):
     """A sheet could not be built for a reason other than its spec (e.g. a failed check)."""
+
+
+class Unprintable(ValueError):
+    """A problem too large to print legibly (a path sum or table wider than the page, a
+    worked solution of hundreds of lines): reported like a spec error, at the problem."""

@@ -8,6 +8,7 @@ decimals. The same rules feed the key, the figures and answers.json.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from numbers import Rational
 
@@ -27,6 +28,8 @@ def parse_exact(text: str) -> Fraction:
     types by hand (longer than MAX_TEXT characters, or exponents beyond MAX_EXPONENT),
     whose exact value could take minutes and gigabytes to compute."""
     body = text.strip().replace(MINUS, "-")
+    if "_" in body:  # Fraction reads "1e3_0_0" as 1e300: the exponent guard must see every digit
+        raise ValueError("digit groups with '_' are not a spec number")
     if len(body) > MAX_TEXT:
         raise OutOfRange(f"is too long (at most {MAX_TEXT} characters)")
     exponent = _EXPONENT.search(body)
@@ -86,6 +89,19 @@ def latex(value, decimals: int | None = None) -> str:
             sign = "-" if exact < 0 else ""
             return f"{sign}\\frac{{{abs(exact.numerator)}}}{{{exact.denominator}}}"
     return text(value, decimals, minus="-")
+
+
+def scientific_latex(value, digits: int = 4) -> str:
+    """A number as LaTeX with `digits` significant digits: 4.248 \\times 10^{-18}, for a
+    nonzero value that its decimals would print as 0.000 (a Decimal may be far below
+    the smallest float)."""
+    if not isinstance(value, Decimal):
+        exact = Fraction(value)
+        with localcontext() as context:
+            context.prec = digits + 5
+            value = Decimal(exact.numerator) / Decimal(exact.denominator)
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 def factor_latex(value, decimals: int | None = None) -> str:

@@ -13,6 +13,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from . import notation
+from .errors import Unprintable
 from .network import Network
 from .quantities import Quantity
 
@@ -82,7 +83,7 @@ def paths_from(net: Network, layer: int, node: int) -> tuple[Term, ...]:
 MAX_TERMS = 64  # a printed sum of more paths would not fit on a page
 
 
-class TooManyPaths(ValueError):
+class TooManyPaths(Unprintable):
     """A path sum too long to write out (and to enumerate in reasonable time)."""
 
 

@@ -2,10 +2,6 @@
 when `random:` ranges are set)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-import numpy as np
-
 from .spec import RANDOM
 
 
@@ -28,14 +24,13 @@ def fill(value, span, rng, nonzero: bool = False):
 
 def integers(rng, span, shape: tuple, nonzero: bool = False):
     """Integers from span (both ends included). A weight of 0 cuts its edge out of the
-    problem, so weights skip 0 unless the range holds nothing else."""
-    choices = _choices(tuple(span), nonzero)
+    problem, so weights skip 0 unless the range holds nothing else. The k-th choice is
+    computed, not looked up in a list of the whole range (which may hold 2,000,001)."""
+    low, high = span
+    skip_zero = nonzero and low <= 0 <= high and low != high
+    index = rng.integers(high - low + 1 - skip_zero, size=shape)
+    values = low + index
+    if skip_zero:
+        values = values + (values >= 0)  # the choices after 0 move up by one
     # Plain ints (exact, and far cheaper than Fractions in the rejection loop).
-    return choices[rng.integers(len(choices), size=shape)].tolist()
-
-
-@lru_cache(maxsize=256)
-def _choices(span: tuple, nonzero: bool) -> np.ndarray:
-    choices = np.array([v for v in range(span[0], span[1] + 1) if not (nonzero and v == 0)] or [0])
-    choices.flags.writeable = False  # shared between calls
-    return choices
+    return values.tolist()

@@ -14,13 +14,16 @@ from .kinds import KINDS
 from .spec import FieldError, RandomRanges, Strict
 
 MAX_VERSIONS = 1000
+MAX_INSTRUCTIONS = 5000  # characters
 
 ProblemEntry = Annotated[Union[tuple(kind.spec for kind in KINDS.values())], Field(discriminator="kind")]
 
 
 class SheetSpec(Strict):
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    instructions: str | None = None
+    # Wrapping is not linear in a word's length: a 900 KB word took 15 s. A page of
+    # instructions is about 3,000 characters.
+    instructions: Annotated[str, Field(max_length=MAX_INSTRUCTIONS)] | None = None
     paper: Literal["letter", "a4"] = "letter"
     versions: Annotated[int, Field(strict=True, ge=1, le=MAX_VERSIONS)] | None = None
     seed: Annotated[int, Field(strict=True, ge=0, lt=2**63)] = 0

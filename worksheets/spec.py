@@ -104,9 +104,14 @@ Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12)]  # the
 Decimals = Annotated[int, Field(ge=0, le=6)]  # places for answers of sigmoid/tanh networks
 
 
+MAX_ID = 200  # characters; an id is printed in the problem's heading
+
+
 def _text_id(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"expected text or a number, got {_show(value)}")
+    if len(str(value)) > MAX_ID:
+        raise ValueError(f"{len(str(value)):,} characters; at most {MAX_ID} are allowed")
     return str(value)
 
 
@@ -291,6 +296,8 @@ class RandomRanges(Strict):
     def _ordered(self):
         for name in ("weights", "inputs", "biases", "given"):
             low, high = getattr(self, name)
+            if max(abs(low), abs(high)) > MAX_MAGNITUDE:  # drawn numbers obey the spec's limit too
+                raise FieldError(f"expected numbers at most {MAX_MAGNITUDE:,} in size, got [{low}, {high}]", name)
             if low > high:
                 raise FieldError(f"expected [low, high] with low <= high, got [{low}, {high}]", name)
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from . import numbers, randomness
 from .kinds import KINDS
 from .paths import path_sum
 from .problems.arithmetic import Numbers
+from .problems.checked import DEFAULT_DECIMALS
 from .quantities import parse
 from .spec import NetworkSpec, RandomRanges
 
@@ -127,17 +128,35 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
     zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or getattr(spec, "zero_ok", False)
-    if not zero_ok and any(v == 0 for v in found.answers.values()):
+    printed = as_printed(spec, found)
+    if not zero_ok and any(v == 0 for v in printed.answers.values()):
         return "no asked answer is 0 (set dead_relu: true to allow it)"
     if spec.dead_relu and not found.dead_relu:
         return "dead_relu: true needs a hidden ReLU that is off"
-    if _shared_answer(spec, found):
+    if _shared_answer(spec, printed):
         return "no two parts share an answer"
     if parameters(spec) in earlier:
         return DUPLICATE
     if reference is not None and not _fair(found, reference):
         return "versions have a similar amount of arithmetic"
     return None
+
+
+def as_printed(spec, found: Numbers) -> Numbers:
+    """found with its answers and parts as the key prints them: rounded to the problem's
+    decimals when they are not exact (tanh: 0.0004 prints 0.000, and is a zero answer)."""
+    if found.exact:
+        return found
+    decimals = getattr(spec, "decimals", DEFAULT_DECIMALS)
+
+    def shown(value):
+        if isinstance(value, (list, tuple)):
+            return [shown(v) for v in value]
+        if value is None or isinstance(value, bool):
+            return value
+        return numbers.rounded(float(value), decimals)
+    answers = {name: shown(value) for name, value in found.answers.items()}
+    return replace(found, answers=answers, parts=[shown(part) for part in found.parts])
 
 
 def _shared_answer(spec, found: Numbers) -> bool:

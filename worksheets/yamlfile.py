@@ -29,6 +29,7 @@ class Document:
         self.file = file
         self.data = data
         self._lines = lines
+        self.source = b""  # the bytes read from the file (load), for the build's stamp
 
     def line_of(self, path: tuple) -> int | None:
         """Line of the deepest part of path that exists in the file."""
@@ -61,7 +62,9 @@ def load(path: str | Path, display_name: str | None = None) -> Document:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise SpecError(f"not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x}); "
                         "save the file as UTF-8", name, line) from None
-    return parse(text, name)
+    document = parse(text, name)
+    document.source = raw
+    return document
 
 
 def read_limited(path: str | Path, name: str) -> bytes:
@@ -128,6 +131,15 @@ def _check_text(document: Document, value, path: tuple) -> None:
             if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cs"):
                 raise document.error(path, f"the text contains the control character "
                                            f"{_codepoint(char)}, which cannot be printed")
+            if char >= "\x80" and unicodedata.bidirectional(char) in _RIGHT_TO_LEFT:
+                raise document.error(path, f"the text contains right-to-left writing ({_codepoint(char)} "
+                                           f"{unicodedata.name(char, '')}), which the PDFs cannot print yet "
+                                           "(it would come out reversed and unjoined)")
+
+
+# Hebrew, Arabic, ... letters, and the marks that embed, override or isolate a direction
+# (which would also reorder the error line on a terminal).
+_RIGHT_TO_LEFT = {"R", "AL", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI"}
 
 
 class _Loader(yaml.SafeLoader):

@@ -7,11 +7,12 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from ..errors import BuildError
+from ..stamp import FIGURES_TEMP, clean_stale_temporary, temporary_folder
 
 TIMEOUT = 120  # seconds for one batch; a figure takes milliseconds
 
@@ -74,7 +75,7 @@ def _run_neato(sources: list[str]) -> list[Rendered]:
     # All graphs go into one file; with -O Graphviz writes figures.gv.svg for the first
     # graph, then figures.gv.2.svg, figures.gv.3.svg, ...  It also drops an empty
     # noname.gv.xdot in the working directory, hence the temporary one.
-    with tempfile.TemporaryDirectory(prefix="worksheets-figures-") as tmp:
+    with _work_folder() as tmp:
         folder = Path(tmp)
         (folder / "figures.gv").write_text("".join(sources), encoding="utf-8")
         try:
@@ -93,6 +94,16 @@ def _run_neato(sources: list[str]) -> list[Rendered]:
             layout = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
             results.append(Rendered(svg, layout))
     return results
+
+
+def _work_folder():
+    _remove_stale_work_folders()
+    return temporary_folder(FIGURES_TEMP)
+
+
+@cache
+def _remove_stale_work_folders() -> None:
+    clean_stale_temporary(FIGURES_TEMP)
 
 
 def _as_if_alone(svg: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from .. import numbers
 from ..document import Sheet
@@ -51,6 +52,19 @@ def answers_csv_from_files(paths) -> bytes:
             for part in entry["parts"]:
                 answer = part["answer"]
                 cell = json.dumps(answer) if isinstance(answer, (list, bool)) else answer
-                writer.writerow([data.get("version", ""), entry["number"], entry["id"] or "", part["label"],
-                                 part["quantity"], cell])
+                writer.writerow([data.get("version", ""), entry["number"], inert(entry["id"] or ""),
+                                 part["label"], inert(part["quantity"]), inert(cell)])
     return buffer.getvalue().encode()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?", re.ASCII)
+
+
+def inert(cell):
+    """A text cell a spreadsheet would run as a formula (an id "=HYPERLINK(...)") gets a
+    leading single quote, as OWASP's CSV-injection guidance says; numbers, and text that
+    is just a number ("-3"), are left as they are."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell

@@ -6,7 +6,6 @@ makes every version start on a new sheet of paper when printed double-sided.
 """
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -19,10 +18,12 @@ from ..typeset.fonts import REGULAR
 from .pdf import prepare_libraries
 
 
-def combine_for_duplex(paths: list[Path], pagesize) -> bytes:
+def combine_for_duplex(paths: list[Path], pagesize, scratch: Path | None = None) -> bytes:
+    """The joined PDF. Its work files go to scratch (the build's staging folder, which a
+    later build removes even if this process is killed), else the system's temp folder."""
     if shutil.which("qpdf") is None:
         raise BuildError("qpdf is needed to join the versions: install the Debian package qpdf")
-    with tempfile.TemporaryDirectory(prefix="worksheets-combine-") as folder:
+    with tempfile.TemporaryDirectory(prefix="worksheets-combine-", dir=scratch) as folder:
         blank = Path(folder) / "blank.pdf"
         blank.write_bytes(_blank_page(pagesize))
         pages = []
@@ -40,12 +41,16 @@ def combine_for_duplex(paths: list[Path], pagesize) -> bytes:
 
 
 def page_count(pdf: bytes) -> int:
-    """Pages of a PDF written by reportlab (its page tree is one plain object)."""
-    tree = re.search(rb"<<[^<>]*/Type /Pages[^<>]*>>", pdf)
-    count = re.search(rb"/Count (\d+)", tree.group(0)) if tree else None
-    if not count:
-        raise BuildError("could not read the page count of a worksheet")
-    return int(count.group(1))
+    """Pages of a PDF, read by a PDF library: a search of the bytes for "/Count" would
+    also find it in a title or any other text of the document."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+    try:
+        return len(PdfReader(io.BytesIO(pdf)).pages)
+    except (PyPdfError, ValueError, KeyError) as exc:
+        raise BuildError(f"could not read the page count of a worksheet: {exc}") from None
 
 
 def _blank_page(pagesize) -> bytes:

@@ -6,11 +6,13 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from .. import numbers, precise
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..paths import rounding_scale
 from ..quantities import Quantity
 from ..spec import NetworkSpec, ProblemSpec
-from .chain import equation
-from .checked import solve
+from .chain import d, equation
+from .checked import CheckFailed, solve
 from .figure import network_figure
 from .kind import Kind
 from .values import require_values
@@ -34,6 +36,21 @@ def weight_gradients(solved) -> list[tuple[Quantity, object]]:
             for q in [Quantity("W", layer, i, j, derivative=True)]]
 
 
+def nonzero_gradients(solved) -> list[tuple[Quantity, object]]:
+    """(q, value) of every weight gradient that is not exactly 0. Zero is decided by
+    precise.py (exact, or 60 digits with no underflow): a float engine rounds σ′(40) =
+    4e-18 to 0, but no sigmoid′ or tanh′ is ever 0. The engine is still checked: a
+    gradient it finds beyond its rounding error must not be exactly 0."""
+    found = []
+    for q, engine_value in weight_gradients(solved):
+        value = precise.derivative(solved.net, q)
+        if value == 0 and abs(float(engine_value)) > 1e-12 * rounding_scale(solved.net, q):
+            raise CheckFailed(q.name, engine_value, 0, "high-precision path sum")
+        if value != 0:
+            found.append((q, value))
+    return found
+
+
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net)
@@ -46,8 +63,7 @@ def build(spec: Spec, number: int) -> Problem:
     )
     claim = para("True or False: ", Math(r"{\partial} H / {\partial} W^{(\ell)}_{ij} = 0"),
                  " for all ", Math(r"i, j, \ell"), ".")
-    gradients = weight_gradients(solved)
-    nonzero = [(q, v) for q, v in gradients if float(v) != 0.0]
+    nonzero = nonzero_gradients(solved)
     answer = Answer("all dH/dW = 0", not nonzero, "True" if not nonzero else "False")
     part = Part("a", (claim,), answer, _solution(solved, nonzero), AnswerSpace(true_false=True))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
@@ -64,9 +80,27 @@ def _solution(solved, nonzero) -> tuple:
     return (
         para("False. For example, the gradient of ", Math(q.value_of().latex()),
              " is not zero:"),
-        DisplayMath(equation(solved, q) + r" \neq 0"),
+        DisplayMath(_example(solved, q, value) + r" \neq 0"),
         para(f"In all, {len(nonzero)} of the {len(solved_weights(solved))} weight gradients are nonzero."),
     )
+
+
+def _example(solved, q: Quantity, value) -> str:
+    """The chain rule for q with its numbers. A value its decimals would print as 0.000
+    (σ′(40) = 4e-18) is shown with four significant digits, so the key never claims
+    0.000 ≠ 0."""
+    if solved.decimals is None or numbers.rounded(float(value), solved.decimals) != 0:
+        return equation(solved, q)
+    source = Quantity("x", 0, q.i) if q.layer == 1 else Quantity("a", q.layer - 1, q.i)
+    dz = d("z", q.layer, q.j)
+
+    def shown(number) -> str:
+        if numbers.rounded(float(number), solved.decimals) != 0:
+            return numbers.factor_latex(float(number), solved.decimals)
+        latex = numbers.scientific_latex(number)
+        return f"({latex})" if latex.startswith("-") else latex
+    factors = rf"{shown(precise.value(solved.net, source))} \cdot {shown(precise.derivative(solved.net, dz))}"
+    return rf"{q.latex()} = {source.latex()} \cdot {dz.latex()} = {factors} = {numbers.scientific_latex(value)}"
 
 
 def solved_weights(solved) -> list:

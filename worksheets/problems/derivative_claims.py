@@ -98,8 +98,10 @@ def build(spec: Spec, number: int) -> Problem:
 def _part(net, claim: Claim, index: int) -> Part:
     q, right = claim.about, path_sum(net, claim.about)
     shown, details = (right, {}) if claim.mistake is None else mistaken(net, q, claim.mistake)
-    truth = symbolic.matches(net, q, shown)
-    if truth != (claim.mistake is None):  # a true claim must hold, a mistake must really be wrong
+    # A true claim must have the chain rule's terms (and agree with the engine); a mistake
+    # must really change them.
+    truth = symbolic.same_terms(net, q, shown)
+    if truth != (claim.mistake is None) or (truth and symbolic.first_difference(net, q, shown)):
         raise CheckFailed(q.name, None, None, message=_wrong_claim(net, q, shown, claim))
     prompt = para("True or False: ", Math(rf"{q.latex()} = {path_sum_latex(net, shown)}"), ".")
     if truth:
@@ -114,14 +116,17 @@ def _part(net, claim: Claim, index: int) -> Part:
 
 
 def _wrong_claim(net, q, shown, claim) -> str:
-    """Why a claim fails its check: a true claim the engine contradicts, or a mistake
-    that does not change the value."""
+    """Why a claim fails its check: a true claim the engine contradicts or whose terms
+    differ from the chain rule's, or a mistake that does not change the terms."""
     if claim.mistake is None:
-        engine, printed = symbolic.first_difference(net, q, shown)
+        difference = symbolic.first_difference(net, q, shown)
+        if difference is None:
+            return f"{q.name}: the true claim's path terms differ from the chain rule's"
+        engine, printed = difference
         return (f"{q.name} on a random network: the numpy engine gives {value_text(engine)}, "
                 f"the path sum of the true claim gives {printed}")
-    return (f"{q.name}: the claim with a '{claim.mistake}' mistake equals the numpy engine on "
-            "every random network, so it would not be false")
+    return (f"{q.name}: the claim with a '{claim.mistake}' mistake has the same path terms as "
+            "the chain rule, so it would not be false")
 
 
 def _node(q) -> str:

@@ -2,16 +2,18 @@
 given as hints, the way course homework asks for whole gradient matrices."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from .. import numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
+from ..errors import Unprintable
 from ..quantities import Quantity
 from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from .arithmetic import network_numbers
-from .chain import steps
+from .chain import prerequisites, steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
 from .formulas import matrix_latex
@@ -19,6 +21,11 @@ from .kind import Kind
 from .parts import each_part, letter
 from .values import require_values
 from .wording import assumptions, precision_note
+
+MAX_WORKED_LINES = 120  # chain-rule equations in the key: about four pages
+# The key's filled-in table must fit the text width of A4 inside a part's solution box
+# (480 - 24 - 12 pt); the renderer sizes columns by their widest text, 11 pt padding each.
+TABLE_WIDTH, COLUMN_PADDING, LABEL_COLUMN, CHARACTER, HEADER = 444.0, 11.0, 51.0, 5.5, 30.0
 
 
 class Spec(ProblemSpec):
@@ -34,6 +41,14 @@ class Spec(ProblemSpec):
         for index, layer in enumerate(self.layers or []):
             if layer > self.network.depth:
                 raise FieldError(f"the network has layers 1 to {self.network.depth}", "layers", index)
+            if layer in self.layers[:index]:
+                raise FieldError(f"layer {layer} is listed twice", "layers", index)
+        for net in self.network.skeletons():
+            lines = worked_lines(net, _tables(net, self.layers))
+            if lines > MAX_WORKED_LINES:
+                raise FieldError(f"the key would work out {lines} chain-rule equations for these tables "
+                                 f"(at most {MAX_WORKED_LINES} can be printed); ask for fewer layers",
+                                 *(("layers",) if self.layers else ()))
         check_quantities(self.network, self.hints, "hints")
         for index, q in enumerate(self.hints):
             if not (q.derivative and q.symbol in ("W", "b")):
@@ -55,12 +70,46 @@ def build(spec: Spec, number: int) -> Problem:
              "are given to help you check your work."),
     )
     hints = set(spec.hints)
-    tables = [("W", layer) for layer in (spec.layers or range(1, net.depth + 1))]
-    if net.has_bias:
-        tables += [("b", layer) for _, layer in list(tables)]
+    tables = _tables(net, spec.layers)
     shown: set = set()
     parts = [_part(solved, symbol, layer, hints, index, shown) for index, (symbol, layer) in each_part(tables)]
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
+
+
+def _tables(net, layers) -> list[tuple[str, int]]:
+    tables = [("W", layer) for layer in (layers or range(1, net.depth + 1))]
+    if net.has_bias:
+        tables += [("b", layer) for _, layer in list(tables)]
+    return tables
+
+
+def worked_lines(net, tables) -> int:
+    """How many equations the key's worked solution has (chain.steps: each quantity
+    the tables need, once); it depends only on the architecture."""
+    shown: set = set()
+    solved = SimpleNamespace(net=net)  # prerequisites look at the network's shape only
+
+    def visit(q: Quantity) -> None:
+        if q not in shown:
+            shown.add(q)
+            for needed in prerequisites(solved, q):
+                visit(needed)
+    for symbol, layer in tables:
+        for row in _entries(net, symbol, layer):
+            for q in row:
+                visit(q)
+    return len(shown)
+
+
+def _require_width(solved, name: str, values) -> None:
+    """Unprintable when the filled-in table would be wider than the page (its numbers
+    cannot be wrapped); the estimate follows the renderer's column sizes."""
+    columns = [max(len(solved.text(v)) * CHARACTER for v in column) for column in zip(*values)]
+    width = LABEL_COLUMN + sum(max(c, HEADER) + COLUMN_PADDING for c in columns)
+    if width > TABLE_WIDTH:
+        widest = max(len(solved.text(v)) for row in values for v in row)
+        raise Unprintable(f"the table of {name} is too wide to print ({len(columns)} columns of numbers "
+                          f"up to {widest} characters long); use smaller numbers or a narrower layer")
 
 
 def _entries(net, symbol: str, layer: int) -> list[list[Quantity]]:
@@ -75,6 +124,7 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     entries = _entries(net, symbol, layer)
     values = [[solved.value(q) for q in row] for row in entries]
     name = f"dH/d{symbol}{layer}"
+    _require_width(solved, name, values)
     blank = _table(solved, entries, values, lambda q: q in hints)
     filled = _table(solved, entries, values, lambda q: True)
     matrix = matrix_latex(values, solved.decimals)

@@ -1,0 +1,160 @@
+"""Interrupted builds (issue 10, point 5): a build stopped at any moment by Ctrl-C,
+SIGTERM or SIGKILL leaves the previous outputs whole, the next build removes whatever
+it left, no process outlives it, and Ctrl-C prints one line."""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from worksheets import build as build_module
+from worksheets.stamp import clean_stale
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIZ = ROOT / "specs" / "quiz-07.yaml"
+VERSIONS = "12"
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds marker (the build and every worker it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    status = (entry / "status").read_text()
+                    if "\nState:\tZ" not in status:  # a zombie has finished
+                        found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wait_until_gone(marker: str, seconds: float = 10) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+class Builds:
+    def __init__(self, tmp_path: Path):
+        self.spec = tmp_path / "quiz.yaml"
+        shutil.copy(QUIZ, self.spec)
+        self.out, self.tmp = tmp_path / "out", tmp_path / "tmp"
+        self.tmp.mkdir()
+        self.marker = f"WORKSHEETS_KILL_TEST={uuid.uuid4()}"
+        name, value = self.marker.split("=")
+        self.env = {**os.environ, "TMPDIR": str(self.tmp), name: value}
+
+    def start(self, *extra: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "worksheets", "build", str(self.spec), "--out",
+                                 str(self.out), "--versions", VERSIONS, "--jobs", "2", *extra],
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)  # its own process group, as a shell job
+
+    def run(self, *extra: str) -> subprocess.CompletedProcess:
+        process = self.start(*extra)
+        out, err = process.communicate(timeout=120)
+        return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_killed_builds_leave_the_previous_outputs(tmp_path):
+    builds = Builds(tmp_path)
+    start = time.monotonic()
+    first = builds.run()
+    duration = time.monotonic() - start
+    assert first.returncode == 0, first.stderr
+    before = snapshot(builds.out / "quiz")
+    rng = random.Random(10)
+    # Ctrl-C reaches the whole process group; `kill` (TERM) and the OOM killer (KILL) the parent only.
+    kills = [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGKILL, False),
+             (signal.SIGINT, True), (signal.SIGKILL, False)]
+    for signum, group in kills:
+        process = builds.start("--seed", "99", "--force")  # other numbers: a finished build would show
+        time.sleep(rng.uniform(0.1, 0.8) * duration)
+        (os.killpg if group else os.kill)(process.pid, signum)
+        _, err = process.communicate(timeout=60)
+        assert wait_until_gone(builds.marker) == [], "a worker outlived the build"
+        if process.returncode == 0:  # it finished first: these are the previous outputs now
+            before = snapshot(builds.out / "quiz")
+            continue
+        assert process.returncode in (130, 143, -signal.SIGKILL), (signum, process.returncode, err)
+        if signum == signal.SIGINT:
+            assert err in ("worksheets: interrupted\n", ""), err
+        assert "Traceback" not in err
+        assert snapshot(builds.out / "quiz") == before, f"outputs changed after {signum!r}"
+    again = builds.run()  # nothing to build, but whatever the kills left goes
+    assert again.returncode == 0 and again.stderr == ""
+    assert sorted(p.name for p in builds.out.iterdir()) == ["quiz"]
+    assert list(builds.tmp.iterdir()) == []
+    assert snapshot(builds.out / "quiz") == before
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_swap_cut_short_is_repaired_by_the_next_build(tmp_path):
+    """Where the swap is two renames (no atomic exchange), a kill between them leaves the
+    previous outputs set aside: the next build puts them back before anything else."""
+    out = tmp_path / "out"
+    aside = out / f".quiz.old-{_dead_pid()}-abc" / "quiz"
+    aside.mkdir(parents=True)
+    (aside / ".build-stamp").write_text("x")
+    (aside / "key.pdf").write_bytes(b"previous")
+    staging = out / f".quiz.staging-{_dead_pid()}-def"
+    staging.mkdir()
+    (staging / "key.pdf").write_bytes(b"half")
+    clean_stale(out, "quiz")
+    assert sorted(p.name for p in out.iterdir()) == ["quiz"]
+    assert (out / "quiz" / "key.pdf").read_bytes() == b"previous"
+
+
+def test_a_running_build_keeps_its_staging_folder(tmp_path):
+    mine = tmp_path / f".quiz.staging-{os.getpid()}-abc"
+    mine.mkdir()
+    other_sheet = tmp_path / f".quiz2.staging-{_dead_pid()}-abc"
+    other_sheet.mkdir()
+    clean_stale(tmp_path, "quiz")
+    assert mine.is_dir() and other_sheet.is_dir()
+
+
+def test_ctrl_c_between_the_two_renames_puts_the_previous_outputs_back(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    (out / "quiz").mkdir(parents=True)
+    (out / "quiz" / ".build-stamp").write_text("old")
+    monkeypatch.setattr(build_module, "_exchange", lambda first, second: False)
+    replace = os.replace
+    calls = []
+
+    def interrupted(source, target):
+        calls.append(target)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        replace(source, target)
+    monkeypatch.setattr(build_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with build_module.Staging(out, "quiz") as stage:
+            stage.write(".build-stamp", b"new")
+    monkeypatch.setattr(build_module.os, "replace", replace)
+    assert (out / "quiz" / ".build-stamp").read_text() == "old"
+    assert [p.name for p in out.iterdir()] == ["quiz"]
