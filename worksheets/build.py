@@ -24,7 +24,7 @@ from reportlab.lib import pagesizes
 from . import __version__
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
 from .document import Problem, Sheet, para
-from .errors import BuildError, SpecError, Unprintable
+from .errors import BuildError, SpecError, Unprintable, one_or_all
 from .kinds import KINDS
 from .output.answers import answers_csv_from_files
 from .output.combine import combine_for_duplex
@@ -77,15 +77,22 @@ class Plan:
         with drawing_pool(self.count, self.jobs) as pool:
             if pool:
                 return self._draw_pooled(pool, keys, warm)
-            return [self._versions(index, problem_versions, problem, key, self.seed, self.count,
-                                   self._warner(index), independent_versions)
-                    for index, (problem, key) in enumerate(zip(self.spec.problems, keys))]
+            errors, drawn = [], []
+            for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
+                try:  # every problem is tried, so every error is reported at once
+                    drawn.append(self._versions(index, problem_versions, problem, key, self.seed, self.count,
+                                                self._warner(index), independent_versions))
+                except SpecError as exc:
+                    errors.append(exc)
+            if errors:
+                raise one_or_all(errors)
+            return drawn
 
     def _draw_pooled(self, pool, keys: list[str], warm) -> list[list]:
         """As the sequential _draw, with every problem's versions B, C, ... drawn at once
         by the pool while this process computes version A's sheet (warm)."""
         started = []  # per problem: None (not random) or (version A, reference, pending draws)
-        failed = None  # a problem with no version A: reported after the problems before it
+        errors = []  # problems with no version A, every one reported
         for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
             if not is_random(problem):
                 started.append(None)
@@ -93,11 +100,14 @@ class Plan:
             try:
                 first, reference = self._versions(index, reference_version, problem, key, self.seed)
             except SpecError as exc:
-                failed = exc
-                break
+                errors.append(exc)
+                started.append(None)
+                continue
             started.append((first, reference, draw_async(pool, problem, key, self.seed,
                                                           range(1, self.count), reference)))
-        if warm is not None and failed is None:
+        if errors:
+            raise one_or_all(errors)
+        if warm is not None:
             firsts = [problem if s is None else s[0] for problem, s in zip(self.spec.problems, started)]
             try:
                 warm(self, self._sheet_of(firsts, 0))
@@ -109,10 +119,13 @@ class Plan:
                 drawn.append([problem] * self.count)
                 continue
             first, reference, pending = s
-            drawn.append(self._versions(index, lambda: settle_versions(
-                problem, key, self.seed, first, reference, pending(), self._warner(index))))
-        if failed is not None:
-            raise failed
+            try:
+                drawn.append(self._versions(index, lambda: settle_versions(
+                    problem, key, self.seed, first, reference, pending(), self._warner(index))))
+            except SpecError as exc:
+                errors.append(exc)
+        if errors:
+            raise one_or_all(errors)
         return drawn
 
     def _warner(self, index: int):
@@ -138,10 +151,16 @@ class Plan:
         return self._sheet_of([versions[version] for versions in self.instances], version)
 
     def _sheet_of(self, instances: list, version: int) -> Sheet:
-        problems = tuple(self._problem(number, instance, version)
-                         for number, instance in enumerate(instances, start=1))
+        problems, errors = [], []
+        for number, instance in enumerate(instances, start=1):
+            try:  # every problem is built, so every error is reported at once
+                problems.append(self._problem(number, instance, version))
+            except (SpecError, BuildError) as exc:
+                errors.append(exc)
+        if errors:
+            raise one_or_all(errors)
         instructions = (para(self.spec.instructions),) if self.spec.instructions else ()
-        return Sheet(self.name, self.spec.title, problems, instructions, self.label(version))
+        return Sheet(self.name, self.spec.title, tuple(problems), instructions, self.label(version))
 
     def _problem(self, number: int, problem, version: int) -> Problem:
         """A problem with the same instance in every version is built (and checked) once."""

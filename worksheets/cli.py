@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 
-from .errors import BuildError, SpecError
+from .errors import BuildError, SpecError, SpecErrors
 
 
 class Terminated(BaseException):
@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 from .build import check_sheet
                 check_sheet(spec)
+        except SpecErrors as exc:  # every mistake of the spec, a line each
+            for line in exc.lines():
+                _report(spec, line)
+            failed += 1
         except (SpecError, BuildError) as exc:
             _report(spec, str(exc))
             failed += 1

@@ -19,6 +19,29 @@ class SpecError(Exception):
         return ": ".join(parts + [self.message]).replace("\n", " ")
 
 
+class SpecErrors(Exception):
+    """Every error found in one spec, each a line of its own (`file:line: key: message`)."""
+
+    MAX_SHOWN = 50  # a file of garbage would otherwise print thousands of lines
+
+    def __init__(self, errors: list[Exception]):
+        super().__init__(errors)
+        self.errors = errors
+
+    def lines(self) -> list[str]:
+        shown = [str(error) for error in self.errors[:self.MAX_SHOWN]]
+        hidden = len(self.errors) - len(shown)
+        return shown + ([f"... and {hidden} more errors"] if hidden else [])
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def one_or_all(errors: list[Exception]) -> Exception:
+    """The exception to raise for a list of errors: the error itself when there is one."""
+    return errors[0] if len(errors) == 1 else SpecErrors(errors)
+
+
 class BuildError(Exception):
     """A sheet could not be built for a reason other than its spec (e.g. a failed check)."""
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from . import yamlfile
-from .errors import SpecError
+from .errors import SpecError, one_or_all
 from .kinds import KINDS
 from .spec import FieldError, RandomRanges, Strict
 
@@ -50,7 +50,7 @@ def read_sheet(path: str | Path, display_name: str | None = None) -> tuple[Sheet
     try:
         return SheetSpec.model_validate(document.data), document
     except ValidationError as exc:
-        raise _first_error(exc, document) from None
+        raise one_or_all(_all_errors(exc, document)) from None
 
 
 def _share_random_ranges(data: dict) -> None:
@@ -62,11 +62,43 @@ def _share_random_ranges(data: dict) -> None:
                 problem["random"] = ranges
 
 
-def _first_error(exc: ValidationError, document: yamlfile.Document) -> SpecError:
-    errors = exc.errors(include_url=False)
-    # A misspelt key also shows up as a missing one; the misspelling is the better report.
-    # A value that fails both `random` and a number list reports both; the list's is the useful one.
-    error = min(errors, key=lambda e: (e["type"] != "extra_forbidden", e["type"] == "is_instance_of"))
+def _all_errors(exc: ValidationError, document: yamlfile.Document) -> list[SpecError]:
+    """Every error of the spec, one per key, in the order of the file."""
+    found = [_located(error) for error in exc.errors(include_url=False)]
+    # A value that fails both `random` and a number list reports both; the list's is the
+    # useful one. A misspelt key also shows up as a missing one; the misspelling is the
+    # better report.
+    # A sheet's `random:` is shared by its problems (_share_random_ranges): its errors are
+    # reported once, at the sheet.
+    found = [f for f in found if not _shared_ranges(f[1], document.data)]
+    misspelt = {path[:-1] for kind, path, _ in found if kind == "extra_forbidden"}
+    errors = {}
+    for index, (kind, path, message) in enumerate(found):
+        if kind == "is_instance_of" and any(other[:len(path)] == path for j, (_, other, _) in enumerate(found)
+                                            if j != index):
+            continue
+        if kind == "missing" and path[:-1] in misspelt:
+            continue
+        error = document.error(_single_architecture(path, document.data), message)
+        # One mistake, one line: items of one list failing alike (a flat list for a matrix)
+        # are reported at the first.
+        same = (path[:-1], kind, error.line) if path and isinstance(path[-1], int) else (path, message)
+        errors.setdefault(same, error)
+    return sorted(errors.values(), key=lambda e: (e.line or 0, e.key))
+
+
+def _shared_ranges(path: tuple, data) -> bool:
+    """True for a path inside a problem's `random:` that is the sheet's."""
+    if len(path) < 3 or path[0] != "problems" or path[2] != "random" or not isinstance(data, dict):
+        return False
+    try:
+        return data["problems"][path[1]]["random"] is data.get("random")
+    except (KeyError, IndexError, TypeError):
+        return False
+
+
+def _located(error: dict) -> tuple[str, tuple, str]:
+    """(pydantic's error type, the path of the key as the user wrote it, the message)."""
     path, message = tuple(error["loc"]), describe(error)
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, FieldError):
@@ -76,7 +108,7 @@ def _first_error(exc: ValidationError, document: yamlfile.Document) -> SpecError
     path = tuple(p for i, p in enumerate(path)
                  if not (isinstance(p, str) and ((p in KINDS and i >= 2 and path[i - 2] == "problems")
                                                  or "[" in p)))
-    return document.error(_single_architecture(path, document.data), message)
+    return error["type"], path, message
 
 
 def _single_architecture(path: tuple, data) -> tuple:

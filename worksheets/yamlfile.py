@@ -103,10 +103,13 @@ def parse(text: str, name: str = "<spec>") -> Document:
         mark = exc.problem_mark or exc.context_mark
         raise SpecError(exc.problem or "cannot read a value", name, mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed quote or bracket is found at the end of the file; where it was
+        # opened is the useful place.
+        unclosed = exc.context_mark is not None and any(w in (exc.context or "") for w in ("flow", "quoted"))
+        mark = exc.context_mark if unclosed else (exc.problem_mark or exc.context_mark)
         line = mark.line + 1 if mark else None
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise SpecError(f"YAML syntax error: {message}", name, line) from None
+        column = f" (column {mark.column + 1})" if mark else ""
+        raise SpecError(syntax_message(exc) + column, name, line) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}".replace("\n", " "), name) from None
     finally:
@@ -114,6 +117,33 @@ def parse(text: str, name: str = "<spec>") -> Document:
     document = Document(name, data, lines)
     _check_text(document, data, ())
     return document
+
+
+# PyYAML's words for the common slips, and what they mean to someone writing a spec.
+_SYNTAX = (
+    (("expected <block end>", "block mapping start"), "bad indentation: this line is indented more than "
+     "the lines it belongs with"),
+    (("expected <block end>", "'-'"), "bad indentation: a list item '- ...' where a key was expected "
+     "(indent the item under its key, or add the key)"),
+    (("expected <block end>",), "bad indentation: this line does not line up with the lines above it"),
+    (("mapping values are not allowed",), "a ':' where no key can start: a line indented under a value, "
+     "or a value with ': ' in it (put the value in quotes)"),
+    (("could not find expected ':'",), "a line without 'key: value' (or indented too far)"),
+    (("character '\\t'",), "a tab; indent with spaces"),
+    (("quoted scalar", "end of stream"), "a quote that is never closed"),
+    (("flow sequence",), "a [ ... ] list that is not closed or is missing a comma"),
+    (("flow mapping",), "a { ... } mapping that is not closed or is missing a comma"),
+    (("undefined alias",), "an alias '*name' without an anchor '&name' before it"),
+)
+
+
+def syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    """A YAML syntax error in the words of someone writing a spec."""
+    raw = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    for needles, meaning in _SYNTAX:
+        if all(needle in raw for needle in needles):
+            return meaning
+    return f"YAML syntax error: {raw}"
 
 
 def _check_text(document: Document, value, path: tuple) -> None:

@@ -1,0 +1,78 @@
+"""Every mistake of a spec in one run, one line each, in the order of the file."""
+from __future__ import annotations
+
+import contextlib
+import io
+
+from worksheets.cli import main
+
+FIVE_MISTAKES = """\
+title: Five mistakes
+problems:
+  - kind: backprop
+    network:
+      layers: [2, 2, 1]
+      W1: [[1, 2], [3]]
+      W2: [[1], [2]]
+      x: [1, 2]
+    aks: [dH/dx_1]
+  - kind: forwrd
+    network: {layers: [2, 1]}
+  - kind: gradient-size
+    network: {layers: [2, 12, 1]}
+  - kind: loss-contribution
+    H: 1
+    y: abc
+"""
+
+
+def check(tmp_path, text: str, *extra: str) -> tuple[int, list[str]]:
+    spec = tmp_path / "q.yaml"
+    spec.write_text(text)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(["check", str(spec), *extra])
+    return status, [line.removeprefix(f"{spec}:") for line in err.getvalue().splitlines()]
+
+
+def test_five_distinct_mistakes_print_five_lines_in_file_order(tmp_path):
+    status, lines = check(tmp_path, FIVE_MISTAKES)
+    assert status == 1
+    assert lines == [
+        "6: problems[0].network.W1: expected a 2×2 matrix for layers [2, 2, 1], got rows of different lengths",
+        "9: problems[0].aks: unknown key (did you mean 'ask'?)",
+        "10: problems[1]: unknown kind 'forwrd' (did you mean 'forward'?); kinds: all-gradients-zero, backprop, "
+        "derivative-claims, forward, gradient-size, gradient-table, graph-backprop, local-backprop, "
+        "loss-contribution, output-saturation, path-blank",
+        "13: problems[2].network.layers[1]: layer 1 has 12 nodes; each layer needs 1 to 9",
+        "16: problems[3].y: expected a number, got 'abc'",
+    ]
+
+
+def test_a_flat_list_for_a_matrix_is_one_mistake(tmp_path):
+    status, lines = check(tmp_path, "title: t\nproblems:\n  - kind: backprop\n    network: {layers: [2, 2, 1], "
+                                    "W1: [1, 2, 3, 4], W2: [[1], [2]], x: [1, 2]}\n    ask: [dH/dx_1]\n")
+    assert status == 1 and lines == ["4: problems[0].network.W1[0]: expected a list, got 1"]
+
+
+def test_a_sheets_random_ranges_are_reported_once(tmp_path):
+    status, lines = check(tmp_path, "title: t\nrandom: {weights: [3, -3]}\nproblems:\n"
+                                    + "  - kind: backprop\n    network: {layers: [2, 1]}\n    ask: [dH/dx_1]\n" * 3)
+    assert status == 1 and lines == ["2: random.weights: expected [low, high] with low <= high, got [3, -3]"]
+
+
+def test_problems_that_cannot_be_drawn_are_all_reported(tmp_path):
+    text = ("title: t\nversions: 3\nrandom: {weights: [3, 3], inputs: [3, 3], max_value: 2}\nproblems:\n"
+            "  - kind: backprop\n    network: {layers: [2, 2, 1]}\n    ask: [dH/dx_1]\n"
+            "  - kind: forward\n    network: {layers: [2, 1]}\n    ask: [H]\n")
+    status, lines = check(tmp_path, text)
+    assert status == 1 and [line.split(":")[0:2] for line in lines] == [["5", " problems[0]"], ["8", " problems[1]"]]
+    assert all("every value a student computes is at most 2 in size" in line for line in lines)
+
+
+def test_yaml_slips_in_plain_words_with_line_and_column(tmp_path):
+    assert check(tmp_path, "title: x\nproblems:\n  - kind: backprop\n   ask: [a]\n")[1] == [
+        "4: bad indentation: this line is indented more than the lines it belongs with (column 4)"]
+    assert check(tmp_path, "title: x\nproblems:\n  - kind: a\n    ask: [a\n")[1] == [
+        "4: a [ ... ] list that is not closed or is missing a comma (column 10)"]
+    assert check(tmp_path, 'title: "x\nproblems: []\n')[1] == ["1: a quote that is never closed (column 8)"]
