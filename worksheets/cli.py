@@ -8,7 +8,9 @@ import argparse
 import os
 import signal
 import sys
+from pathlib import Path
 
+from . import __version__
 from .errors import BuildError, SpecError, SpecErrors
 
 
@@ -41,6 +43,12 @@ def _stop(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "schema":
+        from .schema import schema_text
+        sys.stdout.write(schema_text())
+        return 0
+    if args.command == "new":
+        return _new(args.name, args.kinds)
     failed = 0
     specs = args.specs
     if args.command == "build":
@@ -111,7 +119,6 @@ def _one_folder_each(specs: list[str], out: str) -> tuple[list[str], dict[str, s
 
 
 def _build(spec: str, args) -> None:
-    from pathlib import Path
 
     from .stamp import FIGURES_TEMP, clean_stale, clean_stale_temporary, fresh_outputs, sheet_name
     # What a killed build left, removed even when nothing needs building.
@@ -147,7 +154,39 @@ def _parser() -> argparse.ArgumentParser:
                        help="rebuild even sheets whose spec, options and tool are unchanged")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")
     check.add_argument("specs", nargs="+", metavar="SPEC")
+    new = commands.add_parser("new", help="write a commented starter spec that builds as it is")
+    new.add_argument("name", metavar="NAME", help="the spec file to write (.yaml is added if missing)")
+    new.add_argument("--kinds", type=_kind_list, default=None,
+                     help="comma-separated problem kinds, one example problem each (default: backprop,forward)")
+    commands.add_parser("schema", help="print the JSON Schema of the spec format (for editors)")
+    parser.add_argument("--version", action="version", version=f"worksheets {__version__}")
     return parser
+
+
+def _kind_list(text: str) -> list[str]:
+    from .starter import unknown_kinds
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = unknown_kinds(kinds)
+    if unknown or not kinds:
+        from .kinds import KINDS
+        problem = f"unknown kind {unknown[0]!r}" if unknown else "no kind given"
+        raise argparse.ArgumentTypeError(f"{problem}; kinds: {', '.join(sorted(KINDS))}")
+    return kinds
+
+
+def _new(name: str, kinds: list[str] | None) -> int:
+    from .starter import DEFAULT_KINDS, starter_spec
+    path = Path(name if name.endswith((".yaml", ".yml")) else name + ".yaml")
+    if os.path.lexists(path):
+        print(escaped(f"{path}: exists already; it is left alone (choose another name)"), file=sys.stderr)
+        return 1
+    try:
+        path.write_text(starter_spec(path, list(kinds or DEFAULT_KINDS)), encoding="utf-8")
+    except OSError as exc:
+        print(escaped(f"{path}: cannot write the file: {exc.strerror or exc}"), file=sys.stderr)
+        return 1
+    print(escaped(f"wrote {path}; build it with: python -m worksheets build {path}"))
+    return 0
 
 
 def _whole(text: str) -> int:

@@ -20,15 +20,22 @@ ProblemEntry = Annotated[Union[tuple(kind.spec for kind in KINDS.values())], Fie
 
 
 class SheetSpec(Strict):
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    """A worksheet: its title, options and problems (one file in specs/)."""
+    title: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="printed at the top of every page", examples=["Quiz 7 — Backpropagation"])
     # Wrapping is not linear in a word's length: a 900 KB word took 15 s. A page of
     # instructions is about 3,000 characters.
-    instructions: Annotated[str, Field(max_length=MAX_INSTRUCTIONS)] | None = None
-    paper: Literal["letter", "a4"] = "letter"
-    versions: Annotated[int, Field(strict=True, ge=1, le=MAX_VERSIONS)] | None = None
-    seed: Annotated[int, Field(strict=True, ge=0, lt=2**63)] = 0
-    random: RandomRanges | None = None  # default ranges for every problem
-    problems: Annotated[list[ProblemEntry], Field(min_length=1)]
+    instructions: Annotated[str, Field(max_length=MAX_INSTRUCTIONS)] | None = Field(
+        None, description="a paragraph under the title", examples=["Show your work."])
+    paper: Literal["letter", "a4"] = Field("letter", description="page size", examples=["a4"])
+    versions: Annotated[int, Field(strict=True, ge=1, le=MAX_VERSIONS)] | None = Field(
+        None, description="how many versions (A, B, ...) to draw from the random parts", examples=[4])
+    seed: Annotated[int, Field(strict=True, ge=0, lt=2**63)] = Field(
+        0, description="the seed of the random parts: the same seed gives the same versions", examples=[2026])
+    random: RandomRanges | None = Field(None, description="default ranges of every problem's random parts",
+                                        examples=[{"weights": [-3, 3], "inputs": [-2, 3], "max_value": 60}])
+    problems: Annotated[list[ProblemEntry], Field(min_length=1)] = Field(
+        description="the problems, each with its `kind`")
 
     @model_validator(mode="after")
     def _unique_ids(self):

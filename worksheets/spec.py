@@ -9,7 +9,7 @@ import math
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
 from .network import ACTIVATIONS, Network
 from .numbers import OutOfRange, parse_exact, to_fraction
@@ -80,10 +80,17 @@ def _whole(value: Any):
     return RANDOM if value == "random" else value
 
 
-Number = Annotated[Fraction, BeforeValidator(_number)]
-Param = Annotated[Any, BeforeValidator(number_or_random)]
-Vector = Annotated[list[Param] | RandomValue, BeforeValidator(_whole)]
-Matrix = Annotated[list[list[Param]] | RandomValue, BeforeValidator(_whole)]
+# What the editor's schema says of the types whose validators do the work.
+NUMBER_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": '^\\s*[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?(\\s*/\\s*\\d+)?\\s*$'}],
+                 "description": "a number: 3, -0.5, 1e-3, or a fraction as text, \"1/3\""}
+PARAM_SCHEMA = {"anyOf": [NUMBER_SCHEMA, {"const": "random"}]}
+Number = Annotated[Fraction, BeforeValidator(_number), WithJsonSchema(NUMBER_SCHEMA)]
+Param = Annotated[Any, BeforeValidator(number_or_random), WithJsonSchema(PARAM_SCHEMA)]
+Vector = Annotated[list[Param] | RandomValue, BeforeValidator(_whole),
+                   WithJsonSchema({"anyOf": [{"type": "array", "items": PARAM_SCHEMA}, {"const": "random"}]})]
+Matrix = Annotated[list[list[Param]] | RandomValue, BeforeValidator(_whole),
+                   WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "array", "items": PARAM_SCHEMA}},
+                                             {"const": "random"}]})]
 Range = Annotated[tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]],
                   Field(description="[low, high], both included")]
 Activation = Literal["relu", "sigmoid", "tanh", "linear"]
@@ -99,9 +106,14 @@ def _quantity(value: Any) -> Quantity:
         raise ValueError(str(exc)) from None
 
 
-QuantityName = Annotated[Quantity, BeforeValidator(_quantity)]
-Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12)]  # the parts of a problem
-Decimals = Annotated[int, Field(ge=0, le=6)]  # places for answers of sigmoid/tanh networks
+QUANTITY_PATTERN = r"^(dH/d)?(x_\d|W\d_\d\d|[bza]\d_\d|H)$"
+QuantityName = Annotated[Quantity, BeforeValidator(_quantity), WithJsonSchema(
+    {"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["dH/dW2_11", "dH/dx_1", "z1_2", "H"],
+     "description": "a quantity: x_1, W2_11, b2_1, z1_2, a1_2, H, or dH/d of one of them"})]
+Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12, description="the quantities asked, "
+                  "one part each", examples=[["dH/dz2_1", "dH/da1_2", "dH/dW1_11"]])]
+Decimals = Annotated[int, Field(ge=0, le=6, description="decimal places of answers that are not exact "
+                                "(sigmoid, tanh)", examples=[3])]
 
 
 MAX_ID = 200  # characters; an id is printed in the problem's heading
@@ -129,26 +141,45 @@ def _choices(value: Any):
     return value if value and all(isinstance(v, list) for v in value) else [value]
 
 
+def _weights(layer: int):
+    return Field(None, description=f"W^({layer}): one row per node of layer {layer - 1}, one column per node of "
+                 f"layer {layer}; numbers, `random` entries, or `random` for the whole matrix",
+                 examples=[[[2, 1], [3, "random"]], "random"])
+
+
+def _biases(layer: int):
+    return Field(None, description=f"b^({layer}): one number per node of layer {layer} (with bias: true)",
+                 examples=[[1, -2], "random"])
+
+
+_LAYERS_SCHEMA = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2}
+
+
 class NetworkSpec(Strict):
-    layers: Annotated[list[Layers], BeforeValidator(_choices)]
-    activation: Activation = "relu"
-    output: Activation = "linear"
-    bias: bool = False
-    x: Vector | None = None
-    W1: Matrix | None = None
-    W2: Matrix | None = None
-    W3: Matrix | None = None
-    W4: Matrix | None = None
-    W5: Matrix | None = None
-    W6: Matrix | None = None
-    W7: Matrix | None = None
-    b1: Vector | None = None
-    b2: Vector | None = None
-    b3: Vector | None = None
-    b4: Vector | None = None
-    b5: Vector | None = None
-    b6: Vector | None = None
-    b7: Vector | None = None
+    """A fully connected network: its layers, activations, weights, biases and input."""
+    layers: Annotated[list[Layers], BeforeValidator(_choices), WithJsonSchema(
+        {"anyOf": [_LAYERS_SCHEMA, {"type": "array", "items": _LAYERS_SCHEMA, "minItems": 1}]}), Field(
+        description="node counts, input layer first; a list of them for an architecture chosen per version",
+        examples=[[2, 2, 1], [[3, 2, 2, 1], [2, 3, 2, 1]]])]
+    activation: Activation = Field("relu", description="activation of every hidden layer", examples=["sigmoid"])
+    output: Activation = Field("linear", description="activation of the output layer", examples=["sigmoid"])
+    bias: bool = Field(False, description="true: every hidden and output node has a bias (b1, b2, ...; "
+                       "default 0)", examples=[True])
+    x: Vector | None = Field(None, description="the input, one number per input node", examples=[[1, 3], "random"])
+    W1: Matrix | None = _weights(1)
+    W2: Matrix | None = _weights(2)
+    W3: Matrix | None = _weights(3)
+    W4: Matrix | None = _weights(4)
+    W5: Matrix | None = _weights(5)
+    W6: Matrix | None = _weights(6)
+    W7: Matrix | None = _weights(7)
+    b1: Vector | None = _biases(1)
+    b2: Vector | None = _biases(2)
+    b3: Vector | None = _biases(3)
+    b4: Vector | None = _biases(4)
+    b5: Vector | None = _biases(5)
+    b6: Vector | None = _biases(6)
+    b7: Vector | None = _biases(7)
 
     @model_validator(mode="after")
     def _check_shapes(self):
@@ -286,11 +317,13 @@ def check_quantities(network: "NetworkSpec | Network", quantities, key: str = "a
 
 class RandomRanges(Strict):
     """Where the generator draws integers from, and the good-problem limits."""
-    weights: Range = (-3, 3)
-    inputs: Range = (-3, 3)
-    biases: Range = (-2, 2)
-    given: Range = (-5, 5)  # numbers a kind takes outside a network (`given:`)
-    max_value: Annotated[int, Field(strict=True, ge=1)] = 99  # largest |value| a student computes
+    weights: Range = Field((-3, 3), description="weights drawn from [low, high] (never 0)", examples=[[-3, 3]])
+    inputs: Range = Field((-3, 3), description="inputs drawn from [low, high]", examples=[[-2, 3]])
+    biases: Range = Field((-2, 2), description="biases drawn from [low, high]", examples=[[-2, 2]])
+    given: Range = Field((-5, 5), description="numbers a kind takes outside a network (`given:`)",
+                         examples=[[-5, 5]])
+    max_value: Annotated[int, Field(strict=True, ge=1)] = Field(
+        99, description="the largest size of any value a student computes", examples=[60])
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -305,9 +338,13 @@ class RandomRanges(Strict):
 
 class ProblemSpec(Strict):
     """Keys every problem kind accepts."""
-    id: Annotated[str, BeforeValidator(_text_id)] | None = None
-    points: Annotated[int, Field(strict=True, ge=0)] | None = None
+    id: Annotated[str, BeforeValidator(_text_id), WithJsonSchema({"type": ["string", "integer"]})] | None = Field(
+        None, description="a name for the problem, printed in its heading and answers.json", examples=["151"])
+    points: Annotated[int, Field(strict=True, ge=0)] | None = Field(None, description="points for the problem",
+                                                                     examples=[6])
     # Ranges for numbers left to the generator; set for the whole sheet or per problem.
-    random: RandomRanges | None = None
+    random: RandomRanges | None = Field(None, description="ranges for the numbers left to the generator "
+                                        "(default: the sheet's)")
     # Versions may (and must) have a ReLU that is off, so zero answers are allowed.
-    dead_relu: bool = False
+    dead_relu: bool = Field(False, description="true: every version has a hidden ReLU that is off, and "
+                            "answers may be 0", examples=[True])

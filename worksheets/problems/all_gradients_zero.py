@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .. import numbers, precise
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
@@ -20,8 +20,10 @@ from .wording import assumptions
 
 
 class Spec(ProblemSpec):
+    """`all-gradients-zero`: true or false, ∂H/∂W^(l)_ij = 0 for every weight, on a drawn
+    network with its values (#150)."""
     kind: Literal["all-gradients-zero"]
-    network: NetworkSpec
+    network: NetworkSpec = Field(description="the network, with weights and input (or random)")
 
     @model_validator(mode="after")
     def _check(self):
@@ -107,4 +109,16 @@ def solved_weights(solved) -> list:
     return [w for W in solved.net.weights for row in W for w in row]
 
 
-KIND = Kind("all-gradients-zero", Spec, build, needs_values=True, zero_answers_ok=True)
+EXAMPLE = '''\
+kind: all-gradients-zero
+points: 2
+network:
+  layers: [2, 2, 1]
+  W1: [[1, -1], [-1, 1]]
+  W2: [[2], [1]]
+  x: [-1, -2]
+'''
+
+
+KIND = Kind("all-gradients-zero", Spec, build, needs_values=True, zero_answers_ok=True,
+            example=EXAMPLE)

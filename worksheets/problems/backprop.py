@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
@@ -16,8 +16,9 @@ from .wording import assumptions, precision_note
 
 
 class Spec(ProblemSpec):
+    """`backprop`: named partial derivatives of H on a network with weights and an input (#151)."""
     kind: Literal["backprop"]
-    network: NetworkSpec
+    network: NetworkSpec = Field(description="the network, with weights and input (or random)")
     ask: Asked
     decimals: Decimals = DEFAULT_DECIMALS
 
@@ -67,4 +68,17 @@ def build(spec: Spec, number: int) -> Problem:
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 
-KIND = Kind("backprop", Spec, build, needs_values=True)
+EXAMPLE = '''\
+kind: backprop
+points: 6
+network:
+  layers: [2, 2, 1]           # node counts, input layer first
+  activation: relu            # hidden layers: relu, sigmoid, tanh or linear
+  W1: [[2, 1], [-1, 3]]       # W1[i][j]: node i of layer 0 to node j of layer 1
+  W2: [[3], [-2]]
+  x: [1, 2]
+ask: [dH/dz1_1, dH/da1_2, dH/dW1_11, dH/dx_1]
+'''
+
+
+KIND = Kind("backprop", Spec, build, needs_values=True, example=EXAMPLE)

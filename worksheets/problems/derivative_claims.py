@@ -28,13 +28,17 @@ _EXPLAIN = {
 
 class Claim(Strict):
     about: QuantityName
-    mistake: Mistake | None = None  # None: the claim is true
+    mistake: Mistake | None = Field(None, description="the mistake that makes the claim false "
+                                    "(none: the claim is true)", examples=["wrong-index"])
 
 
 class Spec(ProblemSpec):
+    """`derivative-claims`: true/false claims about derivatives of H written with weights and
+    g′ (#149). True claims are the path sums of the network; false ones make a real mistake."""
     kind: Literal["derivative-claims"]
-    network: NetworkSpec
-    claims: Annotated[list[Claim], Field(min_length=1, max_length=10)]
+    network: NetworkSpec = Field(description="the network's layers and activations")
+    claims: Annotated[list[Claim], Field(min_length=1, max_length=10)] = Field(
+        description="one true/false part each", examples=[[{"about": "dH/dx_2", "mistake": "wrong-index"}]])
 
     @model_validator(mode="after")
     def _check(self):
@@ -145,4 +149,15 @@ def _explain(mistake: str, details: dict) -> list:
     return [first, Math(details["wrong"]), middle, Math(details["right"]), last]
 
 
-KIND = Kind("derivative-claims", Spec, build)
+EXAMPLE = '''\
+kind: derivative-claims
+points: 3
+network: {layers: [2, 2, 2, 1]}
+claims:
+  - about: dH/dz2_1           # a true claim
+  - about: dH/da1_2
+    mistake: dropped-term     # or wrong-index, missing-slope
+'''
+
+
+KIND = Kind("derivative-claims", Spec, build, example=EXAMPLE)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
@@ -19,8 +19,9 @@ _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": 
 
 
 class Spec(ProblemSpec):
+    """`forward`: the values z, a and H of a network with given weights and input."""
     kind: Literal["forward"]
-    network: NetworkSpec
+    network: NetworkSpec = Field(description="the network, with weights and input (or random)")
     ask: Asked
     decimals: Decimals = DEFAULT_DECIMALS
 
@@ -91,4 +92,19 @@ def _source(layer: int, i: int) -> Quantity:
     return Quantity("x", 0, i) if layer == 1 else Quantity("a", layer - 1, i)
 
 
-KIND = Kind("forward", Spec, build, needs_values=True)
+EXAMPLE = '''\
+kind: forward
+points: 4
+network:
+  layers: [2, 2, 1]
+  bias: true                  # then give b1, b2 (default 0)
+  W1: [[1, -2], [2, 1]]
+  W2: [[1], [3]]
+  b1: [1, 0]
+  b2: [-1]
+  x: [2, 1]
+ask: [z1_1, a1_2, H]
+'''
+
+
+KIND = Kind("forward", Spec, build, needs_values=True, example=EXAMPLE)

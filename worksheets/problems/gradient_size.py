@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..spec import NetworkSpec, ProblemSpec
 from .figure import network_figure
@@ -11,9 +13,12 @@ from .kind import Kind
 
 
 class Spec(ProblemSpec):
+    """`gradient-size`: the dimensionality of the gradient of H with respect to the parameters
+    (#129, #130 with a figure; #153, #154 described in words)."""
     kind: Literal["gradient-size"]
-    network: NetworkSpec
-    figure: bool = True  # False: describe the architecture in words instead
+    network: NetworkSpec = Field(description="the network; only its layers and bias matter")
+    figure: bool = Field(True, description="false: describe the architecture in words instead of drawing it",
+                         examples=[False])
 
 
 def build(spec: Spec, number: int) -> Problem:
@@ -60,4 +65,12 @@ def _solution(net) -> list:
     return pieces
 
 
-KIND = Kind("gradient-size", Spec, build)
+EXAMPLE = '''\
+kind: gradient-size
+points: 2
+network: {layers: [3, 4, 2, 1], bias: true}
+figure: true                  # false: described in words
+'''
+
+
+KIND = Kind("gradient-size", Spec, build, example=EXAMPLE)

@@ -29,10 +29,14 @@ TABLE_WIDTH, COLUMN_PADDING, LABEL_COLUMN, CHARACTER, HEADER = 444.0, 11.0, 51.0
 
 
 class Spec(ProblemSpec):
+    """`gradient-table`: fill in every entry of ∂H/∂W^(l) (and ∂H/∂b^(l)) with a few entries
+    given as hints, the way course homework asks for whole gradient matrices."""
     kind: Literal["gradient-table"]
-    network: NetworkSpec
-    layers: list[Annotated[int, Field(strict=True, ge=1)]] | None = None  # default: every layer
-    hints: list[QuantityName] = []  # entries printed filled in, e.g. dH/dW1_11
+    network: NetworkSpec = Field(description="the network, with weights and input (or random)")
+    layers: list[Annotated[int, Field(strict=True, ge=1)]] | None = Field(
+        None, description="the layers whose tables are asked (default: every layer)", examples=[[1]])
+    hints: list[QuantityName] = Field([], description="entries printed filled in, to check work by",
+                                      examples=[["dH/dW1_11"]])
     decimals: Decimals = DEFAULT_DECIMALS
 
     @model_validator(mode="after")
@@ -167,4 +171,17 @@ def variant_numbers(spec: Spec):
     return found
 
 
-KIND = Kind("gradient-table", Spec, build, needs_values=True, numbers=variant_numbers)
+EXAMPLE = '''\
+kind: gradient-table
+points: 6
+network:
+  layers: [2, 2, 1]
+  W1: [[1, 2], [-1, 1]]
+  W2: [[2], [-1]]
+  x: [1, 2]
+hints: [dH/dW1_11]            # entries printed filled in
+'''
+
+
+KIND = Kind("gradient-table", Spec, build, needs_values=True, numbers=variant_numbers,
+            example=EXAMPLE)

@@ -16,7 +16,7 @@ from ..circuit import Circuit, GraphError, parse_graph
 from ..document import Answer, AnswerSpace, DisplayMath, Figure, Math, Part, Problem, para
 from ..dual import evaluate as dual_evaluate
 from ..figures.circuit import CircuitFigureSpec, arrow_id
-from ..spec import RANDOM, Decimals, FieldError, ProblemSpec, number_or_random
+from ..spec import PARAM_SCHEMA, RANDOM, Decimals, FieldError, ProblemSpec, number_or_random
 from .arithmetic import Numbers
 from .checked import CheckFailed, value_text
 from .kind import GivenValues, Kind
@@ -38,14 +38,26 @@ def _looks_numeric(text: str) -> bool:
 
 
 class Spec(ProblemSpec):
+    """`graph-backprop`: the forward and backward pass through a scalar computational graph (a
+    "circuit" of gates), as in CS231n's notes and micrograd: values of named nodes and
+    derivatives of the output with respect to them, gate by gate."""
     kind: Literal["graph-backprop"]
     graph: Annotated[dict[str, Annotated[Any, BeforeValidator(_graph_value)]],
-                     Field(min_length=2, max_length=MAX_NODES)]
-    output: str | None = None  # default: the last node
-    show: Literal["inputs", "values", "none"] = "inputs"  # numbers on the worksheet's figure
-    ask: Annotated[list[str], Field(min_length=1, max_length=12)]
+                     Field(min_length=2, max_length=MAX_NODES)] = Field(
+        description="the nodes in order: inputs (numbers or random), then expressions of earlier nodes",
+        examples=[{"x": -2, "y": 5, "z": -4, "q": "x + y", "f": "q * z"}],
+        json_schema_extra={"additionalProperties": {"anyOf": [PARAM_SCHEMA, {"type": "string"}]}})
+    output: str | None = Field(None, description="the node whose gradients are asked (default: the last)",
+                               examples=["f"])
+    show: Literal["inputs", "values", "none"] = Field(
+        "inputs", description="numbers on the worksheet's figure: the inputs', every value, or none",
+        examples=["values"])
+    ask: Annotated[list[str], Field(min_length=1, max_length=12)] = Field(
+        description="node names (their values) and d<output>/d<node> (gradients), one part each",
+        examples=[["q", "f", "df/dx"]])
     decimals: Decimals = DEFAULT_DECIMALS
-    zero_ok: bool = False  # versions may ask a gradient that a max or ReLU routes away (0)
+    zero_ok: bool = Field(False, description="true: versions may ask a gradient that max or ReLU routes "
+                          "away (0)", examples=[True])
 
     @model_validator(mode="after")
     def _check(self):
@@ -456,5 +468,18 @@ def _input_parameters(spec: Spec) -> dict:
             if not isinstance(value, str)}
 
 
+EXAMPLE = '''\
+kind: graph-backprop
+points: 4
+graph:                        # inputs first, then expressions of earlier nodes
+  x: -2
+  y: 5
+  z: -4
+  q: x + y
+  f: q * z
+ask: [q, f, df/dq, df/dx, df/dz]
+'''
+
+
 KIND = Kind("graph-backprop", Spec, build, numbers=variant_numbers,
-            given=GivenValues(_has_random, _draw_inputs, _input_parameters))
+            given=GivenValues(_has_random, _draw_inputs, _input_parameters), example=EXAMPLE)

@@ -32,6 +32,9 @@ class Kind:
     # Values given outside a network (a `given:` or a graph's inputs): how to tell they
     # hold `random`, how to draw them, and how to list them in manifest.json.
     given: "GivenValues | None" = None
+    # A spec entry of this kind that builds as it is, with comments: what `worksheets new`
+    # writes for it.
+    example: str = ""
 
     def numbers_of(self, spec) -> Numbers:
         if self.numbers is not None:

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Literal
 
 import numpy as np
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .. import numbers, randomness
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
@@ -32,9 +32,12 @@ _G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": 
 
 
 class Spec(ProblemSpec):
+    """`local-backprop`: one backpropagation step from partial information (#142, #143)."""
     kind: Literal["local-backprop"]
-    network: NetworkSpec
-    given: dict[str, Param | list[list[Param]]]
+    network: NetworkSpec = Field(description="the network's layers and activations (its numbers are given)")
+    given: dict[str, Param | list[list[Param]]] = Field(
+        description="W of the next layer, every z of the layer, every dH/dz of the next layer",
+        examples=[{"W2": [[5, 1], [1, 2]], "z1_1": 3, "z1_2": -1, "dH/dz2_1": -3, "dH/dz2_2": 1}])
     ask: Asked
     decimals: Decimals = DEFAULT_DECIMALS
 
@@ -231,5 +234,19 @@ def _given_parameters(spec: Spec) -> dict:
     return {name: numbers.parameter_json(value) for name, value in spec.given.items()}
 
 
+EXAMPLE = '''\
+kind: local-backprop
+points: 6
+network: {layers: [2, 2, 2, 1]}
+given:                        # W of the next layer, every z, every dH/dz of the next layer
+  W2: [[5, 1], [1, 2]]
+  z1_1: 3
+  z1_2: -2
+  dH/dz2_1: -3
+  dH/dz2_2: 1
+ask: [dH/da1_1, dH/dz1_1, dH/dW2_11]
+'''
+
+
 KIND = Kind("local-backprop", Spec, build, numbers=variant_numbers,
-            given=GivenValues(_has_random, _draw_given, _given_parameters))
+            given=GivenValues(_has_random, _draw_given, _given_parameters), example=EXAMPLE)

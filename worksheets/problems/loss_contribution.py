@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
+from pydantic import Field
+
 from .. import numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..spec import Number, ProblemSpec
@@ -12,9 +14,11 @@ from .kind import Kind
 
 
 class Spec(ProblemSpec):
+    """`loss-contribution`: the contribution of one training point to the gradient of the
+    empirical square loss R(w) = (1/n) Σ (H(x_i; w) − y_i)² (#148)."""
     kind: Literal["loss-contribution"]
-    H: Number  # H(x^(1); w)
-    y: Number  # y^(1)
+    H: Number = Field(description="H(x^(1); w), the network's output at the point", examples=[3])
+    y: Number = Field(description="y^(1), the point's label", examples=[5])
 
 
 def contribution_factor(H: Fraction, y: Fraction) -> Fraction:
@@ -56,4 +60,12 @@ def build(spec: Spec, number: int) -> Problem:
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 
-KIND = Kind("loss-contribution", Spec, build)
+EXAMPLE = '''\
+kind: loss-contribution
+points: 2
+H: 3                          # the network's output at the point
+y: 5                          # the point's label
+'''
+
+
+KIND = Kind("loss-contribution", Spec, build, example=EXAMPLE)

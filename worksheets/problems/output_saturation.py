@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .. import notation, numbers
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
@@ -20,9 +20,11 @@ _INVERSE = {"sigmoid": lambda h: math.log(h / (1 - h)), "tanh": math.atanh,
 
 
 class Spec(ProblemSpec):
+    """`output-saturation`: true or false, every ∂H/∂W vanishes when the output activation
+    saturates (#146: sigmoid output with H ≈ 1, true; #147: ReLU output with H ≈ 1, false)."""
     kind: Literal["output-saturation"]
-    output: Activation
-    H: Number  # H(x) ≈ this value
+    output: Activation = Field(description="the output layer's activation", examples=["sigmoid"])
+    H: Number = Field(description="the output value H(x) is close to", examples=[1])
 
     @model_validator(mode="after")
     def _check(self):
@@ -98,4 +100,12 @@ def _solution(output: str, h: str, vanishes: bool) -> tuple:
     return (para(verdict), para(*chain, *why, *tail))
 
 
-KIND = Kind("output-saturation", Spec, build)
+EXAMPLE = '''\
+kind: output-saturation
+points: 2
+output: sigmoid
+H: 1                          # H(x) is close to this
+'''
+
+
+KIND = Kind("output-saturation", Spec, build, example=EXAMPLE)

@@ -19,10 +19,16 @@ from .wording import assumptions
 
 
 class Spec(ProblemSpec):
+    """`path-blank`: fill in the missing term(s) of a derivative written as a sum over paths
+    (#144 for a weight, #145 for an input). The path sum comes from the network; the spec
+    names only the target and which terms are blank."""
     kind: Literal["path-blank"]
-    network: NetworkSpec
-    target: QuantityName | list[QuantityName]
-    blank: list[Annotated[int, Field(strict=True, ge=1)]] | None = None  # term numbers; default: last
+    network: NetworkSpec = Field(description="the network's layers and activations")
+    target: QuantityName | list[QuantityName] = Field(
+        description="the derivative written as a path sum (a list: one chosen per version)",
+        examples=["dH/dW1_12", ["dH/dW1_21", "dH/dx_1"]])
+    blank: list[Annotated[int, Field(strict=True, ge=1)]] | None = Field(
+        None, description="the numbers of the terms left blank (default: the last)", examples=[[2]])
 
     @model_validator(mode="after")
     def _check(self):
@@ -93,4 +99,13 @@ def _start(q) -> str:
     return symbol_latex(q.value_of())
 
 
-KIND = Kind("path-blank", Spec, build, choice_fields=("target",))
+EXAMPLE = '''\
+kind: path-blank
+points: 3
+network: {layers: [2, 2, 2, 1]}
+target: dH/dW1_12             # written as a sum over paths
+blank: [2]                    # the term(s) left blank
+'''
+
+
+KIND = Kind("path-blank", Spec, build, choice_fields=("target",), example=EXAMPLE)
