@@ -15,8 +15,11 @@ from .network import ACTIVATIONS, Network
 from .numbers import OutOfRange, parse_exact, to_fraction
 from .quantities import Quantity, UnknownQuantity, check_exists, parse
 
-MAX_LAYERS = 8
-MAX_NODES = 9  # node indices are single digits in quantity names
+MAX_LAYERS = 20  # a network described in words ("784 inputs, 128 and 64 hidden, 10 outputs")
+MAX_NODES = 100_000
+DRAWN_LAYERS = 8  # a network drawn on a page
+DRAWN_NODES = 9  # ... and its node indices are single digits in quantity names
+WEIGHT_FIELDS = 7  # W1 ... W7: the weights of a drawn network
 MAX_MAGNITUDE = 10**6
 
 
@@ -186,14 +189,14 @@ class NetworkSpec(Strict):
         if not self.layers:
             raise FieldError("expected node counts such as [2, 2, 1]", "layers")
         for choice, layers in enumerate(self.layers):
-            where = ("layers",) if len(self.layers) == 1 else ("layers", choice)
+            where = ("layers", choice)  # the choice index is dropped for a single architecture
             _check_layers(layers, where)
             self._check_parameters(layers)
         return self
 
     def _check_parameters(self, layers: list[int]) -> None:
         L = len(layers) - 1
-        for layer in range(1, MAX_LAYERS):
+        for layer in range(1, WEIGHT_FIELDS + 1):
             W, b = self.weight(layer), self.bias_vector(layer)
             if layer > L and (W is not None or b is not None):
                 name = f"W{layer}" if W is not None else f"b{layer}"
@@ -242,7 +245,7 @@ class NetworkSpec(Strict):
 
     def has_random_numbers(self) -> bool:
         """True when a weight, bias or input is written `random`."""
-        values = [self.x] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, MAX_LAYERS)]
+        values = [self.x] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, WEIGHT_FIELDS + 1)]
         return not self._drawn and any(_has_random(v) for v in values)
 
     def has_values(self) -> bool:
@@ -284,9 +287,23 @@ def _check_layers(layers: list[int], where: tuple) -> None:
         raise FieldError("a network needs at least an input and an output layer", *where)
     if len(layers) > MAX_LAYERS:
         raise FieldError(f"{len(layers)} layers; at most {MAX_LAYERS} are supported", *where)
+    if sum(n * m for n, m in zip(layers, layers[1:])) > MAX_NODES * MAX_NODES:
+        raise FieldError("more than 10^10 weights; that is not a network a worksheet can be about", *where)
     for i, n in enumerate(layers):
         if not 1 <= n <= MAX_NODES:
-            raise FieldError(f"layer {i} has {n} nodes; each layer needs 1 to {MAX_NODES}", *where, i)
+            raise FieldError(f"layer {i} has {n:,} nodes; each layer needs 1 to {MAX_NODES:,}", *where, i)
+
+
+def check_drawn(network: NetworkSpec, hint: str = "") -> None:
+    """FieldError unless every architecture of the network fits a figure on a page."""
+    for choice, layers in enumerate(network.layers):
+        where = ("network", "layers", choice)  # the choice index is dropped for a single architecture
+        if len(layers) > DRAWN_LAYERS:
+            raise FieldError(f"{len(layers)} layers; a drawn network has at most {DRAWN_LAYERS}{hint}", *where)
+        for i, n in enumerate(layers):
+            if n > DRAWN_NODES:
+                raise FieldError(f"layer {i} has {n:,} nodes; a drawn network has 1 to {DRAWN_NODES} per "
+                                 f"layer{hint}", *where, i)
 
 
 def _check_matrix(W, rows: int, cols: int, name: str, layers) -> None:
@@ -348,3 +365,14 @@ class ProblemSpec(Strict):
     # Versions may (and must) have a ReLU that is off, so zero answers are allowed.
     dead_relu: bool = Field(False, description="true: every version has a hidden ReLU that is off, and "
                             "answers may be 0", examples=[True])
+
+    def draws_network(self) -> bool:
+        """True when the problem's network is drawn (and so limited to a page's size)."""
+        return getattr(self, "network", None) is not None
+
+    @model_validator(mode="after")
+    def _fits_the_page(self):
+        if self.draws_network():
+            check_drawn(self.network, "" if "figure" not in type(self).model_fields
+                        else " (set figure: false to describe it in words)")
+        return self

@@ -6,12 +6,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
+from ..quantities import Quantity
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
-from .chain import steps
+from .chain import forward_steps, steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
 from .kind import Kind
 from .parts import each_part, letter
+from .values import require_values
 from .wording import assumptions, precision_note
 
 
@@ -27,34 +29,27 @@ class Spec(ProblemSpec):
         require_values(self)
         check_quantities(self.network, self.ask)
         for index, q in enumerate(self.ask):
-            if not q.derivative:
-                raise FieldError(f"'{q.name}' is a value; ask for derivatives (dH/d...) "
-                                 "or use kind: forward", "ask", index)
+            if not q.derivative and q.symbol not in ("z", "a", "H"):
+                raise FieldError(f"'{q.name}' is given in the figure; ask for z, a or H values "
+                                 "or for derivatives (dH/d...)", "ask", index)
         return self
-
-
-def require_values(spec) -> None:
-    """FieldError unless every weight matrix and the input are given (as numbers or
-    `random`), or `random:` ranges let the generator choose the missing ones."""
-    if spec.random is not None:
-        return
-    network = spec.network
-    if network.x is None:
-        raise FieldError("this problem needs the input x (numbers or random)", "network", "x")
-    for layer in range(1, max(len(c) for c in network.layers)):
-        if network.weight(layer) is None:
-            raise FieldError(f"this problem needs the weights W{layer} (numbers or random)",
-                             "network", f"W{layer}")
 
 
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net, spec.decimals)
+    values_asked = any(not q.derivative for q in spec.ask)  # then the figure must not show them
+    if values_asked:
+        legend = para("Consider the neural network shown below, with its weights and input. The blue "
+                      "numbers on the edges are the weights; the blue numbers above the inputs are the "
+                      "input values.")
+    else:
+        legend = para("Consider the neural network shown below, with its weights and input. "
+                      "The blue numbers on the edges are the weights; the blue numbers above each node "
+                      "are the values of ", Math("z"), " and ", Math("a"), " there.")
     intro = (
-        para("Consider the neural network shown below, with its weights and input. "
-             "The blue numbers on the edges are the weights; the blue numbers above each node "
-             "are the values of ", Math("z"), " and ", Math("a"), " there."),
-        network_figure(net, number, with_values=True, solved=solved),
+        legend,
+        network_figure(net, number, with_values=True, solved=solved, node_values=not values_asked),
         assumptions(net),
         *precision_note(solved),
         para("Compute each of the following."),
@@ -62,7 +57,11 @@ def build(spec: Spec, number: int) -> Problem:
     shown: set = set()
     parts = []
     for index, q in each_part(spec.ask):
-        solution = tuple(DisplayMath(line) for line in steps(solved, [q], shown))
+        if q.derivative:
+            lines = steps(solved, [q], shown)
+        else:  # a value: the forward pass to its node
+            lines = forward_steps(solved, Quantity("a", net.depth, 1) if q.symbol == "H" else q, shown)
+        solution = tuple(DisplayMath(line) for line in lines)
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
                           solution or (para("See the steps above."),), AnswerSpace(lines=2)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)

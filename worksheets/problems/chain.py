@@ -105,3 +105,41 @@ def _activation(solved: Solved, q: Quantity, value: str) -> str:
 
 def _paren(text: str) -> str:
     return f"({text})"
+
+
+# ---- the forward pass ------------------------------------------------------------------
+
+def forward_steps(solved, q: Quantity, shown: set) -> list[str]:
+    """Forward-pass equations for q's node and every node before it, none twice."""
+    lines = []
+    for layer in range(1, q.layer + 1):
+        nodes = range(1, solved.net.layers[layer] + 1) if layer < q.layer else [q.i]
+        for node in nodes:
+            for symbol in ("z", "a"):
+                step = Quantity(symbol, layer, node)
+                if step not in shown and (layer < q.layer or symbol == "z" or q.symbol == "a"):
+                    shown.add(step)
+                    lines.append(_equation(solved, step))
+    return lines
+
+
+def _equation(solved, q: Quantity) -> str:
+    """z = Σ_i W_ij a_i (+ b) with numbers, or a = g(z)."""
+    net, layer, node = solved.net, q.layer, q.i
+    z = Quantity("z", layer, node)
+    z_value = solved.latex(solved.value(z))
+    if q.symbol == "a":
+        act = net.activation(layer)
+        applied = notation.applied(act, z_value)
+        name = f"H = {q.latex()}" if layer == net.depth else q.latex()
+        return rf"{name} = {applied} = {solved.latex(solved.value(q))}"
+    terms = [f"{solved.factor(net.weights[layer - 1][i][node - 1])}"
+             f"({solved.latex(solved.value(_source(layer, i + 1)))})"
+             for i in range(net.layers[layer - 1])]
+    if net.has_bias:
+        terms.append(solved.factor(net.biases[layer - 1][node - 1]))
+    return rf"{z.latex()} = {' + '.join(terms)} = {z_value}"
+
+
+def _source(layer: int, i: int) -> Quantity:
+    return Quantity("x", 0, i) if layer == 1 else Quantity("a", layer - 1, i)

@@ -8,14 +8,13 @@ from pydantic import Field, model_validator
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..quantities import Quantity
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
+from .chain import forward_steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
 from .kind import Kind
 from .parts import each_part, letter
 from .values import require_values
 from .wording import assumptions, precision_note
-
-_G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 
 
 class Spec(ProblemSpec):
@@ -50,46 +49,10 @@ def build(spec: Spec, number: int) -> Problem:
     parts, shown = [], set()
     for index, q in each_part(spec.ask):
         target = Quantity("a", net.depth, 1) if q.symbol == "H" else q
-        lines = [DisplayMath(line) for line in _steps(solved, target, shown)]
+        lines = [DisplayMath(line) for line in forward_steps(solved, target, shown)]
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
                           tuple(lines), AnswerSpace(lines=2)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
-
-
-def _steps(solved, q: Quantity, shown: set) -> list[str]:
-    """Equations for q's node and every node before it, none twice."""
-    lines = []
-    for layer in range(1, q.layer + 1):
-        nodes = range(1, solved.net.layers[layer] + 1) if layer < q.layer else [q.i]
-        for node in nodes:
-            for symbol in ("z", "a"):
-                step = Quantity(symbol, layer, node)
-                if step not in shown and (layer < q.layer or symbol == "z" or q.symbol == "a"):
-                    shown.add(step)
-                    lines.append(_equation(solved, step))
-    return lines
-
-
-def _equation(solved, q: Quantity) -> str:
-    """z = Σ_i W_ij a_i (+ b) with numbers, or a = g(z)."""
-    net, layer, node = solved.net, q.layer, q.i
-    z = Quantity("z", layer, node)
-    z_value = solved.latex(solved.value(z))
-    if q.symbol == "a":
-        act = net.activation(layer)
-        applied = rf"{_G[act]}({z_value})" if _G[act] else z_value
-        name = f"H = {q.latex()}" if layer == net.depth else q.latex()
-        return rf"{name} = {applied} = {solved.latex(solved.value(q))}"
-    terms = [f"{solved.factor(net.weights[layer - 1][i][node - 1])}"
-             f"({solved.latex(solved.value(_source(layer, i + 1)))})"
-             for i in range(net.layers[layer - 1])]
-    if net.has_bias:
-        terms.append(solved.factor(net.biases[layer - 1][node - 1]))
-    return rf"{z.latex()} = {' + '.join(terms)} = {z_value}"
-
-
-def _source(layer: int, i: int) -> Quantity:
-    return Quantity("x", 0, i) if layer == 1 else Quantity("a", layer - 1, i)
 
 
 EXAMPLE = '''\

@@ -20,6 +20,9 @@ class Spec(ProblemSpec):
     figure: bool = Field(True, description="false: describe the architecture in words instead of drawing it",
                          examples=[False])
 
+    def draws_network(self) -> bool:
+        return self.figure
+
 
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
@@ -30,7 +33,7 @@ def build(spec: Spec, number: int) -> Problem:
     question = para("The gradient of ", Math("H"), " with respect to the parameters is a vector. "
                     "What is this vector's dimensionality?")
     count = net.parameter_count()
-    answer = Answer("dimension", count, str(count))
+    answer = Answer("dimension", count, f"{count:,}")
     part = Part("a", (question,), answer, (para(*_solution(net)),), AnswerSpace(lines=1))
     return Problem(number, spec.id, spec.kind, tuple(intro), (part,), spec.points)
 
@@ -42,14 +45,20 @@ def _setting(net, number: int, drawn: bool):
     if drawn:
         return para(bias)
     hidden = net.layers[1:-1]
-    ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
-    layers = ", ".join(f"{n} node{'s' if n > 1 else ''} in the {ordinals[i]} hidden layer"
+    layers = ", ".join(f"{n:,} node{'s' if n > 1 else ''} in the {_ordinal(i + 1)} hidden layer"
                        for i, n in enumerate(hidden))
-    outputs = "a single output node" if net.layers[-1] == 1 else f"{net.layers[-1]} output nodes"
-    inputs = f"{net.layers[0]} input feature{'s' if net.layers[0] > 1 else ''}"
+    outputs = "a single output node" if net.layers[-1] == 1 else f"{net.layers[-1]:,} output nodes"
+    inputs = f"{net.layers[0]:,} input feature{'s' if net.layers[0] > 1 else ''}"
     bias = "Assume that all hidden and output nodes have a bias." if net.has_bias else "There are no biases."
     return para("Suppose ", Math("H"), f" is a fully-connected neural network with {inputs}, "
                 + (f"{layers}, and " if layers else "and ") + f"{outputs}. {bias}")
+
+
+_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+
+
+def _ordinal(n: int) -> str:
+    return _ORDINALS[n - 1] if n <= len(_ORDINALS) else f"{n}th"  # 11th to 18th: no other suffix
 
 
 def _solution(net) -> list:

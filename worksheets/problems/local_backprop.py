@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .. import numbers, randomness
+from .. import notation, numbers, randomness
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
 from ..network import Network
@@ -27,8 +27,6 @@ from .formulas import matrix_latex
 from .kind import GivenValues, Kind
 from .parts import each_part, letter
 from .wording import assumptions
-
-_G = {"relu": r"\text{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "linear": ""}
 
 
 class Spec(ProblemSpec):
@@ -191,7 +189,7 @@ def _work(step: Step, q: Quantity, fmt) -> str:
                 rf" = {fmt(da)} \cdot g'({fmt(step.z[q.i - 1])}) = {fmt(da)} \cdot {fmt(slope)} = {value}")
     if q.symbol == "W":
         a = step.a(q.i)
-        applied = rf"{_G[step.act]}({fmt(step.z[q.i - 1])})" if _G[step.act] else fmt(step.z[q.i - 1])
+        applied = notation.applied(step.act, fmt(step.z[q.i - 1]))
         return (rf"{q.latex()} = a^{{({l})}}_{{{q.i}}} \cdot \dfrac{{{{\partial}} H}}{{{{\partial}} z^{{({l + 1})}}_{{{q.j}}}}}"
                 rf" = {applied} \cdot {numbers.factor_latex(step.dz_next[q.j - 1], step.decimals)}"
                 rf" = {numbers.factor_latex(a, step.decimals)}({fmt(step.dz_next[q.j - 1])}) = {value}")

@@ -1,0 +1,86 @@
+"""Writing a sheet without reading the source: realistic sizes for networks not drawn,
+values asked beside derivatives, own wording, and no silent surprises."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from worksheets.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+def build(tmp_path: Path, text: str, *options: str) -> tuple[int, str, Path]:
+    spec = tmp_path / "sheet.yaml"
+    spec.write_text(text)
+    status, out, err = run("build", str(spec), "--out", str(tmp_path / "out"), *options)
+    return status, err, tmp_path / "out" / "sheet"
+
+
+def answers(folder: Path) -> list:
+    return [p for problem in json.loads((folder / "answers.json").read_text())["problems"] for p in problem["parts"]]
+
+
+def test_the_classic_parameter_count_of_a_network_described_in_words(tmp_path):
+    status, err, folder = build(tmp_path, "title: t\nproblems:\n  - kind: gradient-size\n"
+                                          "    network: {layers: [784, 128, 64, 10], bias: true}\n    figure: false\n")
+    assert status == 0, err
+    assert answers(folder)[0]["answer"] == 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10 == 109_386
+    text = subprocess.run(["pdftotext", str(folder / "worksheet.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "784 input features, 128 nodes in the first hidden layer, 64" in text
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("  - kind: gradient-size\n    network: {layers: [784, 128, 10]}\n",
+     "problems[0].network.layers[0]: layer 0 has 784 nodes; a drawn network has 1 to 9 per layer "
+     "(set figure: false to describe it in words)"),
+    ("  - kind: backprop\n    network: {layers: [2, 12, 1]}\n    ask: [dH/dx_1]\n",
+     "problems[0].network.layers[1]: layer 1 has 12 nodes; a drawn network has 1 to 9 per layer"),
+    ("  - kind: gradient-size\n    network: {layers: [2, 200000, 1]}\n    figure: false\n",
+     "problems[0].network.layers[1]: layer 1 has 200,000 nodes; each layer needs 1 to 100,000"),
+    ("  - kind: gradient-size\n    network: {layers: " + str([2] * 21) + "}\n    figure: false\n",
+     "problems[0].network.layers: 21 layers; at most 20 are supported"),
+])
+def test_drawn_networks_keep_the_page_limit_and_say_how_to_lift_it(tmp_path, spec, expected):
+    path = tmp_path / "s.yaml"
+    path.write_text("title: t\nproblems:\n" + spec)
+    status, _, err = run("check", str(path))
+    assert status == 1 and err.split(": ", 1)[1] == expected + "\n"
+
+
+def test_twenty_layers_described_in_words(tmp_path):
+    layers = [3] + [2] * 18 + [1]
+    status, err, folder = build(tmp_path, "title: t\nproblems:\n  - kind: gradient-size\n"
+                                          f"    network: {{layers: {layers}}}\n    figure: false\n")
+    assert status == 0, err
+    assert answers(folder)[0]["answer"] == 3 * 2 + 17 * 4 + 2
+
+
+def test_backprop_asks_values_beside_derivatives(tmp_path):
+    status, err, folder = build(tmp_path, "title: t\nproblems:\n  - kind: backprop\n    network: {layers: [2, 2, 1], "
+                                          "W1: [[2, 1], [-1, 3]], W2: [[3], [-2]], x: [1, 2]}\n"
+                                          "    ask: [z1_2, H, dH/dW1_11, dH/dx_2]\n")
+    assert status == 0, err
+    # z1 = (2·1 − 1·2, 1·1 + 3·2) = (0, 7); a1 = (0, 7); H = 3·0 − 2·7 = −14; ReLU′(0) = 0
+    assert [(p["quantity"], p["answer"]) for p in answers(folder)] == [
+        ("z1_2", 7), ("H", -14), ("dH/dW1_11", 0), ("dH/dx_2", 3 * 0 * -1 + -2 * 1 * 3)]
+    svg = (folder / "figures" / "problem-01.svg").read_text()
+    assert ">7<" not in svg and "&#45;14" not in svg  # the figure does not give the values away
+
+
+def test_backprop_refuses_values_that_are_given(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("title: t\nproblems:\n  - kind: backprop\n    network: {layers: [2, 1], W1: [[1], [2]], "
+                    "x: [1, 2]}\n    ask: [x_1]\n")
+    status, _, err = run("check", str(path))
+    assert status == 1 and "'x_1' is given in the figure; ask for z, a or H values" in err
