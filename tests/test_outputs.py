@@ -191,7 +191,7 @@ def test_bad_spec_between_good_ones(tmp_path):
                              "--out", str(out)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == ("bad.yaml:4: problems[0].network.layers[1]: layer 1 has 0 nodes; "
-                             "each layer needs 1 to 9\n")
+                             "each layer needs 1 to 100,000\n")
     assert sorted(p.name for p in out.iterdir()) == ["good", "good2"]
     for name in ("good", "good2"):
         assert {"answers.json", "key.pdf", "worksheet.pdf", "figures/problem-01.svg"} <= set(tree(out / name))

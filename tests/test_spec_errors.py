@@ -52,7 +52,7 @@ CASES = [
     ("yaml syntax", "  - kind: gradient-size", "  - kind: [gradient-size",
      "bad.yaml:3: a [ ... ] list that is not closed or is missing a comma (column 11)"),
     ("zero nodes", "layers: [2, 2, 1]", "layers: [2, 0, 1]",
-     "bad.yaml:4: problems[0].network.layers[1]: layer 1 has 0 nodes; each layer needs 1 to 9"),
+     "bad.yaml:4: problems[0].network.layers[1]: layer 1 has 0 nodes; each layer needs 1 to 100,000"),
     ("duplicate key", "  - kind: gradient-size\n", "  - kind: gradient-size\n    kind: backprop\n",
      "bad.yaml:4: problems[0].kind: duplicate key 'kind'"),
     ("no title", "title: Quiz\n", "",

@@ -84,3 +84,45 @@ def test_backprop_refuses_values_that_are_given(tmp_path):
                     "x: [1, 2]}\n    ask: [x_1]\n")
     status, _, err = run("check", str(path))
     assert status == 1 and "'x_1' is given in the figure; ask for z, a or H values" in err
+
+
+# ---- no silent surprises --------------------------------------------------------------
+
+RANDOM_SHEET = """\
+title: t
+versions: 3
+random: {weights: [-3, 3], inputs: [-2, 3]}
+problems:
+  - kind: backprop
+    network: {layers: [2, 2, 1], W1: random, x: random}
+    ask: [dH/dx_1]
+  - kind: gradient-size
+    network: {layers: [2, 3, 1]}
+"""
+
+
+def test_a_forgotten_weight_and_a_problem_alike_in_every_version_are_reported(tmp_path):
+    status, err, folder = build(tmp_path, RANDOM_SHEET)
+    assert status == 0
+    spec = tmp_path / "sheet.yaml"
+    assert err.splitlines() == [
+        f"{spec}:5: problems[0]: warning: W2 not given: drawn from the random ranges (write `random` to say so, "
+        "or give the numbers)",
+        f"{spec}:8: problems[1]: warning: nothing in this problem is random: it is the same in every version"]
+    status, err, _ = build(tmp_path, RANDOM_SHEET.replace("W1: random,", "W1: random, W2: random,"), "--force")
+    assert "W2 not given" not in err
+
+
+def test_every_build_says_what_it_did_in_one_line(tmp_path):
+    spec = tmp_path / "sheet.yaml"
+    spec.write_text(RANDOM_SHEET.replace("x: random}", "x: random, W2: random}"))
+    out = tmp_path / "out"
+    target = out / "sheet"
+    assert run("build", str(spec), "--out", str(out))[1] == f"built {target}: 3 versions, 7 PDFs\n"
+    assert run("build", str(spec), "--out", str(out))[1] == f"unchanged {target}\n"
+    assert run("build", str(spec), "--out", str(out), "--seed", "7", "--versions", "2")[1] == \
+        f"built {target}: 2 versions, 5 PDFs (it replaces the build of seed 0, versions 3)\n"
+    assert json.loads((target / "manifest.json").read_text())["seed"] == 7
+    single = tmp_path / "single.yaml"
+    single.write_text("title: t\nproblems:\n  - kind: gradient-size\n    network: {layers: [2, 1]}\n")
+    assert run("build", str(single), "--out", str(out))[1] == f"built {out / 'single'}: 2 PDFs\n"

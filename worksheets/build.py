@@ -35,6 +35,7 @@ from .sheet import read_sheet
 from .stamp import STAMP, clean_stale, made_by_us, sheet_name, staging_prefix, stamp_of_bytes
 from .variants import (
     NoVariant,
+    drawn_unasked,
     independent_versions,
     is_random,
     parameters,
@@ -71,6 +72,7 @@ class Plan:
         # warm(plan, sheet of version A) runs while worker processes draw the other versions
         # (only then): a chance to fill this process's caches before rendering.
         self.instances = self._draw(warm)  # instances[problem][version]
+        self._warn_of_surprises()
 
     def _draw(self, warm=None) -> list[list]:
         keys = problem_keys(self.document.data["problems"])
@@ -127,6 +129,16 @@ class Plan:
         if errors:
             raise one_or_all(errors)
         return drawn
+
+    def _warn_of_surprises(self) -> None:
+        """Numbers drawn that the spec does not mention, and problems that versions leave alike."""
+        for index, problem in enumerate(self.spec.problems):
+            missing = drawn_unasked(problem)
+            if missing:
+                self._warner(index)(f"{', '.join(missing)} not given: drawn from the random ranges "
+                                    "(write `random` to say so, or give the numbers)")
+            if self.count > 1 and not is_random(problem):
+                self._warner(index)("nothing in this problem is random: it is the same in every version")
 
     def _warner(self, index: int):
         def warn(message):
@@ -187,6 +199,12 @@ class Plan:
         finally:
             CURRENT_PART.reset(part)
 
+    def summary(self) -> str:
+        """What the build wrote, in a few words: "4 versions, 9 PDFs"."""
+        if not self.versioned:
+            return "2 PDFs"
+        return f"{self.count} versions, {2 * self.count + 1} PDFs"
+
     def manifest(self) -> dict:
         return {
             "sheet": self.name,
@@ -199,6 +217,18 @@ class Plan:
                  "parameters": {self.label(v): parameters(versions[v]) for v in range(self.count)}}
                 for number, (problem, versions) in enumerate(zip(self.spec.problems, self.instances), 1)],
         }
+
+
+def previous_build(folder: Path) -> dict | None:
+    """The seed and versions of the build in folder (from its manifest.json), or None when
+    there is none; a sheet without versions has neither."""
+    if not (folder / STAMP).is_file():
+        return None
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        return {"seed": manifest["seed"], "versions": len(manifest["versions"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"seed": None, "versions": None}
 
 
 def _part_of(problem, quantity: str) -> str:

@@ -27,7 +27,7 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from .errors import BuildError
+from .errors import BuildError, SpecError, SpecErrors
 from .output import FORMATS, Version, draw_figures, figures_of, tallest, version_files
 from .variants import independent_versions
 
@@ -212,6 +212,8 @@ def _message(pipe):
         raise BuildError("a worker process stopped without finishing its versions") from None
     if kind == "error":
         raise BuildError(payload)
+    if kind == "errors":
+        raise SpecErrors([BuildError(line) for line in payload])
     return kind, payload
 
 
@@ -243,7 +245,9 @@ def _worker(chunk: Chunk, pipe) -> None:
         pipe.send(("worksheets", None))
         chunk.render_rest(slots, step)
         pipe.send(("timings", dict(chunk.timer.totals)))
-    except BuildError as exc:
+    except SpecErrors as exc:  # every problem's error, a line each
+        pipe.send(("errors", exc.lines()))
+    except (BuildError, SpecError) as exc:
         pipe.send(("error", str(exc)))
     except Exception as exc:  # reported by the parent as one line
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "build":
                 _build(spec, args)
             else:
-                from .build import check_sheet
-                check_sheet(spec)
+                from .build import Plan
+                plan = Plan(spec)
+                for version in range(plan.count):
+                    plan.sheet(version)  # every problem of every version built and checked
+                for warning in plan.warnings:
+                    print(escaped(warning), file=sys.stderr)
         except SpecErrors as exc:  # every mistake of the spec, a line each
             for line in exc.lines():
                 _report(spec, line)
@@ -119,18 +123,33 @@ def _one_folder_each(specs: list[str], out: str) -> tuple[list[str], dict[str, s
 
 
 def _build(spec: str, args) -> None:
-
+    """Builds one sheet and says so in one line on stdout (warnings go to stderr)."""
     from .stamp import FIGURES_TEMP, clean_stale, clean_stale_temporary, fresh_outputs, sheet_name
+    target = os.path.join(args.out, sheet_name(spec))
     # What a killed build left, removed even when nothing needs building.
     if os.path.isdir(args.out):
         clean_stale(Path(args.out), sheet_name(spec))
     clean_stale_temporary(FIGURES_TEMP)
     if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed):
-        return  # nothing changed since the last build: not even the heavy imports
-    from .build import build_sheet
+        print(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
+        return
+    from .build import build_sheet, previous_build
+    before = previous_build(Path(target))
     plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
+    print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
+
+
+def _replaced(before: dict | None, plan) -> str:
+    """", replacing the build of seed 7 with 8 versions" when those differ."""
+    if before is None:
+        return ""
+    now = {"seed": plan.seed if plan.versioned else None, "versions": plan.count if plan.versioned else None}
+    if before == now:
+        return ""
+    described = ", ".join(f"{k} {v}" for k, v in before.items() if v is not None) or "no versions"
+    return f" (it replaces the build of {described})"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -175,13 +194,13 @@ def _kind_list(text: str) -> list[str]:
 
 
 def _new(name: str, kinds: list[str] | None) -> int:
-    from .starter import DEFAULT_KINDS, starter_spec
+    from .starter import default_kinds, starter_spec
     path = Path(name if name.endswith((".yaml", ".yml")) else name + ".yaml")
     if os.path.lexists(path):
         print(escaped(f"{path}: exists already; it is left alone (choose another name)"), file=sys.stderr)
         return 1
     try:
-        path.write_text(starter_spec(path, list(kinds or DEFAULT_KINDS)), encoding="utf-8")
+        path.write_text(starter_spec(path, kinds or default_kinds()), encoding="utf-8")
     except OSError as exc:
         print(escaped(f"{path}: cannot write the file: {exc.strerror or exc}"), file=sys.stderr)
         return 1

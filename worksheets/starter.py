@@ -8,7 +8,6 @@ from pathlib import Path
 from .kinds import KINDS
 from .schema import SCHEMA_FILE
 
-DEFAULT_KINDS = ("backprop", "forward")
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 HEADER = """\
@@ -23,6 +22,10 @@ paper: letter                          # or a4
 # random: {{weights: [-3, 3], inputs: [-2, 3], biases: [-2, 2], max_value: 60}}
 problems:
 """
+
+
+def default_kinds() -> list[str]:
+    return [name for name, kind in KINDS.items() if kind.in_starter]
 
 
 def starter_spec(path: Path, kinds: list[str]) -> str:

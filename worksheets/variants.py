@@ -87,6 +87,19 @@ def _fills_missing(spec) -> bool:
     return net.x is None or any(net.weight(l) is None for l in range(1, max(map(len, net.layers))))
 
 
+def drawn_unasked(spec) -> list[str]:
+    """The weights, biases and input a spec leaves out that the generator draws (because
+    `random:` ranges are set): worth a warning, since a forgotten W2 looks like this too."""
+    if not _fills_missing(spec):
+        return []
+    net = spec.network
+    layers = max(map(len, net.layers)) - 1
+    names = [f"W{l}" for l in range(1, layers + 1) if net.weight(l) is None]
+    if net.bias:
+        names += [f"b{l}" for l in range(1, layers + 1) if net.bias_vector(l) is None]
+    return names + (["x"] if net.x is None else [])
+
+
 def draw(spec, rng: np.random.Generator):
     """One concrete instance of a problem spec: every random part replaced by a number."""
     kind = KINDS[spec.kind]

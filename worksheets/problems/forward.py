@@ -70,4 +70,4 @@ ask: [z1_1, a1_2, H]
 '''
 
 
-KIND = Kind("forward", Spec, build, needs_values=True, example=EXAMPLE)
+KIND = Kind("forward", Spec, build, needs_values=True, example=EXAMPLE, in_starter=True)

@@ -35,6 +35,7 @@ class Kind:
     # A spec entry of this kind that builds as it is, with comments: what `worksheets new`
     # writes for it.
     example: str = ""
+    in_starter: bool = False  # one of the kinds `worksheets new` writes when none are named
 
     def numbers_of(self, spec) -> Numbers:
         if self.numbers is not None:
