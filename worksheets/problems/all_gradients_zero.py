@@ -39,7 +39,7 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = common.solve(net)
     intro = (
-        para("Consider the neural network shown below, with weights and an input. The blue numbers "
+        para("Consider the neural network in the figure, with weights and an input. The blue numbers "
              "on the edges are the weights, and the blue numbers above each node are the values of ",
              Math("z"), " and ", Math("a"), " there."),
         common.figure(net, number, with_values=True, solved=solved),

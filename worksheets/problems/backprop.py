@@ -49,7 +49,7 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = common.solve(net, spec.decimals)
     intro = (
-        para("Consider the neural network shown below, with its weights and input. "
+        para("Consider the neural network in the figure, with its weights and input. "
              "The blue numbers on the edges are the weights; the blue numbers above each node "
              "are the values of ", Math("z"), " and ", Math("a"), " there."),
         common.figure(net, number, with_values=True, solved=solved),
@@ -62,5 +62,5 @@ def build(spec: Spec, number: int) -> Problem:
     for index, q in common.each_part(spec.ask):
         solution = tuple(DisplayMath(line) for line in steps(solved, [q], shown))
         parts.append(Part(common.letter(index), (para(Math(q.latex())),), solved.answer(q),
-                          solution or (para("See the steps above."),), AnswerSpace(lines=2)))
+                          solution or (para("See the steps above."),), AnswerSpace(lines=1, short=True)))
     return Problem(number, spec.id, KIND, intro, tuple(parts), spec.points)

@@ -42,7 +42,7 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = common.solve(net, spec.decimals)
     intro = (
-        para("Consider the neural network shown below with its weights, input and the values "
+        para("Consider the neural network in the figure with its weights, input and the values "
              "of every node."),
         common.figure(net, number, with_values=True, solved=solved),
         common.assumptions(net),

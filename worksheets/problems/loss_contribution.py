@@ -53,5 +53,5 @@ def build(spec: Spec, number: int) -> Problem:
              ". " + ("Since this factor is zero, the whole contribution of this point is zero."
                      if factor == 0 else "")),
     )
-    part = Part("a", (question,), answer, solution, AnswerSpace(lines=2))
+    part = Part("a", (question,), answer, solution, AnswerSpace(lines=1))
     return Problem(number, spec.id, KIND, intro, (part,), spec.points)

@@ -69,7 +69,7 @@ def build(spec: Spec, number: int) -> Problem:
     prefix = path_sum_latex(net, PathSum(full.prefix, ((),))) if full.prefix else ""
     formula = common.sum_lines(q.latex(), prefix, [BLANK if item is None else item for item in merged])
     intro = (
-        para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
+        para("Consider the neural network ", Math(r"H(\vec x)"), " in the figure."),
         common.figure(net, number),
         common.assumptions(net),
         para("Fill in the blank without making reference to any derivatives (apart from ",
@@ -83,7 +83,7 @@ def build(spec: Spec, number: int) -> Problem:
              " to the output; in full:"),
         *common.full_sum(net, q, full),
     )
-    part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=2))
+    part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=1))
     return Problem(number, spec.id, KIND, intro, (part,), spec.points)
 
 
