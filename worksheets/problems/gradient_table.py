@@ -72,13 +72,14 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     values = [[solved.value(q) for q in row] for row in entries]
     name = f"dH/d{symbol}{layer}"
     blank = _table(solved, entries, values, lambda q: q in hints)
-    filled = _table(solved, entries, values, lambda q: True)
     matrix = common.matrix_latex(values, solved.decimals)
     answer = Answer(name, tuple(tuple(_plain(solved, v) for v in row) for row in values),
                     rf"{_matrix_name(symbol, layer)} = {matrix}", solved.decimals)
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]
     prompt = (para("Entries of ", Math(_matrix_name(symbol, layer)), ":"), blank)
-    return Part(common.letter(index), prompt, answer, (filled, *work), AnswerSpace(lines=0))
+    # The answer's matrix is the table filled in: the steps are the worked solution.
+    solution = tuple(work) or (para("See the steps above."),)
+    return Part(common.letter(index), prompt, answer, solution, AnswerSpace(lines=0))
 
 
 def _matrix_name(symbol: str, layer: int) -> str:

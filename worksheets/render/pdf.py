@@ -47,6 +47,10 @@ BOX_GAP = 8.0  # between a prompt and the box or circles beside it
 # and a problem with its figure fits half a page.
 FIGURE_SCALE = 0.85
 SIDE_TEXT_MIN = 125.0  # a text column beside a figure needs this much room
+# A key's parts go side by side only with this many steps or fewer: longer solutions are
+# more compact in two columns of steps across the page. (A count, not a height, so
+# that every version makes the same choice.)
+KEY_GRID_STEPS = 4
 LINE_SPACE = 24.0  # height of one answer-box line: room for handwriting with fractions
 BLOCK_GAP = 5.0
 GREY = Color(0.45, 0.45, 0.45)
@@ -347,26 +351,36 @@ def _height(flowables: list[Flowable], width: float) -> float:
 
 
 def _part_rows(problem: Problem, figures, key: bool, width: float, room: float) -> list[Flowable]:
-    """One row per part, or short parts side by side, 2 or 3 to a row (worksheet)."""
-    widths = None if key else _grid(problem.parts, width)
+    """The parts, one to a row, or side by side 2 or 3 to a row when they are narrow.
+
+    Every part gives one piece whatever the arrangement: a row of n parts is followed by
+    n - 1 empty pieces. So versions that arrange a problem differently (a wider number
+    in one of them) still have the same pieces, and slots still line them up."""
+    widths = _grid(problem.parts, key, width)
     if widths is None:
-        return [_Group([_part(part, figures, key, width)], space_before=PART_SPACE,
-                       max_height=room) for part in problem.parts]
-    cells = [_part(part, figures, key, widths[k % len(widths)])
-             for k, part in enumerate(problem.parts)]
+        return [_row_piece([_part(part, figures, key, width)], room) for part in problem.parts]
     n = len(widths)
-    return [_Group([_Row(list(zip(cells[k:k + n], widths)), COLUMN_GAP)],
-                   space_before=PART_SPACE, max_height=room)
-            for k in range(0, len(cells), n)]
+    cells = [_part(part, figures, key, widths[k % n]) for k, part in enumerate(problem.parts)]
+    pieces = []
+    for k in range(0, len(cells), n):
+        row = cells[k:k + n]
+        pieces.append(_row_piece([_Row(list(zip(row, widths)), COLUMN_GAP)], room))
+        pieces += [_Group([]) for _ in row[1:]]
+    return pieces
 
 
-def _grid(parts: tuple[Part, ...], width: float) -> list[float] | None:
-    """Column widths for parts side by side: 3 or 2 columns when every part is short (a
-    number's box, or a small table to fill in) and each column's widest part fits;
-    None for one part per row. The columns share the room left over."""
-    if len(parts) < 2 or not all(p.space.short or p.space.lines == 0 for p in parts):
+def _row_piece(content: list[Flowable], room: float) -> Flowable:
+    # The space above a row is inside it, so the empty pieces after a row take none.
+    return _Group([Spacer(1, PART_SPACE), *content], max_height=room)
+
+
+def _grid(parts: tuple[Part, ...], key: bool, width: float) -> list[float] | None:
+    """Column widths for parts side by side: 3 or 2 columns when each column's widest
+    part fits on one line (a prompt with its box; in a key also each step); None for
+    one part per row. The columns share the room left over."""
+    if len(parts) < 2 or key and any(len(p.solution) > KEY_GRID_STEPS for p in parts):
         return None
-    needs = [_part_width(part) for part in parts]
+    needs = [_key_width(part) if key else _part_width(part) for part in parts]
     for n in (3, 2):
         if n > len(parts):
             continue
@@ -378,9 +392,30 @@ def _grid(parts: tuple[Part, ...], width: float) -> list[float] | None:
 
 
 def _part_width(part: Part) -> float:
-    """The width a part needs on one line: its label, prompt and box."""
+    """The width a worksheet's part needs: its label, prompt and box on one line; a
+    part with a full-width box cannot share its row."""
+    if not (part.space.short or part.space.lines == 0) or part.space.true_false:
+        return float("inf")
     box = BOX_GAP + SHORT_BOX_WIDTH if part.space.short else 0.0
     return PART_INDENT + max((_natural_width(b) for b in part.prompt), default=0.0) + box + 1.0
+
+
+def _key_width(part: Part) -> float:
+    """The width a key's part needs: its prompt and answer on one line, and each step."""
+    prompt = [b for b in _key_prompt(part)]
+    answer = _answer_paragraph(part.answer).natural_width()
+    line = sum(_natural_width(b) for b in prompt) + BOX_GAP + answer if len(prompt) == 1 \
+        else max([answer] + [_natural_width(b) for b in prompt])
+    steps = max((_natural_width(b) for b in part.solution), default=0.0) + 2 * SOLUTION_PAD
+    return PART_INDENT + max(line, steps) + 1.0
+
+
+def _key_prompt(part: Part) -> tuple:
+    """A part's prompt in the key: without the empty table the student fills in (the
+    worked solution shows it filled)."""
+    if part.space.lines == 0 and not (part.space.short or part.space.true_false):
+        return tuple(b for b in part.prompt if not isinstance(b, Table))
+    return part.prompt
 
 
 def _natural_width(block) -> float:
@@ -453,10 +488,11 @@ def _part(part: Part, figures, key: bool, width: float) -> Flowable:
     the answer and worked solution on a tinted background (key). A short answer's box,
     true/false circles and a key's short answer sit on the prompt's line."""
     inner = width - PART_INDENT
-    prompt = [f for block in part.prompt for f in _block(block, figures, inner)]
+    prompt = [f for block in (_key_prompt(part) if key else part.prompt)
+              for f in _block(block, figures, inner)]
     if key:
-        answer = InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(part.answer)])
-        flow = _beside(_trim(prompt), answer, answer.natural_width(), inner)
+        answer = _answer_paragraph(part.answer)
+        flow = _beside(_trim(prompt), answer, answer.natural_width() + 1.0, inner)
         steps = _compact_steps(part.solution, figures, inner - 2 * SOLUTION_PAD)
         if steps:
             flow.append(_Group(_trim(steps), fill=SOLUTION_FILL, pad=SOLUTION_PAD, space_before=2))
@@ -467,6 +503,10 @@ def _part(part: Part, figures, key: bool, width: float) -> Flowable:
     else:
         flow = prompt + [_answer_space(part.space)]
     return _Group(flow, indent=PART_INDENT, label=Styled(f"({part.label})", BOLD))
+
+
+def _answer_paragraph(answer: Answer) -> InlineParagraph:
+    return InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(answer)])
 
 
 def _beside(prompt: list[Flowable], item: Flowable, item_width: float, width: float,
