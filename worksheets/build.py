@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -124,7 +125,8 @@ class Plan:
         problems = tuple(self._problem(number, instance, version)
                          for number, instance in enumerate(instances, start=1))
         instructions = (para(self.spec.instructions),) if self.spec.instructions else ()
-        return Sheet(self.name, self.spec.title, problems, instructions, self.label(version))
+        return Sheet(self.name, self.spec.title, problems, instructions, self.label(version),
+                     work_space=self.spec.work_space, score_table=self.spec.score_table)
 
     def _problem(self, number: int, problem, version: int) -> Problem:
         """A problem with the same instance in every version is built (and checked) once."""
@@ -137,7 +139,8 @@ class Plan:
     def _build_problem(self, number: int, problem, version: int) -> Problem:
         part = CURRENT_PART.set(None)
         try:
-            return KINDS[problem.kind].build(problem, number)
+            built = KINDS[problem.kind].build(problem, number)
+            return replace(built, work_space=problem.work_space)  # page layout, not content
         except CheckFailed as exc:
             # file:line: sheet, problem (number and id), version, part: quantity and both values
             label = f"problem {number}" + (f" (#{problem.id})" if problem.id else "")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from . import yamlfile
 from .errors import SpecError
 from .problems import KINDS
-from .spec import FieldError, RandomRanges, Strict
+from .spec import FieldError, Length, RandomRanges, Strict
 
 MAX_VERSIONS = 1000
 
@@ -25,6 +25,8 @@ class SheetSpec(Strict):
     versions: Annotated[int, Field(strict=True, ge=1, le=MAX_VERSIONS)] | None = None
     seed: Annotated[int, Field(strict=True, ge=0, lt=2**63)] = 0
     random: RandomRanges | None = None  # default ranges for every problem
+    work_space: Length = 0.0  # blank space after each problem's parts, for working
+    score_table: bool = True  # the points table on page 1 (when problems have points)
     problems: Annotated[list[ProblemEntry], Field(min_length=1)]
 
     @model_validator(mode="after")

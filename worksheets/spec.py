@@ -294,6 +294,29 @@ class RandomRanges(Strict):
         return self
 
 
+_UNITS = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
+MAX_LENGTH_POINTS = 72 * 10.0  # 10 in: more than a page is a typo
+
+
+def _length(value: Any) -> float:
+    """A length in points from `3cm`, `1.5in`, `20mm`, `12pt` or a bare 0."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return 0.0
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for unit, points in _UNITS.items():
+            number = text[:-len(unit)].strip()
+            if text.endswith(unit) and number.replace(".", "", 1).isdigit():
+                length = float(number) * points
+                if length > MAX_LENGTH_POINTS:
+                    raise ValueError(f"{_show(value)} is longer than a page (at most 10in)")
+                return length
+    raise ValueError(f"expected a length such as 3cm, 1in, 20mm, 12pt or 0, got {_show(value)}")
+
+
+Length = Annotated[float, BeforeValidator(_length)]
+
+
 class ProblemSpec(Strict):
     """Keys every problem kind accepts."""
     id: Annotated[str, BeforeValidator(_text_id)] | None = None
@@ -302,3 +325,4 @@ class ProblemSpec(Strict):
     random: RandomRanges | None = None
     # Versions may (and must) have a ReLU that is off, so zero answers are allowed.
     dead_relu: bool = False
+    work_space: Length | None = None  # blank space after the parts; None: the sheet's
