@@ -173,3 +173,61 @@ def test_a_bad_work_space_names_its_line(tmp_path):
                     "    H: 1\n    y: 2\n")
     with pytest.raises(SpecError, match=r"s.yaml:2: work_space: expected a length"):
         load_sheet(spec)
+
+
+# ---- figures: given numbers as typed, labels clear of other edges ------------------------
+
+def test_given_numbers_print_as_typed_and_biases_are_labelled(tmp_path):
+    spec = tmp_path / "typed.yaml"
+    spec.write_text("title: Typed\nproblems:\n  - kind: forward\n    network:\n"
+                    "      layers: [2, 2, 1]\n      activation: sigmoid\n      bias: true\n"
+                    "      W1: [[1, 0.5], ['1/3', -2]]\n      W2: [[2], [0.25]]\n"
+                    "      b1: [2, -1]\n      b2: [0.5]\n      x: [1, -2]\n    ask: [H]\n")
+    build_sheet(spec, tmp_path / "out")
+    found = words(tmp_path / "out" / "typed" / "worksheet.pdf", tmp_path)
+    texts = [w for *_, w in found]
+    assert {"1", "0.5", "1/3", "\u22122", "2", "0.25", "\u22121"} <= set(texts)
+    assert not any(t in texts for t in ("1.000", "0.500", "0.333", "\u22122.000", "0.250"))
+    text = " ".join(texts)
+    assert "b = 2" in text and "b = \u22121" in text and "b = 0.5" in text
+    assert "written b = \u2026 under the node" in text  # the text says what the label is
+
+
+def _crowded(layers) -> list:
+    from worksheets.figures.layout import frame_layout, frame_of, uncleared
+    weights = tuple(tuple(("\u221212",) * b for _ in range(a)) for a, b in zip(layers, layers[1:]))
+    return uncleared(frame_layout(frame_of(FigureSpec(tuple(layers), weights))))
+
+
+def test_every_weight_label_is_clear_of_other_edges_up_to_three_layers_of_four():
+    import itertools
+    for depth in (2, 3):
+        for layers in itertools.product(range(1, 5), repeat=depth):
+            assert _crowded(layers) == [], layers
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover
+    st = None
+
+
+if st is not None:
+    @settings(max_examples=150, deadline=None, derandomize=True)
+    @given(st.lists(st.integers(1, 4), min_size=4, max_size=5),
+           st.sampled_from(["1", "\u22123", "0.5", "1/3", "\u221212", "0.25"]))
+    def test_every_weight_label_is_clear_of_other_edges_up_to_five_layers_of_four(layers, label):
+        from worksheets.figures.layout import frame_layout, frame_of, uncleared
+        weights = tuple(tuple((label,) * b for _ in range(a)) for a, b in zip(layers, layers[1:]))
+        assert uncleared(frame_layout(frame_of(FigureSpec(tuple(layers), weights)))) == []
+
+
+def test_the_build_names_the_labels_it_could_not_clear(tmp_path):
+    from worksheets.figures import crowded_weights
+    assert crowded_weights(FigureSpec((6, 6, 1), ((("1",) * 6,) * 6, (("1",),) * 6))) != []
+    spec = tmp_path / "wide.yaml"
+    spec.write_text("title: Wide\nproblems:\n  - kind: backprop\n    network:\n      layers: [6, 6, 1]\n"
+                    "    random: {weights: [1, 3], inputs: [1, 2]}\n    ask: [dH/dx_1]\n")
+    plan = build_sheet(spec, tmp_path / "out")
+    [warning] = plan.warnings
+    assert warning.startswith(f"{spec}:3: problems[0]: warning: the figure's labels of W1_")

@@ -215,6 +215,22 @@ def render_outputs(sheet: Sheet, paper: str = "letter") -> dict[str, bytes]:
     return version_files(sheet, render_figures_of(sheet), page_size(paper))
 
 
+def crowded_figure_warnings(plan: Plan) -> list[str]:
+    """One warning per figure (of version A) with a weight label that another edge
+    passes close to (only layers of 5 or more nodes)."""
+    from .figures import crowded_weights
+    warnings = []
+    for problem in plan.sheet(0).problems:
+        figures = [b for b in problem.intro if isinstance(b, Figure)]
+        crowded = [name for f in figures for name in crowded_weights(f.spec)]
+        if crowded:
+            line = plan.document.line_of(("problems", problem.number - 1))
+            warnings.append(f"{plan.document.file}:{line}: problems[{problem.number - 1}]: warning: "
+                            f"the figure's labels of {', '.join(crowded)} are close to other edges "
+                            f"(layers of 5 or more nodes are crowded)")
+    return warnings
+
+
 def page_size(paper: str):
     from reportlab.lib.pagesizes import A4, letter
     return {"letter": letter, "a4": A4}[paper]
@@ -229,6 +245,7 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
     timer = Timer()
     with timer("plan"):
         plan = Plan(spec_path, versions, seed, jobs, warm=warm)
+        plan.warnings += crowded_figure_warnings(plan)
     stamp = stamp_of(spec_path, versions, seed)
     with Staging(out_dir, plan.name) as stage:
         if not plan.versioned:

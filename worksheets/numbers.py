@@ -50,6 +50,35 @@ def to_fraction(value) -> Fraction:
     return Fraction(str(value))
 
 
+class Given(Fraction):
+    """A number as the spec gives it: its exact value, and the text it was typed as
+    ("0.5", "1/3", "-2"), so that a figure prints it as typed. Arithmetic on it gives
+    plain Fractions."""
+    __slots__ = ("typed",)
+
+    def __new__(cls, value, typed: str):
+        self = super().__new__(cls, value)
+        self.typed = typed
+        return self
+
+    def __reduce__(self):  # Fraction's would call Given(text) without the typed text
+        return (Given, (Fraction(self), self.typed))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def given_text(value) -> str:
+    """A given number as printed on a figure: as typed (with a true minus sign), never
+    rounded to the answers' places; an exact text for numbers the generator chose."""
+    if isinstance(value, Given):
+        return value.typed.strip().replace("-", MINUS)
+    return text(value)
+
+
 def plain(value: Fraction | int) -> int | Fraction:
     """An integral Fraction becomes an int, so it prints and serialises as one."""
     value = Fraction(value)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from .network import ACTIVATIONS, Network
-from .numbers import OutOfRange, parse_exact, to_fraction
+from .numbers import Given, OutOfRange, parse_exact, to_fraction
 from .quantities import Quantity, UnknownQuantity, check_exists, parse
 
 MAX_LAYERS = 8
@@ -48,7 +48,8 @@ def _number(value: Any) -> Fraction:
         raise ValueError(f"{_show(typed)} is too large (at most {MAX_MAGNITUDE:,} in size)")
     if value and abs(value) < Fraction(1, MAX_MAGNITUDE):
         raise ValueError(f"{_show(typed)} is too small (a nonzero number is at least 1/{MAX_MAGNITUDE:,} in size)")
-    return to_fraction(value)
+    # str(float) is the shortest text that reads back as the float: what was typed
+    return Given(to_fraction(value), typed.strip() if isinstance(typed, str) else str(typed))
 
 
 def _show(value: Any) -> str:

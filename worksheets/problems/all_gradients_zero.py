@@ -43,7 +43,7 @@ def build(spec: Spec, number: int) -> Problem:
              "on the edges are the weights, and the blue numbers above each node are the values of ",
              Math("z"), " and ", Math("a"), " there."),
         common.figure(net, number, with_values=True, solved=solved),
-        common.assumptions(net),
+        common.assumptions(net, biases_drawn=True),
     )
     claim = para("True or False: ", Math(r"{\partial} H / {\partial} W^{(\ell)}_{ij} = 0"),
                  " for all ", Math(r"i, j, \ell"), ".")

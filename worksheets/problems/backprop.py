@@ -53,7 +53,7 @@ def build(spec: Spec, number: int) -> Problem:
              "The blue numbers on the edges are the weights; the blue numbers above each node "
              "are the values of ", Math("z"), " and ", Math("a"), " there."),
         common.figure(net, number, with_values=True, solved=solved),
-        common.assumptions(net),
+        common.assumptions(net, biases_drawn=True),
         *common.precision_note(solved),
         para("Compute each of the following."),
     )

@@ -117,12 +117,15 @@ def _agree(engine_value: float, independent) -> bool:
 
 # ---- wording ------------------------------------------------------------------------
 
-def assumptions(net: Network) -> Para:
-    """The sentence that tells students the activations and biases."""
+def assumptions(net: Network, biases_drawn: bool = False) -> Para:
+    """The sentence that tells students the activations and biases (and, when the
+    figure shows them, what the bias labels mean)."""
     hidden = f"all hidden nodes use {_article(NAMES[net.hidden])} {NAMES[net.hidden]} activation" \
         if net.depth > 1 else None
     output = f"the output node uses {_article(NAMES[net.output])} {NAMES[net.output]} activation"
     bias = "all hidden and output nodes have a bias" if net.has_bias else "there are no biases"
+    if net.has_bias and biases_drawn:
+        bias += ", written b = \u2026 under the node"
     clauses = [c for c in (hidden, output, bias) if c]
     return para("Assume that " + ", that ".join(clauses[:-1]) + ", and that " + clauses[-1] + ".")
 
@@ -150,15 +153,15 @@ def figure(net: Network, number: int, with_values: bool = False, solved: Solved 
     spec = FigureSpec(layers=net.layers)
     if with_values:
         solved = solved or solve(net)
-        text = solved.text
+        text, given = solved.text, numbers.given_text  # given numbers print as typed
         # Exact networks print their exact values; others the engine's, rounded.
         z, a = exact_forward(net) if solved.decimals is None else (solved.values.z, solved.values.a)
-        weights = tuple(tuple(tuple(text(w) for w in row) for row in W) for W in net.weights)
+        weights = tuple(tuple(tuple(given(w) for w in row) for row in W) for W in net.weights)
         values = tuple(tuple((text(z[l][j]), text(a[l][j])) for j in range(net.layers[l]))
                             for l in range(1, net.depth + 1))
-        biases = tuple(tuple(text(v) for v in b) for b in net.biases) if net.has_bias else None
+        biases = tuple(tuple(given(v) for v in b) for b in net.biases) if net.has_bias else None
         spec = FigureSpec(net.layers, weights, values if node_values else None,
-                          tuple(text(v) for v in net.x), biases)
+                          tuple(given(v) for v in net.x), biases)
     return Figure(spec, f"problem-{number:02d}")
 
 

@@ -45,7 +45,7 @@ def build(spec: Spec, number: int) -> Problem:
         para("Consider the neural network in the figure with its weights, input and the values "
              "of every node."),
         common.figure(net, number, with_values=True, solved=solved),
-        common.assumptions(net),
+        common.assumptions(net, biases_drawn=True),
         *common.precision_note(solved),
         para("Fill in every empty entry of the gradient tables. The entries already filled in "
              "are given to help you check your work."),
