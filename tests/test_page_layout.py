@@ -231,3 +231,10 @@ def test_the_build_names_the_labels_it_could_not_clear(tmp_path):
     plan = build_sheet(spec, tmp_path / "out")
     [warning] = plan.warnings
     assert warning.startswith(f"{spec}:3: problems[0]: warning: the figure's labels of W1_")
+
+
+def test_paper_on_the_command_line_overrides_the_spec(tmp_path):
+    from worksheets.cli import main
+    assert main(["build", str(SPECS / "backprop-practice.yaml"), "--out", str(tmp_path), "--paper", "a4"]) == 0
+    box = PdfReader(tmp_path / "backprop-practice" / "worksheet.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4, the spec says letter

@@ -32,9 +32,10 @@ class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
-                 jobs: int | None = None, warm=None):
+                 jobs: int | None = None, warm=None, paper: str | None = None):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
+        self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
         self.warnings: list[str] = []
         if versions and self.spec.versions is None and not any(map(is_random, self.spec.problems)):
@@ -113,7 +114,7 @@ class Plan:
 
     @property
     def pagesize(self):
-        return page_size(self.spec.paper)
+        return page_size(self.paper)
 
     def label(self, version: int) -> str | None:
         return version_label(version) if self.versioned else None
@@ -237,19 +238,19 @@ def page_size(paper: str):
 
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
-                seed: int | None = None, jobs: int | None = None):
+                seed: int | None = None, jobs: int | None = None, paper: str | None = None):
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     from .classset import Timer, warm
     out_dir = Path(out_dir)
     timer = Timer()
     with timer("plan"):
-        plan = Plan(spec_path, versions, seed, jobs, warm=warm)
+        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper)
         plan.warnings += crowded_figure_warnings(plan)
-    stamp = stamp_of(spec_path, versions, seed)
+    stamp = stamp_of(spec_path, versions, seed, paper)
     with Staging(out_dir, plan.name) as stage:
         if not plan.versioned:
-            stage.write_all("", render_outputs(plan.sheet(0), plan.spec.paper))
+            stage.write_all("", render_outputs(plan.sheet(0), plan.paper))
         else:
             plan.timer = _write_versions(plan, stage, jobs)
             plan.timer.add(timer.totals)

@@ -38,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(spec: str, args) -> None:
     from .stamp import fresh_outputs
-    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed):
+    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper):
         return  # nothing changed since the last build: not even the heavy imports
     from .build import build_sheet
-    plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs)
+    plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs,
+                       paper=args.paper)
     for warning in plan.warnings:
         print(warning, file=sys.stderr)
 
@@ -55,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="out", help="output folder (default: out)")
     build.add_argument("--versions", type=_positive, help="number of versions (overrides the spec's)")
     build.add_argument("--seed", type=_seed, help="seed of the random parts (overrides the spec's)")
+    build.add_argument("--paper", choices=("letter", "a4"),
+                       help="paper size (overrides the spec's paper:)")
     build.add_argument("--jobs", type=_positive, help="worker processes for versions (default: one per core)")
     build.add_argument("--force", action="store_true",
                        help="rebuild even sheets whose spec, options and tool are unchanged")
