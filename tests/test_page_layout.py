@@ -238,3 +238,12 @@ def test_paper_on_the_command_line_overrides_the_spec(tmp_path):
     assert main(["build", str(SPECS / "backprop-practice.yaml"), "--out", str(tmp_path), "--paper", "a4"]) == 0
     box = PdfReader(tmp_path / "backprop-practice" / "worksheet.pdf").pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4, the spec says letter
+
+
+def test_no_fraction_inside_a_fraction_in_the_key(tmp_path):
+    spec = tmp_path / "loss.yaml"
+    spec.write_text("title: Loss\nproblems:\n  - kind: loss-contribution\n    H: '1/5'\n    y: '2/5'\n")
+    plan = build_sheet(spec, tmp_path / "out")
+    [part] = plan.sheet(0).problems[0].parts
+    assert part.answer.latex.startswith(r"-\frac{2}{5n} ")  # −2/(5n)
+    assert part.answer.latex.count(r"\frac") == 1

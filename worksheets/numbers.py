@@ -117,6 +117,15 @@ def latex(value, decimals: int | None = None) -> str:
     return text(value, decimals, minus="-")
 
 
+def over_latex(value, symbol: str) -> str:
+    """value / symbol as one fraction, never a fraction inside a fraction:
+    −2/5 over n is "−\\frac{2}{5n}", 3 over n is "\\frac{3}{n}"."""
+    exact = Fraction(value)
+    sign = "-" if exact < 0 else ""
+    denominator = symbol if exact.denominator == 1 else f"{exact.denominator}{symbol}"
+    return f"{sign}\\frac{{{abs(exact.numerator)}}}{{{denominator}}}"
+
+
 def factor_latex(value, decimals: int | None = None) -> str:
     """A number as a factor in a product: negatives go in parentheses, "3(−2)"."""
     body = latex(value, decimals)
