@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from pypdf import PdfReader
 
 from worksheets.build import build_sheet
@@ -206,20 +207,13 @@ def test_every_weight_label_is_clear_of_other_edges_up_to_three_layers_of_four()
             assert _crowded(layers) == [], layers
 
 
-try:
-    from hypothesis import given, settings, strategies as st
-except ImportError:  # pragma: no cover
-    st = None
-
-
-if st is not None:
-    @settings(max_examples=150, deadline=None, derandomize=True)
-    @given(st.lists(st.integers(1, 4), min_size=4, max_size=5),
-           st.sampled_from(["1", "\u22123", "0.5", "1/3", "\u221212", "0.25"]))
-    def test_every_weight_label_is_clear_of_other_edges_up_to_five_layers_of_four(layers, label):
-        from worksheets.figures.layout import frame_layout, frame_of, uncleared
-        weights = tuple(tuple((label,) * b for _ in range(a)) for a, b in zip(layers, layers[1:]))
-        assert uncleared(frame_layout(frame_of(FigureSpec(tuple(layers), weights)))) == []
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.integers(1, 4), min_size=4, max_size=5),
+       st.sampled_from(["1", "\u22123", "0.5", "1/3", "\u221212", "0.25"]))
+def test_every_weight_label_is_clear_of_other_edges_up_to_five_layers_of_four(layers, label):
+    from worksheets.figures.layout import frame_layout, frame_of, uncleared
+    weights = tuple(tuple((label,) * b for _ in range(a)) for a, b in zip(layers, layers[1:]))
+    assert uncleared(frame_layout(frame_of(FigureSpec(tuple(layers), weights)))) == []
 
 
 def test_the_build_names_the_labels_it_could_not_clear(tmp_path):
