@@ -183,7 +183,7 @@ def test_biases_below_nodes():
     spec = FigureSpec((2, 2, 1), biases=(("1", "\u22122"), ("0.5",)))
     lay = layout(spec)
     biases = [v for v in lay.values if v.kind == "bias"]
-    assert [b.text for b in biases] == ["+1", "\u22122", "+0.5"]
+    assert [b.text for b in biases] == ["b = 1", "b = \u22122", "b = 0.5"]  # issue 9: labelled
     for node, b in zip([n for c in lay.nodes[1:] for n in c], biases):
         assert b.box.x == node.x and b.box.y + b.box.h / 2 < node.y - node.radius
     assert_labels_clear_of_labels_and_nodes(lay)

@@ -183,7 +183,7 @@ GOLDEN = [
            "x": [3, 1]},
      "B": {"layers": [2, 2, 1], "W1": [[1, 3], [3, -2]], "b1": [2, 2], "W2": [[-3], [1]], "b2": [1],
            "x": [2, -1]}},
-    {"A": {"layers": [2, 4, 1]}, "B": {"layers": [3, 3, 1]}},  # claims: an architecture per version
+    {"A": {"layers": [3, 3, 1]}, "B": {"layers": [2, 3, 1]}},  # claims: one of two architectures
 ]
 
 TWO_PROBLEMS = """

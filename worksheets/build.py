@@ -17,14 +17,16 @@ import os
 import shutil
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from reportlab.lib import pagesizes
 
 from . import __version__
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
-from .document import Problem, Sheet, para
+from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError, Unprintable, one_or_all
+from .figures import crowded_weights
 from .kinds import KINDS
 from .output.answers import answers_csv_from_files
 from .output.combine import combine_for_duplex
@@ -51,9 +53,10 @@ class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
-                 jobs: int | None = None, warm=None):
+                 jobs: int | None = None, warm=None, paper: str | None = None):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
+        self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
         self.warnings: list[str] = []
         if versions and self.spec.versions is None and not any(map(is_random, self.spec.problems)):
@@ -154,7 +157,7 @@ class Plan:
 
     @property
     def pagesize(self):
-        return page_size(self.spec.paper)
+        return page_size(self.paper)
 
     def label(self, version: int) -> str | None:
         return version_label(version) if self.versioned else None
@@ -172,7 +175,8 @@ class Plan:
         if errors:
             raise one_or_all(errors)
         instructions = (para(self.spec.instructions),) if self.spec.instructions else ()
-        return Sheet(self.name, self.spec.title, tuple(problems), instructions, self.label(version))
+        return Sheet(self.name, self.spec.title, tuple(problems), instructions, self.label(version),
+                     work_space=self.spec.work_space, score_table=self.spec.score_table)
 
     def _problem(self, number: int, problem, version: int) -> Problem:
         """A problem with the same instance in every version is built (and checked) once."""
@@ -185,7 +189,8 @@ class Plan:
     def _build_problem(self, number: int, problem, version: int) -> Problem:
         part = CURRENT_PART.set(None)
         try:
-            return KINDS[problem.kind].build(problem, number)
+            built = KINDS[problem.kind].build(problem, number)
+            return replace(built, work_space=problem.work_space)  # page layout, not content
         except CheckFailed as exc:
             # file:line: sheet, problem (number and id), version, part: quantity and both values
             label = f"problem {number}" + (f" (#{problem.id})" if problem.id else "")
@@ -237,10 +242,41 @@ def _part_of(problem, quantity: str) -> str:
     return letter(asked.index(quantity)) if quantity in asked else "a"
 
 
-def check_sheet(spec_path: str | Path) -> list[Sheet]:
-    """Validates the spec and computes every problem of every version; writes nothing."""
+def check_plan(spec_path: str | Path) -> Plan:
+    """Validates the spec and computes every problem of every version; writes nothing.
+    The plan's warnings are those a build would print."""
     plan = Plan(spec_path)
+    for version in range(plan.count):
+        plan.sheet(version)
+    plan.warnings += crowded_figure_warnings(plan)
+    return plan
+
+
+def check_sheet(spec_path: str | Path) -> list[Sheet]:
+    """The sheet of every version, checked (see check_plan)."""
+    plan = check_plan(spec_path)
     return [plan.sheet(v) for v in range(plan.count)]
+
+
+def crowded_figure_warnings(plan: Plan) -> list[str]:
+    """One warning per figure (of version A) with a weight label that another edge
+    passes close to (only layers of 5 or more nodes)."""
+    warnings = []
+    for problem in plan.sheet(0).problems:
+        figures = [b for b in problem.intro if isinstance(b, Figure)]
+        crowded = [name for f in figures for name in crowded_weights(f.spec)]
+        if crowded:
+            line = plan.document.line_of(("problems", problem.number - 1))
+            warnings.append(f"{plan.document.file}:{line}: problems[{problem.number - 1}]: warning: "
+                            f"the figure's labels of {_some(crowded)} are close to other edges "
+                            f"(layers of 5 or more nodes are crowded)")
+    return warnings
+
+
+def _some(names: list[str], shown: int = 6) -> str:
+    """"W1_16, W1_17 and 3 more": a warning stays one readable line."""
+    rest = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def page_size(paper: str):
@@ -248,15 +284,16 @@ def page_size(paper: str):
 
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
-                seed: int | None = None, jobs: int | None = None):
+                seed: int | None = None, jobs: int | None = None, paper: str | None = None):
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
     Staging.prepare(out_dir, sheet_name(spec_path))  # before the work: a user's folder is refused
     timer = Timer()
     with timer("plan"):
-        plan = Plan(spec_path, versions, seed, jobs, warm=warm)
-    stamp = stamp_of_bytes(plan.document.source, versions, seed)
+        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper)
+        plan.warnings += crowded_figure_warnings(plan)
+    stamp = stamp_of_bytes(plan.document.source, versions, seed, paper)
     with Staging(out_dir, plan.name) as stage:
         if plan.versioned:
             plan.timer = _write_versions(plan, stage, jobs)

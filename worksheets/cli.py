@@ -61,10 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "build":
                 _build(spec, args)
             else:
-                from .build import Plan
-                plan = Plan(spec)
-                for version in range(plan.count):
-                    plan.sheet(version)  # every problem of every version built and checked
+                from .build import check_plan
+                plan = check_plan(spec)  # every problem of every version built and checked
                 for warning in plan.warnings:
                     print(escaped(warning), file=sys.stderr)
         except SpecErrors as exc:  # every mistake of the spec, a line each
@@ -130,12 +128,13 @@ def _build(spec: str, args) -> None:
     if os.path.isdir(args.out):
         clean_stale(Path(args.out), sheet_name(spec))
     clean_stale_temporary(FIGURES_TEMP)
-    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed):
+    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper):
         print(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
         return
     from .build import build_sheet, previous_build
     before = previous_build(Path(target))
-    plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs)
+    plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs,
+                       paper=args.paper)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
     print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
@@ -168,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="out", help="output folder (default: out)")
     build.add_argument("--versions", type=_positive, help="number of versions (overrides the spec's)")
     build.add_argument("--seed", type=_seed, help="seed of the random parts (overrides the spec's)")
+    build.add_argument("--paper", choices=("letter", "a4"),
+                       help="paper size (overrides the spec's paper:)")
     build.add_argument("--jobs", type=_positive, help="worker processes for versions (default: one per core)")
     build.add_argument("--force", action="store_true",
                        help="rebuild even sheets whose spec, options and tool are unchanged")

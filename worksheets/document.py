@@ -75,9 +75,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class AnswerSpace:
-    """Room left for the student: a box of `lines` lines, or a True/False choice."""
+    """Room left for the student: a full-width box of `lines` lines (a symbolic answer,
+    a sentence; 0 when the prompt holds the room, e.g. a table to fill in), a compact
+    one-line box beside the prompt (`short`: a number), or a True/False choice."""
     lines: int = 2
     true_false: bool = False
+    short: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class Problem:
     intro: tuple[Block, ...]
     parts: tuple[Part, ...]
     points: int | None = None
+    work_space: float | None = None  # points of blank space after the parts; None: the sheet's
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ class Sheet:
     problems: tuple[Problem, ...]
     instructions: tuple[Block, ...] = field(default=())
     version: str | None = None  # "A", "B", ... when the sheet has versions
+    work_space: float = 0.0  # points of blank space after each problem's parts (worksheet)
+    score_table: bool = True  # a Problem | Points | Score table on page 1 when there are points
 
 
 def para(*pieces: str | Inline) -> Para:

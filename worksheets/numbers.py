@@ -53,6 +53,35 @@ def to_fraction(value) -> Fraction:
     return Fraction(str(value))
 
 
+class Given(Fraction):
+    """A number as the spec gives it: its exact value, and the text it was typed as
+    ("0.5", "1/3", "-2"), so that a figure prints it as typed. Arithmetic on it gives
+    plain Fractions."""
+    __slots__ = ("typed",)
+
+    def __new__(cls, value, typed: str):
+        self = super().__new__(cls, value)
+        self.typed = typed
+        return self
+
+    def __reduce__(self):  # Fraction's would call Given(text) without the typed text
+        return (Given, (Fraction(self), self.typed))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def given_text(value) -> str:
+    """A given number as printed on a figure: as typed (with a true minus sign), never
+    rounded to the answers' places; an exact text for numbers the generator chose."""
+    if isinstance(value, Given):
+        return value.typed.strip().replace("-", MINUS)
+    return text(value)
+
+
 def plain(value: Fraction | int) -> int | Fraction:
     """An integral Fraction becomes an int, so it prints and serialises as one."""
     value = Fraction(value)
@@ -102,6 +131,15 @@ def scientific_latex(value, digits: int = 4) -> str:
             value = Decimal(exact.numerator) / Decimal(exact.denominator)
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def over_latex(value, symbol: str) -> str:
+    """value / symbol as one fraction, never a fraction inside a fraction:
+    −2/5 over n is "−\\frac{2}{5n}", 3 over n is "\\frac{3}{n}"."""
+    exact = Fraction(value)
+    sign = "-" if exact < 0 else ""
+    denominator = symbol if exact.denominator == 1 else f"{exact.denominator}{symbol}"
+    return f"{sign}\\frac{{{abs(exact.numerator)}}}{{{denominator}}}"
 
 
 def factor_latex(value, decimals: int | None = None) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from . import yamlfile
 from .errors import SpecError, one_or_all
 from .kinds import KINDS
-from .spec import FieldError, RandomRanges, Strict
+from .spec import FieldError, Length, RandomRanges, Strict
 
 MAX_VERSIONS = 1000
 MAX_INSTRUCTIONS = 5000  # characters
@@ -34,6 +34,10 @@ class SheetSpec(Strict):
         0, description="the seed of the random parts: the same seed gives the same versions", examples=[2026])
     random: RandomRanges | None = Field(None, description="default ranges of every problem's random parts",
                                         examples=[{"weights": [-3, 3], "inputs": [-2, 3], "max_value": 60}])
+    work_space: Length = Field(0.0, description="blank space for working after each problem's parts",
+                               examples=["3cm", "1in", 0])
+    score_table: bool = Field(True, description="the points table on page 1 (when problems have points)",
+                              examples=[False])
     problems: Annotated[list[ProblemEntry], Field(min_length=1)] = Field(
         description="the problems, each with its `kind`")
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
 from .network import ACTIVATIONS, Network
-from .numbers import OutOfRange, parse_exact, to_fraction
+from .numbers import Given, OutOfRange, parse_exact, to_fraction
 from .quantities import Quantity, UnknownQuantity, check_exists, parse
 
 MAX_LAYERS = 20  # a network described in words ("784 inputs, 128 and 64 hidden, 10 outputs")
@@ -51,7 +51,8 @@ def _number(value: Any) -> Fraction:
         raise ValueError(f"{_show(typed)} is too large (at most {MAX_MAGNITUDE:,} in size)")
     if value and abs(value) < Fraction(1, MAX_MAGNITUDE):
         raise ValueError(f"{_show(typed)} is too small (a nonzero number is at least 1/{MAX_MAGNITUDE:,} in size)")
-    return to_fraction(value)
+    # str(float) is the shortest text that reads back as the float: what was typed
+    return Given(to_fraction(value), typed.strip() if isinstance(typed, str) else str(typed))
 
 
 def _show(value: Any) -> str:
@@ -353,6 +354,31 @@ class RandomRanges(Strict):
         return self
 
 
+_UNITS = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
+MAX_LENGTH_POINTS = 72 * 10.0  # 10 in: more than a page is a typo
+
+
+def _length(value: Any) -> float:
+    """A length in points from `3cm`, `1.5in`, `20mm`, `12pt` or a bare 0."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return 0.0
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for unit, points in _UNITS.items():
+            number = text[:-len(unit)].strip()
+            if text.endswith(unit) and number.replace(".", "", 1).isdigit():
+                length = float(number) * points
+                if length > MAX_LENGTH_POINTS:
+                    raise ValueError(f"{_show(value)} is longer than a page (at most 10in)")
+                return length
+    raise ValueError(f"expected a length such as 3cm, 1in, 20mm, 12pt or 0, got {_show(value)}")
+
+
+Length = Annotated[float, BeforeValidator(_length), WithJsonSchema(
+    {"anyOf": [{"type": "string", "pattern": r"^\s*\d+(\.\d*)?\s*(cm|mm|in|pt)\s*$"}, {"const": 0}],
+     "description": "a length: 3cm, 1.5in, 20mm, 12pt, or 0"})]
+
+
 class ProblemSpec(Strict):
     """Keys every problem kind accepts."""
     id: Annotated[str, BeforeValidator(_text_id), WithJsonSchema({"type": ["string", "integer"]})] | None = Field(
@@ -365,6 +391,9 @@ class ProblemSpec(Strict):
     # Versions may (and must) have a ReLU that is off, so zero answers are allowed.
     dead_relu: bool = Field(False, description="true: every version has a hidden ReLU that is off, and "
                             "answers may be 0", examples=[True])
+
+    work_space: Length | None = Field(None, description="blank space for working after the problem's parts "
+                                      "(default: the sheet's)", examples=["3cm", 0])
 
     def draws_network(self) -> bool:
         """True when the problem's network is drawn (and so limited to a page's size)."""

@@ -17,12 +17,12 @@ from reportlab.graphics.shapes import Drawing
 from .dot import to_dot
 from .drawing import FigureDrawing, Painting, drawing, scaled
 from .graphviz import render
-from .layout import Frame, frame_layout, frame_of, label_texts
+from .layout import Frame, frame_layout, frame_of, label_texts, uncleared
 from .layout import layout as compute_layout  # keeps .layout the module
 from .spec import FigureSpec
 from .templates import Template, fits_template
 
-__all__ = ["FigureSpec", "RenderedFigure", "figure_dot", "render_figures"]
+__all__ = ["FigureSpec", "RenderedFigure", "crowded_weights", "figure_dot", "render_figures"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,14 @@ class RenderedFigure:
 def figure_dot(spec: FigureSpec) -> str:
     """DOT source of the figure, for `neato -n2` (everything pinned)."""
     return to_dot(compute_layout(spec))
+
+
+def crowded_weights(spec: FigureSpec) -> list[str]:
+    """The weights (W2_11, ...) whose labels another edge passes within 1.5 pt of: none
+    up to 4 nodes per layer; 5 or 6 nodes are best effort. (A graph's figure has none.)"""
+    if not isinstance(spec, FigureSpec) or spec.weights is None:
+        return []
+    return [f"W{w.layer}_{w.source + 1}{w.target + 1}" for w in uncleared(frame_layout(frame_of(spec)))]
 
 
 _templates: dict[Frame, Template] = {}

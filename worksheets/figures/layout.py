@@ -146,7 +146,8 @@ def text_width(text: str, size: float) -> float:
 
 
 def bias_text(label: str) -> str:
-    return label if label[:1] in "+−-" else "+" + label
+    """A bias under its node: "b = 2" (the problem's text says what b is)."""
+    return "b = " + label
 
 
 def label_texts(spec: FigureSpec) -> dict[str, str]:
@@ -391,6 +392,26 @@ def segment_hits_box(p, q, box: Box, gap: float = 0.0) -> bool:
         if lo > hi:
             return False
     return True
+
+
+def visible_edge(tail: Node, head: Node) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The drawn part of an edge: from the tail's rim to the head's rim."""
+    dx, dy = head.x - tail.x, head.y - tail.y
+    length = math.hypot(dx, dy)
+    ux, uy = dx / length, dy / length
+    return ((tail.x + ux * tail.radius, tail.y + uy * tail.radius),
+            (head.x - ux * head.radius, head.y - uy * head.radius))
+
+
+def uncleared(layout: Layout) -> list[Weight]:
+    """The weights whose label box another edge passes through or within CLEAR of. None
+    up to 4 nodes per layer (tests/test_page_layout.py); with 5 or 6 the placement is
+    best effort and the build names these."""
+    edges = [((head.layer, tail.index, head.index), visible_edge(tail, head))
+             for tail, head in layout.edges()]
+    return [w for w in layout.weights
+            if any(key != (w.layer, w.source, w.target) and segment_hits_box(p, q, w.label.box, CLEAR)
+                   for key, (p, q) in edges)]
 
 
 def box_hits_circle(box: Box, cx: float, cy: float, r: float) -> bool:

@@ -24,10 +24,11 @@ SVG_ESCAPES = {"-": "&#45;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39
 
 def fits_template(texts: dict[str, str]) -> bool:
     """Whether every text goes into the SVG as SVG_ESCAPES says. Graphviz treats '&'
-    (entities), backslashes (escapes) and white space (line breaks, runs of spaces)
-    specially, and writes no <text> for an empty label; figures with such texts are
-    drawn on their own."""
-    return all(text and not any(c in "&\\" or c.isspace() for c in text)
+    (entities), backslashes (escapes) and white space (line breaks, runs of spaces, at
+    either end) specially, and writes no <text> for an empty label; figures with such
+    texts are drawn on their own. Single spaces inside a text ("b = 2") are kept."""
+    return all(text and text == text.strip() and "  " not in text
+               and not any(c in "&\\" or (c.isspace() and c != " ") for c in text)
                for text in texts.values())
 
 

@@ -22,10 +22,10 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import letter
-from reportlab.lib.units import inch
+from reportlab.lib.units import cm, inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, KeepTogether, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Flowable, Frame, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as RLTable
 
 from .. import numbers
@@ -35,8 +35,21 @@ from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
 from ..typeset.mathtext import typeset
 
-MARGIN = 0.8 * inch
+MARGIN = 0.75 * inch  # left and right
+MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
 PART_INDENT = 24.0  # room for the "(a)" label left of a part
+PART_SPACE = 6.0  # above each part (or row of parts)
+COLUMN_GAP = 14.0  # between parts side by side, and between a figure and its text
+SHORT_BOX_WIDTH = 4 * cm  # a number's box, beside its prompt
+BOX_GAP = 8.0  # between a prompt and the box or circles beside it
+# Figures are drawn at most this size: weights stay at 7.6 pt (LaTeX's \footnotesize is 8),
+# and a problem with its figure fits half a page.
+FIGURE_SCALE = 0.85
+SIDE_TEXT_MIN = 125.0  # a text column beside a figure needs this much room
+# A key's parts go side by side only with this many steps or fewer: longer solutions are
+# more compact in two columns of steps across the page. (A count, not a height, so
+# that every version makes the same choice.)
+KEY_GRID_STEPS = 4
 LINE_SPACE = 24.0  # height of one answer-box line: room for handwriting with fractions
 BLOCK_GAP = 5.0
 GREY = Color(0.45, 0.45, 0.45)
@@ -46,7 +59,7 @@ SOLUTION_FILL = Color(0.95, 0.95, 0.95)
 SOLUTION_PAD = 6.0
 
 TITLE_SIZE, HEADING_SIZE = 16.0, 12.5
-HEADING_SPACE_BEFORE = 14.0
+HEADING_SPACE_BEFORE = 12.0
 
 
 def worksheet_pdf(sheet: Sheet, figures, pagesize=letter,
@@ -123,14 +136,16 @@ class LaidOut:
         doc = _doc_template(out, self.pagesize, label)
         if slots is not None:
             _pad([header, *_flatten(problems)], slots)
-        story = [header] + [_KeepProblemTogether(pieces) for pieces in problems]
+        room = _frame_size(self.pagesize)[1]
+        story = [header] + [_ProblemFlow([opening, *rows], continued, room, key or k == 0, k == 0)
+                            for k, (opening, continued, *rows) in enumerate(problems)]
         doc.build(story, canvasmaker=_footer_canvas(label))
         return out.getvalue()
 
 
 def _doc_template(out, pagesize, title: str) -> SimpleDocTemplate:
     return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                             topMargin=MARGIN, bottomMargin=MARGIN, title=title,
+                             topMargin=MARGIN_Y, bottomMargin=MARGIN_Y, title=title,
                              author="", subject="", creator="worksheets", producer="worksheets")
 
 
@@ -146,7 +161,8 @@ def _frame_size(pagesize) -> tuple[float, float]:
 def _layout(sheet: Sheet, figures, key: bool, width: float, room: float):
     """The header piece, and the pieces of each problem."""
     header = _Group(_sheet_header(sheet, figures, key, width), max_height=room)
-    problems = [_problem_pieces(problem, figures, key, width, room) for problem in sheet.problems]
+    problems = [_problem_pieces(problem, figures, key, width, room, sheet.work_space)
+                for problem in sheet.problems]
     return header, problems
 
 
@@ -187,7 +203,7 @@ def _footer_canvas(label: str):
 
         def _draw_footer(self, number: int, total: int):
             width, _ = self._pagesize
-            y = MARGIN / 2
+            y = MARGIN_Y / 2
             self.saveState()
             self.setFillColor(GREY)
             x = MARGIN
@@ -218,77 +234,341 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float) -> list[Flowab
     if subtitle:
         story.append(InlineParagraph([Styled(" \u2014 ".join(subtitle))], align="center",
                                      space_before=2))
-    story.append(Spacer(1, 14))
+    story.append(Spacer(1, 10))
     if not key:
         story += [_NameLine(), Spacer(1, 10)]
     for block in sheet.instructions:
         story += _block(block, figures, width)
+    if not key:
+        story += _score_table(sheet, width)
     story.append(_Rule(spaceBefore=6))
     return story
 
 
-# --- problems and parts ------------------------------------------------------------
+SCORE_COLUMNS = 16  # problems per row of the points table; more continue below
 
-def _problem_pieces(problem: Problem, figures, key: bool, width: float,
-                    room: float) -> list[Flowable]:
-    """A problem as pieces: its heading and intro, then each part."""
+
+def _score_table(sheet: Sheet, width: float) -> list[Flowable]:
+    """Problem | Points | Score with the total, across the page as exam classes print it
+    (rows, not columns: three lines whatever the number of problems)."""
+    scored = [p for p in sheet.problems if p.points is not None]
+    if not sheet.score_table or not scored:
+        return []
+    tables: list[Flowable] = []
+    for k in range(0, len(scored), SCORE_COLUMNS):
+        chunk = scored[k:k + SCORE_COLUMNS]
+        last = k + SCORE_COLUMNS >= len(scored)
+        rows = [["Problem", *(str(p.number) for p in chunk)], ["Points", *(str(p.points) for p in chunk)],
+                ["Score", *("" for _ in chunk)]]
+        if last:
+            for row, total in zip(rows, ("Total", str(sum(p.points for p in scored)), "")):
+                row.append(total)
+        cells = len(rows[0]) - 1
+        table = RLTable(rows, colWidths=[52.0] + [min(32.0, (width - 52) / cells)] * cells,
+                        rowHeights=[15, 15, 24], hAlign="CENTER", spaceBefore=8)
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), REGULAR), ("FONTNAME", (0, 0), (0, -1), BOLD),
+            ("FONTNAME", (0, 0), (-1, 0), BOLD), ("FONTSIZE", (0, 0), (-1, -1), 10),
+            ("GRID", (0, 0), (-1, -1), 0.5, GREY), ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("ALIGN", (1, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        tables.append(table)
+    return tables
+
+
+# --- problems and parts ------------------------------------------------------------
+#
+# A problem is a list of pieces: [opening, continued, row, row, ...]. The opening is its
+# heading, text and figure; `continued` is what tops each later page of a problem taller
+# than a page ("Problem k (continued)" and, on worksheets, the figure again); each row
+# holds one part, or several short parts side by side. Every piece is measured and
+# padded to its slot (so `continued` too, though only tall problems draw it).
+
+def _problem_pieces(problem: Problem, figures, key: bool, width: float, room: float,
+                    work_space: float = 0.0) -> list[Flowable]:
+    """A problem as pieces: its opening, its continuation heading, then its rows."""
+    opening = _Group([_heading(problem), *_intro(problem, figures, width)],
+                     space_before=HEADING_SPACE_BEFORE, max_height=room)
+    continued = [_heading(problem, continued=True)]
+    if not key:  # the student needs the figure on every page of the problem
+        continued += [f for block in problem.intro if isinstance(block, Figure)
+                      for f in _block(block, figures, width)]
+    rows = _part_rows(problem, figures, key, width, room)
+    space = problem.work_space if problem.work_space is not None else work_space
+    if space > 0 and not key:  # room for working, after the last part
+        rows.append(_Group([Spacer(1, space)], max_height=room))
+    return [opening, _Group(continued, max_height=room), *rows]
+
+
+def _heading(problem: Problem, continued: bool = False) -> InlineParagraph:
     heading = [Styled(f"Problem {problem.number}", BOLD)]
-    if problem.points is not None:
+    if continued:
+        heading.append(Styled(" (continued)", REGULAR, size=10))
+    elif problem.points is not None:
         points = f"{problem.points} point{'' if problem.points == 1 else 's'}"
         heading.append(Styled(f" ({points})", REGULAR, size=10))
-    if problem.id:
+    if problem.id and not continued:
         heading.append(Styled(f" (#{problem.id})", REGULAR, GREY, size=8.5))
-    opening: list[Flowable] = [InlineParagraph(heading, HEADING_SIZE, space_after=4)]
-    for block in problem.intro:
-        opening += _block(block, figures, width)
-    parts = [_part(part, figures, key, width, room) for part in problem.parts]
-    return [_Group(opening, space_before=HEADING_SPACE_BEFORE, max_height=room), *parts]
+    return InlineParagraph(heading, HEADING_SIZE, space_after=4)
 
 
-class _KeepProblemTogether(KeepTogether):
-    """Keeps a problem's pieces on one page. A problem taller than a page is not moved
-    to a fresh page (reportlab's KeepTogether would) but continues where it is, breaking
-    between parts, with the heading and intro kept with the first part."""
+def _intro(problem: Problem, figures, width: float) -> list[Flowable]:
+    """The problem's text and figure; the text beside the figure when that is shorter."""
+    blocks = list(problem.intro)
+    at = [k for k, block in enumerate(blocks) if isinstance(block, Figure)]
+    stacked = [f for block in blocks for f in _block(block, figures, width)]
+    if len(at) != 1:
+        return stacked
+    first, last = at[0], at[0] + 1  # the paragraphs around the figure go beside it
+    while first > 0 and isinstance(blocks[first - 1], Para):
+        first -= 1
+    while last < len(blocks) and isinstance(blocks[last], Para):
+        last += 1
+    figure = _Figure(figures[blocks[at[0]].spec].drawing)
+    figure_width = figure.natural_width(width)
+    text_width = width - figure_width - COLUMN_GAP
+    side = [b for b in blocks[first:last] if not isinstance(b, Figure)]
+    if text_width < SIDE_TEXT_MIN or not side:
+        return stacked
+    text = _Group([f for block in side for f in _block(block, figures, text_width)])
+    beside = _Row([(text, text_width), (figure, figure_width)], COLUMN_GAP)
+    flowables = [f for block in blocks[:first] for f in _block(block, figures, width)]
+    flowables += [beside, Spacer(1, BLOCK_GAP)]
+    flowables += [f for block in blocks[last:] for f in _block(block, figures, width)]
+    if _height(flowables, width) >= _height(stacked, width):
+        return stacked
+    return flowables
 
-    def __init__(self, pieces: list[Flowable]):
-        super().__init__(pieces)
-        self._pieces = pieces
+
+def _height(flowables: list[Flowable], width: float) -> float:
+    return _Group(flowables).wrapOn(None, width, 0x7fffffff)[1]
+
+
+def _part_rows(problem: Problem, figures, key: bool, width: float, room: float) -> list[Flowable]:
+    """The parts, one to a row, or side by side 2 or 3 to a row when they are narrow.
+
+    Every part gives one piece whatever the arrangement: a row of n parts is followed by
+    n - 1 empty pieces. So versions that arrange a problem differently (a wider number
+    in one of them) still have the same pieces, and slots still line them up."""
+    widths = _grid(problem.parts, key, width)
+    if widths is None:
+        return [_row_piece([_part(part, figures, key, width)], room) for part in problem.parts]
+    n = len(widths)
+    cells = [_part(part, figures, key, widths[k % n]) for k, part in enumerate(problem.parts)]
+    pieces = []
+    for k in range(0, len(cells), n):
+        row = cells[k:k + n]
+        pieces.append(_row_piece([_Row(list(zip(row, widths)), COLUMN_GAP)], room))
+        pieces += [_Group([]) for _ in row[1:]]
+    return pieces
+
+
+def _row_piece(content: list[Flowable], room: float) -> Flowable:
+    # The space above a row is inside it, so the empty pieces after a row take none.
+    return _Group([Spacer(1, PART_SPACE), *content], max_height=room)
+
+
+def _grid(parts: tuple[Part, ...], key: bool, width: float) -> list[float] | None:
+    """Column widths for parts side by side: 3 or 2 columns when each column's widest
+    part fits on one line (a prompt with its box; in a key also each step); None for
+    one part per row. The columns share the room left over."""
+    if len(parts) < 2 or key and any(len(p.solution) > KEY_GRID_STEPS for p in parts):
+        return None
+    needs = [_key_width(part) if key else _part_width(part) for part in parts]
+    for n in (3, 2):
+        if n > len(parts):
+            continue
+        columns = [max(needs[k::n]) for k in range(n)]
+        spare = width - sum(columns) - (n - 1) * COLUMN_GAP
+        if spare >= 0:
+            return [c + spare / n for c in columns]
+    return None
+
+
+def _part_width(part: Part) -> float:
+    """The width a worksheet's part needs: its label, prompt and box on one line; a
+    part with a full-width box cannot share its row."""
+    if not (part.space.short or part.space.lines == 0) or part.space.true_false:
+        return float("inf")
+    box = BOX_GAP + SHORT_BOX_WIDTH if part.space.short else 0.0
+    return PART_INDENT + max((_natural_width(b) for b in part.prompt), default=0.0) + box + 1.0
+
+
+def _key_width(part: Part) -> float:
+    """The width a key's part needs: its prompt and answer on one line, and each step."""
+    prompt = [b for b in _key_prompt(part)]
+    answer = _answer_paragraph(part.answer).natural_width()
+    line = sum(_natural_width(b) for b in prompt) + BOX_GAP + answer if len(prompt) == 1 \
+        else max([answer] + [_natural_width(b) for b in prompt])
+    steps = max((_natural_width(b) for b in part.solution), default=0.0) + 2 * SOLUTION_PAD
+    return PART_INDENT + max(line, steps) + 1.0
+
+
+def _key_prompt(part: Part) -> tuple:
+    """A part's prompt in the key: without the empty table the student fills in (the
+    worked solution shows it filled)."""
+    if part.space.lines == 0 and not (part.space.short or part.space.true_false):
+        return tuple(b for b in part.prompt if not isinstance(b, Table))
+    return part.prompt
+
+
+def _natural_width(block) -> float:
+    if isinstance(block, Para):
+        return InlineParagraph(block.content).natural_width()
+    if isinstance(block, Table):
+        return sum(_table_widths(block))
+    if isinstance(block, DisplayMath):
+        return typeset(block.latex, TEXT_SIZE, display=True).width
+    return float("inf")  # a figure takes the whole width
+
+
+class _ProblemFlow(Flowable):
+    """A problem's pieces stacked. A problem that fits on a page is never split: it moves
+    to the next page whole. One taller than a page starts on a fresh page and breaks only
+    between pieces, `continued` heading each later page. With `anywhere` (keys, and the
+    first problem, which must start under the sheet's header) it breaks between pieces
+    wherever the page ends. The opening ends a page alone only under the sheet's header
+    (`lead`: problem 1 starts on page 1) when the next part cannot fit there at all."""
+
+    def __init__(self, pieces: list[Flowable], continued: Flowable, room: float,
+                 anywhere: bool = False, lead: bool = False):
+        super().__init__()
+        self.pieces, self.continued, self.room, self.anywhere = pieces, continued, room, anywhere
+        self.lead = lead
+        self.spaceBefore = pieces[0].getSpaceBefore()
+
+    def wrap(self, availWidth, availHeight):
+        self.width = availWidth
+        self._sizes = [p.wrapOn(self.canv, availWidth, availHeight)[1] for p in self.pieces]
+        self.height = self._stacked(len(self.pieces))
+        return self.width, self.height
+
+    def _stacked(self, count: int) -> float:
+        """Height of the first `count` pieces."""
+        return (sum(self._sizes[:count])
+                + sum(p.getSpaceBefore() for p in self.pieces[1:count]))
+
+    def draw(self):
+        y = self.height
+        for k, (piece, size) in enumerate(zip(self.pieces, self._sizes)):
+            y -= size + (piece.getSpaceBefore() if k else 0.0)
+            piece.drawOn(self.canv, 0, y)
 
     def split(self, availWidth, availHeight):
-        frame = getattr(self, "_frame", None)
-        if frame is None or self._H <= frame._height:
-            return super().split(availWidth, availHeight)
-        # A leading action flowable makes the frame queue the pieces instead of
-        # requiring the first one to fit right here.
-        start = self.NullActionFlowable()
-        if self._opening_fits_with_first_part(frame._height):
-            return [start, KeepTogether(self._pieces[:2]), *self._pieces[2:]]
-        return [start, *self._pieces]
+        self.wrap(availWidth, availHeight)
+        at_top = availHeight >= self.room - 0.01
+        if not (self.anywhere or (self.height > self.room and at_top)):
+            return []  # whole, on the next page
+        fitting = max([0] + [n for n in range(1, len(self.pieces) + 1)
+                             if self._stacked(n) <= availHeight])
+        if fitting < min(2, len(self.pieces)):
+            if not (at_top or self.lead and fitting == 1 and self.height > self.room):
+                return []
+            fitting = 1  # a piece taller than the page is shrunk to fit it
+        first = _ProblemFlow(self.pieces[:fitting], self.continued, self.room, True)
+        if fitting == len(self.pieces):
+            return [first]
+        rest = self.pieces[fitting:]
+        # The continuation heading only with a piece under it (else the next page would
+        # begin with it all over again).
+        heading = self.continued.wrapOn(self.canv, availWidth, self.room)[1]
+        if heading + rest[0].getSpaceBefore() + self._sizes[fitting] <= self.room:
+            rest = [self.continued, *rest]
+        return [first, _ProblemFlow(rest, self.continued, self.room, self.anywhere)]
 
-    def _opening_fits_with_first_part(self, page: float) -> bool:
-        if len(self._pieces) < 2:
-            return False
-        opening, first = self._pieces[:2]
-        return opening.height + first.getSpaceBefore() + first.height <= page
 
-
-def _part(part: Part, figures, key: bool, width: float, room: float) -> Flowable:
+def _part(part: Part, figures, key: bool, width: float) -> Flowable:
     """One part: "(a)" hanging left of the prompt, then room to answer (worksheet) or
-    the answer and worked solution on a tinted background (key)."""
+    the answer and worked solution on a tinted background (key). A short answer's box,
+    true/false circles and a key's short answer sit on the prompt's line."""
     inner = width - PART_INDENT
-    flow: list[Flowable] = []
-    for block in part.prompt:
-        flow += _block(block, figures, inner)
+    prompt = [f for block in (_key_prompt(part) if key else part.prompt)
+              for f in _block(block, figures, inner)]
     if key:
-        solution = [InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(part.answer)]),
-                    Spacer(1, BLOCK_GAP)]
-        for block in part.solution:
-            solution += _block(block, figures, inner - 2 * SOLUTION_PAD)
-        flow.append(_Group(_trim(solution), fill=SOLUTION_FILL, pad=SOLUTION_PAD, space_before=2))
+        answer = _answer_paragraph(part.answer)
+        flow = _beside(_trim(prompt), answer, answer.natural_width() + 1.0, inner)
+        steps = _compact_steps(part.solution, figures, inner - 2 * SOLUTION_PAD)
+        if steps:
+            flow.append(_Group(_trim(steps), fill=SOLUTION_FILL, pad=SOLUTION_PAD, space_before=2))
+    elif part.space.true_false:
+        flow = _beside(_trim(prompt), _TrueFalse(), _TrueFalse.width_needed(), inner, True)
+    elif part.space.short:
+        flow = _beside(_trim(prompt), _WritingBox(1), SHORT_BOX_WIDTH, inner, True)
     else:
-        flow.append(_answer_space(part.space))
-    return _Group(flow, indent=PART_INDENT, label=Styled(f"({part.label})", BOLD), space_before=8,
-                  max_height=room)
+        flow = prompt + [_answer_space(part.space)]
+    return _Group(flow, indent=PART_INDENT, label=Styled(f"({part.label})", BOLD))
+
+
+def _answer_paragraph(answer: Answer) -> InlineParagraph:
+    return InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(answer)])
+
+
+def _beside(prompt: list[Flowable], item: Flowable, item_width: float, width: float,
+            at_right: bool = False) -> list[Flowable]:
+    """The prompt with `item` on its line: at the right edge (`at_right`; the prompt
+    wraps beside it, and boxes of parts above each other line up), else right after a
+    one-line prompt, else below the prompt."""
+    if at_right:
+        return [_Row([(_Group(prompt), width - item_width - BOX_GAP), (item, item_width)], BOX_GAP)]
+    if len(prompt) == 1 and isinstance(prompt[0], InlineParagraph):
+        natural = prompt[0].natural_width() + 1.0  # + 1: no line break from rounding
+        if natural + BOX_GAP + item_width <= width:
+            return [_Row([(prompt[0], natural), (item, item_width)], BOX_GAP)]
+    return prompt + [item]
+
+
+def _compact_steps(blocks, figures, width: float) -> list[Flowable]:
+    """A worked solution, its runs of short formulas in two columns (read down)."""
+    flowables: list[Flowable] = []
+    run: list[DisplayMath] = []
+    half = (width - COLUMN_GAP) / 2
+    for block in [*blocks, None]:
+        if isinstance(block, DisplayMath) and _natural_width(block) <= half:
+            run.append(block)
+            continue
+        if len(run) >= 3:
+            down = (len(run) + 1) // 2
+            halves = [_Group([_DisplayFormula(b.latex, space=2) for b in chunk])
+                      for chunk in (run[:down], run[down:])]
+            flowables.append(_Row([(h, half) for h in halves], COLUMN_GAP, space=4))
+        else:
+            flowables += [_DisplayFormula(b.latex, space=3) for b in run]
+        run = []
+        if block is not None:
+            flowables += _block(block, figures, width)
+    return flowables
+
+
+class _Row(Flowable):
+    """Flowables side by side, each in a column of the given width, tops aligned. A box
+    or circles in a later column are centred on the first column's first line (and
+    that column moves down when the box is the taller)."""
+
+    def __init__(self, cells: list[tuple[Flowable, float]], gap: float, space: float = 0.0):
+        super().__init__()
+        self.cells, self.gap = cells, gap
+        self.spaceBefore = self.spaceAfter = space
+
+    def wrap(self, availWidth, availHeight):
+        sizes = [f.wrapOn(self.canv, w, availHeight)[1] for f, w in self.cells]
+        middle = _first_baseline(self.cells[0][0]) - 0.3 * TEXT_SIZE  # of the first line
+        tops = [0.0] + [middle - size / 2 if isinstance(f, (_WritingBox, _TrueFalse)) else 0.0
+                        for (f, _), size in zip(self.cells[1:], sizes[1:])]
+        lowest = min(tops)
+        self._tops = [top - lowest for top in tops]
+        self._sizes = sizes
+        self.width = availWidth
+        self.height = max(top + size for top, size in zip(self._tops, sizes))
+        return self.width, self.height
+
+    def first_baseline(self) -> float:
+        return self._tops[0] + _first_baseline(self.cells[0][0])
+
+    def draw(self):
+        x = 0.0
+        for (f, w), top, size in zip(self.cells, self._tops, self._sizes):
+            f.drawOn(self.canv, x, self.height - top - size)
+            x += w + self.gap
 
 
 def _trim(flowables: list[Flowable]) -> list[Flowable]:
@@ -341,18 +621,27 @@ def _block(block, figures, width: float) -> list[Flowable]:
     raise TypeError(f"cannot print block {block!r}")
 
 
-def _table(table: Table, width: float) -> RLTable:
-    pad = 5.0
-    empty_width = 60.0  # room to write a number in a blank cell
+TABLE_PAD = 5.0
+
+
+def _table_cells(table: Table) -> list[list]:
     rows = [[_cell(cell, header=(r == 0)) for cell in row] for r, row in enumerate(table.rows)]
     n_cols = max(len(row) for row in rows)
-    rows = [row + [""] * (n_cols - len(row)) for row in rows]
-    col_widths = []
-    for c in range(n_cols):
-        cells = [row[c] for row in rows]
-        natural = max((cell.natural_width() if isinstance(cell, InlineParagraph) else empty_width)
-                      for cell in cells)
-        col_widths.append(natural + 2 * pad + 1)
+    return [row + [""] * (n_cols - len(row)) for row in rows]
+
+
+def _table_widths(table: Table, rows: list[list] | None = None) -> list[float]:
+    """Each column's natural width."""
+    empty_width = 48.0  # room to write a number in a blank cell
+    rows = rows or _table_cells(table)
+    return [max((cell.natural_width() if isinstance(cell, InlineParagraph) else empty_width)
+                for cell in column) + 2 * TABLE_PAD + 1 for column in zip(*rows)]
+
+
+def _table(table: Table, width: float) -> RLTable:
+    pad = TABLE_PAD
+    rows = _table_cells(table)
+    col_widths = _table_widths(table, rows)
     if sum(col_widths) > width:
         col_widths = [w * width / sum(col_widths) for w in col_widths]
     result = RLTable(rows, colWidths=col_widths, hAlign="CENTER")
@@ -418,6 +707,12 @@ class _Group(Flowable):
             space_after = f.getSpaceAfter()
         return y + self.pad
 
+    def first_baseline(self) -> float:
+        if not self._placed:
+            return TEXT_SIZE
+        f, _, bottom = self._placed[0]
+        return bottom - f.height + _first_baseline(f)
+
     def draw(self):
         canvas, natural = self.canv, self._natural_height
         if self.scale == 1.0:  # the content at the top, any padding below it
@@ -447,7 +742,7 @@ class _Group(Flowable):
 
 def _first_baseline(flowable: Flowable) -> float:
     """Distance from the top of a flowable to its first baseline, where a label goes."""
-    if isinstance(flowable, InlineParagraph):
+    if isinstance(flowable, (InlineParagraph, _Row, _Group)):
         return flowable.first_baseline()
     if isinstance(flowable, _DisplayFormula):
         return flowable.box.ascent * flowable.scale
@@ -457,10 +752,10 @@ def _first_baseline(flowable: Flowable) -> float:
 class _DisplayFormula(Flowable):
     """A centred display-style formula, shrunk if wider than the frame."""
 
-    def __init__(self, latex: str):
+    def __init__(self, latex: str, space: float = 5.0):
         super().__init__()
         self.box = typeset(latex, TEXT_SIZE, display=True)
-        self.spaceBefore = self.spaceAfter = 6
+        self.spaceBefore = self.spaceAfter = space
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
@@ -484,9 +779,14 @@ class _Figure(Flowable):
         self.figure = figure  # shared between the worksheet and the key: not modified
         self.spaceBefore = 4
 
+    def natural_width(self, width: float) -> float:
+        """The width the figure takes in a column of `width`."""
+        f = self.figure
+        return f.width * min(FIGURE_SCALE, width / f.width, self.MAX_HEIGHT / f.height)
+
     def wrap(self, availWidth, availHeight):
         f = self.figure
-        self.scale = min(1.0, availWidth / f.width, self.MAX_HEIGHT / f.height)
+        self.scale = min(FIGURE_SCALE, availWidth / f.width, self.MAX_HEIGHT / f.height)
         self.width = availWidth
         self.height = f.height * self.scale
         return self.width, self.height
@@ -531,13 +831,18 @@ class _WritingBox(Flowable):
 class _TrueFalse(Flowable):
     """"○ True   ○ False": circles for the student to fill in."""
 
+    @staticmethod
+    def width_needed() -> float:
+        return 8.0 + 2 * (9.0 + 5) + 28 + sum(stringWidth(w, REGULAR, TEXT_SIZE)
+                                             for w in ("True", "False"))
+
     def wrap(self, availWidth, availHeight):
-        self.width, self.height = availWidth, 20
+        self.width, self.height = availWidth, 16
         return self.width, self.height
 
     def draw(self):
         c = self.canv
-        x, baseline, radius = 4.0, 6.0, 4.5
+        x, baseline, radius = 4.0, 4.0, 4.5
         for word in ("True", "False"):
             c.setStrokeColor(black)
             c.setLineWidth(0.7)

@@ -57,11 +57,11 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net)
     intro = (
-        para("Consider the neural network shown below, with weights and an input. The blue numbers "
+        para("Consider the neural network in the figure, with weights and an input. The blue numbers "
              "on the edges are the weights, and the blue numbers above each node are the values of ",
              Math("z"), " and ", Math("a"), " there."),
         network_figure(net, number, with_values=True, solved=solved),
-        assumptions(net),
+        assumptions(net, biases_drawn=True),
     )
     claim = para("True or False: ", Math(r"{\partial} H / {\partial} W^{(\ell)}_{ij} = 0"),
                  " for all ", Math(r"i, j, \ell"), ".")

@@ -40,17 +40,17 @@ def build(spec: Spec, number: int) -> Problem:
     solved = solve(net, spec.decimals)
     values_asked = any(not q.derivative for q in spec.ask)  # then the figure must not show them
     if values_asked:
-        legend = para("Consider the neural network shown below, with its weights and input. The blue "
+        legend = para("Consider the neural network in the figure, with its weights and input. The blue "
                       "numbers on the edges are the weights; the blue numbers above the inputs are the "
                       "input values.")
     else:
-        legend = para("Consider the neural network shown below, with its weights and input. "
+        legend = para("Consider the neural network in the figure, with its weights and input. "
                       "The blue numbers on the edges are the weights; the blue numbers above each node "
                       "are the values of ", Math("z"), " and ", Math("a"), " there.")
     intro = (
         legend,
         network_figure(net, number, with_values=True, solved=solved, node_values=not values_asked),
-        assumptions(net),
+        assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Compute each of the following."),
     )
@@ -63,7 +63,7 @@ def build(spec: Spec, number: int) -> Problem:
             lines = forward_steps(solved, Quantity("a", net.depth, 1) if q.symbol == "H" else q, shown)
         solution = tuple(DisplayMath(line) for line in lines)
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
-                          solution or (para("See the steps above."),), AnswerSpace(lines=2)))
+                          solution or (para("See the steps above."),), AnswerSpace(lines=1, short=True)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 

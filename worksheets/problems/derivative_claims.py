@@ -86,7 +86,7 @@ def _replace(ps: PathSum, where: int, term) -> PathSum:
 def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     intro = (
-        para("Consider the neural network shown below."),
+        para("Consider the neural network in the figure."),
         network_figure(net, number),
         para("Assume that ", Math("g"), " is the activation function of the hidden layers",
              " and that the output layer uses a linear activation. " if net.output == "linear"

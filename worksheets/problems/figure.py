@@ -1,6 +1,7 @@
 """A problem's network figure: the network in the course's style, with its numbers."""
 from __future__ import annotations
 
+from .. import numbers
 from ..document import Figure
 from ..figures import FigureSpec
 from ..network import Network
@@ -15,13 +16,13 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
     spec = FigureSpec(layers=net.layers)
     if with_values:
         solved = solved or solve(net)
-        text = solved.text
+        text, given = solved.text, numbers.given_text  # given numbers print as typed
         # Exact networks print their exact values; others the engine's, rounded.
         z, a = exact_forward(net) if solved.decimals is None else (solved.values.z, solved.values.a)
-        weights = tuple(tuple(tuple(text(w) for w in row) for row in W) for W in net.weights)
+        weights = tuple(tuple(tuple(given(w) for w in row) for row in W) for W in net.weights)
         values = tuple(tuple((text(z[l][j]), text(a[l][j])) for j in range(net.layers[l]))
                             for l in range(1, net.depth + 1))
-        biases = tuple(tuple(text(v) for v in b) for b in net.biases) if net.has_bias else None
+        biases = tuple(tuple(given(v) for v in b) for b in net.biases) if net.has_bias else None
         spec = FigureSpec(net.layers, weights, values if node_values else None,
-                          tuple(text(v) for v in net.x), biases)
+                          tuple(given(v) for v in net.x), biases)
     return Figure(spec, f"problem-{number:02d}")

@@ -39,10 +39,10 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net, spec.decimals)
     intro = (
-        para("Consider the neural network shown below. The blue numbers on the edges are the "
+        para("Consider the neural network in the figure. The blue numbers on the edges are the "
              "weights and the blue numbers above the inputs are the input values."),
         network_figure(net, number, with_values=True, solved=solved, node_values=False),
-        assumptions(net),
+        assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Compute each of the following."),
     )
@@ -51,7 +51,7 @@ def build(spec: Spec, number: int) -> Problem:
         target = Quantity("a", net.depth, 1) if q.symbol == "H" else q
         lines = [DisplayMath(line) for line in forward_steps(solved, target, shown)]
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
-                          tuple(lines), AnswerSpace(lines=2)))
+                          tuple(lines), AnswerSpace(lines=1, short=True)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 

@@ -28,13 +28,13 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     intro = [_setting(net, number, spec.figure)]
     if spec.figure:
-        intro.insert(0, para("Suppose ", Math("H"), " is the neural network shown below."))
+        intro.insert(0, para("Suppose ", Math("H"), " is the neural network in the figure."))
         intro.insert(1, network_figure(net, number))
     question = para("The gradient of ", Math("H"), " with respect to the parameters is a vector. "
                     "What is this vector's dimensionality?")
     count = net.parameter_count()
     answer = Answer("dimension", count, f"{count:,}")
-    part = Part("a", (question,), answer, (para(*_solution(net)),), AnswerSpace(lines=1))
+    part = Part("a", (question,), answer, (para(*_solution(net)),), AnswerSpace(lines=1, short=True))
     return Problem(number, spec.id, spec.kind, tuple(intro), (part,), spec.points)
 
 

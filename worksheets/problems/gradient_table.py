@@ -65,10 +65,10 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net, spec.decimals)
     intro = (
-        para("Consider the neural network shown below with its weights, input and the values "
+        para("Consider the neural network in the figure with its weights, input and the values "
              "of every node."),
         network_figure(net, number, with_values=True, solved=solved),
-        assumptions(net),
+        assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Fill in every empty entry of the gradient tables. The entries already filled in "
              "are given to help you check your work."),
@@ -130,13 +130,14 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     name = f"dH/d{symbol}{layer}"
     _require_width(solved, name, values)
     blank = _table(solved, entries, values, lambda q: q in hints)
-    filled = _table(solved, entries, values, lambda q: True)
     matrix = matrix_latex(values, solved.decimals)
     answer = Answer(name, tuple(tuple(_plain(solved, v) for v in row) for row in values),
                     rf"{_matrix_name(symbol, layer)} = {matrix}", solved.decimals)
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]
     prompt = (para("Entries of ", Math(_matrix_name(symbol, layer)), ":"), blank)
-    return Part(letter(index), prompt, answer, (filled, *work), AnswerSpace(lines=0))
+    # The answer's matrix is the table filled in: the steps are the worked solution.
+    solution = tuple(work) or (para("See the steps above."),)
+    return Part(letter(index), prompt, answer, solution, AnswerSpace(lines=0))
 
 
 def _matrix_name(symbol: str, layer: int) -> str:

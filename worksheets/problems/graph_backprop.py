@@ -163,7 +163,7 @@ def build(spec: Spec, number: int) -> Problem:
                    for n in circuit.nodes if n not in circuit.inputs]
     givens = ", ".join(rf"{_name_latex(n)} = {numbers.latex(solved.values[n])}" for n in circuit.inputs)
     intro = [
-        para("The computational graph below computes ", Math(_name_latex(output)), " from ",
+        para("The computational graph in the figure computes ", Math(_name_latex(output)), " from ",
              *_listing([Math(_name_latex(n)) for n in circuit.inputs]), ":"),
         *(DisplayMath(r", \qquad ".join(definitions[k:k + 3])) for k in range(0, len(definitions), 3)),
         para("Evaluate it at ", Math(givens), "."),
@@ -180,7 +180,7 @@ def build(spec: Spec, number: int) -> Problem:
         prompt = Math(_derivative_latex(output, node) if derivative else _name_latex(node))
         parts.append(Part(letter(index), (para(prompt),), solved.answer(item),
                           tuple(DisplayMath(line) for line in lines) or (para("See the steps above."),),
-                          AnswerSpace(lines=1)))
+                          AnswerSpace(lines=1, short=True)))
     first_backward = next((i for i, item in enumerate(spec.ask) if asked(spec, item)[1]), len(parts) - 1)
     parts[first_backward] = _with_key_figure(parts[first_backward], solved, number)
     return Problem(number, spec.id, spec.kind, tuple(intro), tuple(parts), spec.points)

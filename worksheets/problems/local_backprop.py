@@ -153,7 +153,7 @@ def build(spec: Spec, number: int) -> Problem:
     known += [rf"{{\partial}} H / {{\partial}} z^{{({l + 1})}}_{{{k}}} = {fmt(v)}"
               for k, v in enumerate(step.dz_next, start=1)]
     intro = (
-        para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
+        para("Consider the neural network ", Math(r"H(\vec x)"), " in the figure."),
         network_figure(net, number),
         assumptions(net),
         para("Let the weights of layer ", str(l + 1), " be ",
@@ -171,7 +171,7 @@ def build(spec: Spec, number: int) -> Problem:
         answer = Answer(q.name, shown, fmt(value), step.decimals)
         prompt = para("What is ", Math(q.slash_latex()), ", as a number?")
         parts.append(Part(letter(index), (prompt,), answer, (DisplayMath(_work(step, q, fmt)),),
-                          AnswerSpace(lines=1)))
+                          AnswerSpace(lines=1, short=True)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 

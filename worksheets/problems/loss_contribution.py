@@ -44,7 +44,8 @@ def build(spec: Spec, number: int) -> Problem:
         answer = Answer("contribution", 0, "0")
     else:
         text = f"{numbers.text(factor, minus='-')}/n grad H(x1)"
-        answer = Answer("contribution", text, rf"\frac{{{numbers.latex(factor)}}}{{n}} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
+        answer = Answer("contribution", text,  # −2/(5n), not −2/5 over n: no fraction in a fraction
+                        rf"{numbers.over_latex(factor, 'n')} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
     gradient = (r"\nabla_{\vec w} R \ni \frac{2}{n}\big(H(\vec x^{(1)}; \vec w) - y^{(1)}\big)"
                 r"\nabla_{\vec w} H(\vec x^{(1)}; \vec w)")
     difference = numbers.latex(H - y)
@@ -56,7 +57,7 @@ def build(spec: Spec, number: int) -> Problem:
              ". " + ("Since this factor is zero, the whole contribution of this point is zero."
                      if factor == 0 else "")),
     )
-    part = Part("a", (question,), answer, solution, AnswerSpace(lines=2))
+    part = Part("a", (question,), answer, solution, AnswerSpace(lines=1))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 

@@ -77,7 +77,7 @@ def build(spec: Spec, number: int) -> Problem:
     prefix = path_sum_latex(net, PathSum(full.prefix, ((),))) if full.prefix else ""
     formula = sum_lines(q.latex(), prefix, [BLANK if item is None else item for item in merged])
     intro = (
-        para("Consider the neural network ", Math(r"H(\vec x)"), " shown below."),
+        para("Consider the neural network ", Math(r"H(\vec x)"), " in the figure."),
         network_figure(net, number),
         assumptions(net),
         para("Fill in the blank without making reference to any derivatives (apart from ",
@@ -91,7 +91,7 @@ def build(spec: Spec, number: int) -> Problem:
              " to the output; in full:"),
         *full_sum(net, q, full),
     )
-    part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=2))
+    part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=1))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 

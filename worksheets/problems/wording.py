@@ -7,11 +7,14 @@ from ..network import Network
 from .checked import Solved
 
 
-def assumptions(net: Network) -> Para:
-    """The sentence that tells students the activations and biases."""
+def assumptions(net: Network, biases_drawn: bool = False) -> Para:
+    """The sentence that tells students the activations and biases (and, when the
+    figure shows them, what the bias labels mean)."""
     hidden = f"all hidden nodes use {_named(net.hidden)} activation" if net.depth > 1 else None
     output = f"the output node uses {_named(net.output)} activation"
     bias = "all hidden and output nodes have a bias" if net.has_bias else "there are no biases"
+    if net.has_bias and biases_drawn:
+        bias += ", written b = \u2026 under the node"
     clauses = [c for c in (hidden, output, bias) if c]
     return para("Assume that " + ", that ".join(clauses[:-1]) + ", and that " + clauses[-1] + ".")
 
