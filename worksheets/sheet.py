@@ -14,6 +14,10 @@ from .kinds import KINDS
 from .spec import FieldError, RandomRanges, Strict
 
 MAX_VERSIONS = 1000
+# What a build can write (`formats:` in a spec, --formats on the command line); answers.json,
+# answers.csv, manifest.json and figures/*.svg are written whatever the choice.
+FORMAT_NAMES = ("pdf", "html", "prairielearn", "canvas", "moodle")
+DEFAULT_FORMATS = ("pdf", "html")
 MAX_INSTRUCTIONS = 5000  # characters
 
 ProblemEntry = Annotated[Union[tuple(kind.spec for kind in KINDS.values())], Field(discriminator="kind")]
@@ -28,7 +32,15 @@ class SheetSpec(Strict):
     versions: Annotated[int, Field(strict=True, ge=1, le=MAX_VERSIONS)] | None = None
     seed: Annotated[int, Field(strict=True, ge=0, lt=2**63)] = 0
     random: RandomRanges | None = None  # default ranges for every problem
+    formats: Annotated[list[Literal[FORMAT_NAMES]], Field(min_length=1)] = list(DEFAULT_FORMATS)
     problems: Annotated[list[ProblemEntry], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_formats(self):
+        for index, name in enumerate(self.formats):
+            if name in self.formats[:index]:
+                raise FieldError(f"'{name}' is listed twice", "formats", index)
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self):

@@ -32,16 +32,18 @@ def tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def stamp_of(spec_path: str | Path, versions: int | None, seed: int | None) -> str:
+def stamp_of(spec_path: str | Path, versions: int | None, seed: int | None, formats=None) -> str:
     with open(spec_path, "rb") as spec:  # bounded: the path may be /dev/zero or a huge file
-        return stamp_of_bytes(spec.read(2_000_000), versions, seed)  # (yamlfile rejects over 1 MB)
+        return stamp_of_bytes(spec.read(2_000_000), versions, seed, formats)  # (yamlfile rejects over 1 MB)
 
 
-def stamp_of_bytes(spec: bytes, versions: int | None, seed: int | None) -> str:
+def stamp_of_bytes(spec: bytes, versions: int | None, seed: int | None, formats=None) -> str:
     """The stamp of outputs built from these very bytes of a spec (read once by the build,
     so a spec edited during the build is not stamped as built)."""
     digest = hashlib.sha256(spec)
     digest.update(f"versions={versions} seed={seed} tool={tool_fingerprint()}".encode())
+    if formats is not None:  # --formats (the spec's own `formats:` is in its bytes)
+        digest.update(f" formats={','.join(formats)}".encode())
     return digest.hexdigest()
 
 
@@ -59,12 +61,13 @@ def sheet_name(spec_path: str | Path) -> str:
     return name[:80] or "sheet"
 
 
-def fresh_outputs(spec_path: str | Path, out_dir: str | Path, versions: int | None, seed: int | None) -> bool:
+def fresh_outputs(spec_path: str | Path, out_dir: str | Path, versions: int | None, seed: int | None,
+                  formats=None) -> bool:
     """True when out_dir/<sheet>/ was built from this very spec, options and tool."""
     if not Path(spec_path).is_file():
         return False  # a FIFO or device is not read here (it could block); yamlfile reports it
     try:
-        stamp = stamp_of(spec_path, versions, seed)
+        stamp = stamp_of(spec_path, versions, seed, formats)
     except OSError:
         return False
     return up_to_date(Path(out_dir) / sheet_name(spec_path), stamp)
