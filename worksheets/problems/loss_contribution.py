@@ -39,8 +39,9 @@ def build(spec: Spec, number: int) -> Problem:
     if factor == 0:
         answer = Answer("contribution", 0, "0")
     else:
-        text = f"{numbers.text(factor, minus='-')}/n grad H(x1)"
-        answer = Answer("contribution", text, rf"\frac{{{numbers.latex(factor)}}}{{n}} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
+        # Wrong options (LMS exports): y − H for H − y, and the square's 2 forgotten.
+        text, latex = _contribution(factor)
+        answer = Answer("contribution", text, latex, wrong=(_contribution(-factor), _contribution(factor / 2)))
     gradient = (r"\nabla_{\vec w} R \ni \frac{2}{n}\big(H(\vec x^{(1)}; \vec w) - y^{(1)}\big)"
                 r"\nabla_{\vec w} H(\vec x^{(1)}; \vec w)")
     difference = numbers.latex(H - y)
@@ -54,6 +55,12 @@ def build(spec: Spec, number: int) -> Problem:
     )
     part = Part("a", (question,), answer, solution, AnswerSpace(lines=2))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
+
+
+def _contribution(factor: Fraction) -> tuple[str, str]:
+    """The contribution (factor/n) ∇H as answer text and LaTeX."""
+    return (f"{numbers.text(factor, minus='-')}/n grad H(x1)",
+            rf"\frac{{{numbers.latex(factor)}}}{{n}} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
 
 
 KIND = Kind("loss-contribution", Spec, build)
