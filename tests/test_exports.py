@@ -128,3 +128,44 @@ def test_formats_on_the_command_line_and_in_the_spec(tmp_path):
                  "--formats", "html"]) == 0
     assert not (tmp_path / "out" / "quiz-07" / "all-worksheets.pdf").exists()
     assert (tmp_path / "out" / "quiz-07" / "index.html").is_file()
+
+
+# --- Moodle -----------------------------------------------------------------------------
+
+_FIELD = r"\{1:(NUMERICAL|MULTICHOICE):((?:\\.|[^}\\])*)\}"
+
+
+@pytest.mark.parametrize("sheet", SHEETS)
+def test_moodle_cloze_answers_and_tolerances_are_answers_json(all_formats, sheet):
+    import re
+    import xml.etree.ElementTree as ET
+    quiz = ET.parse(all_formats / sheet / "moodle.xml").getroot()
+    answers = answers_of(all_formats / sheet)
+    categories = [q.findtext("category/text") for q in quiz if q.get("type") == "category"]
+    questions = [q for q in quiz if q.get("type") != "category"]
+    problems = answers["A"]["problems"]
+    assert len(categories) == len(problems) and len(questions) == len(problems) * len(answers)
+    for index, question in enumerate(questions):
+        problem_index, label = divmod(index, len(answers))
+        problem = answers[list(answers)[label]]["problems"][problem_index]
+        text = question.findtext("questiontext/text")
+        images = re.findall(r'src="@@PLUGINFILE@@/([^"]+)"', text)
+        assert sorted(set(images)) == sorted(f.get("name") for f in question.findall("questiontext/file"))
+        if question.get("type") == "truefalse":
+            right = [a.findtext("text") for a in question.findall("answer") if a.get("fraction") == "100"]
+            assert right == [str(problem["parts"][0]["answer"]).lower()]
+            continue
+        fields = iter(re.findall(_FIELD, text))
+        for part in problem["parts"]:
+            if "tolerance" in part:
+                for value, tolerance in numbers_of(part).values():
+                    kind, body = next(fields)
+                    answer, given_tolerance = body.removeprefix("=").rsplit(":", 1)
+                    assert (kind, float(answer), float(given_tolerance)) == ("NUMERICAL", value, tolerance)
+            else:
+                kind, body = next(fields)
+                options = re.split(r"(?<!\\)~", body)
+                assert kind == "MULTICHOICE" and sum(o.startswith("=") for o in options) == 1
+                if isinstance(part["answer"], bool):
+                    assert ("=True" if part["answer"] else "=False") in options
+        assert next(fields, None) is None
