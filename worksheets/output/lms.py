@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from functools import partial
+from html import escape as _escape
 
 from ..document import Answer, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table
 from .alt import describe
 from .answers import answers_data
 
 _BLANK = re.compile(r"\\blank(\{[^}]*\})?")
+escape = partial(_escape, quote=False)  # text, not attributes: g' stays g' (Cloze reads # as a mark)
 
 
 def version_label(sheet: Sheet) -> str:

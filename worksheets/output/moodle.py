@@ -99,7 +99,7 @@ def _cloze_part(problem: Problem, part, entry: dict, figure_html) -> str:
         return prompt + "\n<p>" + "<br>\n".join(fields) + "</p>"
     options = [("True", entry["answer"]), ("False", not entry["answer"])] if kind == "truefalse" \
         else lms.choices(part.answer)
-    return prompt + "\n<p>" + multichoice(options) + "</p>"
+    return prompt + "\n<p>" + multichoice(options, vertical=kind == "choice") + "</p>"
 
 
 def numerical(value, tolerance) -> str:
@@ -107,9 +107,11 @@ def numerical(value, tolerance) -> str:
     return f"{{1:NUMERICAL:={_number(value)}:{_number(tolerance)}}}"
 
 
-def multichoice(options: list[tuple[str, bool]]) -> str:
-    """A Cloze MULTICHOICE field (a drop-down); the right option marked with =."""
-    return "{1:MULTICHOICE:" + "~".join(("=" if right else "") + cloze_escaped(text) for text, right in options) + "}"
+def multichoice(options: list[tuple[str, bool]], vertical: bool = False) -> str:
+    """A Cloze MULTICHOICE field, the right option marked with =: a drop-down, or radio
+    buttons one under the other (MULTICHOICE_V) for options with math, which a
+    drop-down cannot typeset."""
+    return "{1:MULTICHOICE" + ("_V" if vertical else "") + ":" + "~".join(("=" if right else "") + cloze_escaped(text) for text, right in options) + "}"
 
 
 def cloze_escaped(text: str) -> str:
