@@ -169,3 +169,63 @@ def test_moodle_cloze_answers_and_tolerances_are_answers_json(all_formats, sheet
                 if isinstance(part["answer"], bool):
                     assert ("=True" if part["answer"] else "=False") in options
         assert next(fields, None) is None
+
+
+# --- Canvas -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sheet", SHEETS)
+def test_canvas_qti_answers_and_margins_are_answers_json(all_formats, sheet):
+    import xml.etree.ElementTree as ET
+    import zipfile
+    from decimal import Decimal
+    archive = zipfile.ZipFile(all_formats / sheet / "canvas-qti.zip")
+    names = archive.namelist()
+    assert names == sorted(names) and all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in archive.infolist())
+    ns = {"cp": "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1", "q": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"}
+    manifest = ET.fromstring(archive.read("imsmanifest.xml"))
+    listed = {f.get("href") for f in manifest.iterfind(".//cp:resource/cp:file", ns)}
+    assert listed == set(names) - {"imsmanifest.xml"}
+    [assessment_file] = [n for n in names if n.endswith(".xml") and n != "imsmanifest.xml"]
+    root = ET.fromstring(archive.read(assessment_file))
+    answers = answers_of(all_formats / sheet)
+    labels = list(answers)
+    expected, read = [], []
+    for problem in answers["A"]["problems"]:
+        for index, part in enumerate(problem["parts"]):
+            suffixes = numbers_of(part) if "tolerance" in part else {None: None}
+            for suffix in suffixes:
+                for label in labels:
+                    same = answers[label]["problems"][problem["number"] - 1]["parts"][index]
+                    expected.append(numbers_of(same)[suffix] if suffix is not None else same["answer"])
+    groups = root.findall("q:assessment/q:section/q:section", ns)
+    for group in groups:
+        assert group.findtext("q:selection_ordering/q:selection/q:selection_number", namespaces=ns) == "1"
+        items = group.findall("q:item", ns)
+        assert len(items) == len(labels)
+        for item in items:
+            kind = item.findtext(".//q:qtimetadatafield[q:fieldlabel='question_type']/q:fieldentry", namespaces=ns)
+            condition = item.find("q:resprocessing/q:respcondition/q:conditionvar", ns)
+            if kind == "numerical_question":
+                value = Decimal(condition.findtext("q:or/q:varequal", namespaces=ns))
+                low = Decimal(condition.findtext("q:or/q:and/q:vargte", namespaces=ns))
+                high = Decimal(condition.findtext("q:or/q:and/q:varlte", namespaces=ns))
+                assert value - low == high - value
+                read.append((float(value), float(high - value)))
+            else:
+                right = condition.findtext("q:varequal", namespaces=ns)
+                text = item.findtext(f".//q:response_label[@ident='{right}']/q:material/q:mattext", namespaces=ns)
+                read.append(text == "True" if kind == "true_false_question" else "choice")
+            for image in item.findtext("q:presentation/q:material/q:mattext", namespaces=ns).split('src="')[1:]:
+                assert image.split('"')[0].replace("$IMS-CC-FILEBASE$/", "") in names
+    assert len(read) == len(expected)
+    for got, want in zip(read, expected):
+        assert got == want if not isinstance(want, str) else got == "choice"
+
+
+def test_canvas_warns_of_answers_below_1e_4(tmp_path):
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text("title: Tiny\nformats: [canvas]\nproblems:\n  - kind: graph-backprop\n"
+                    "    graph: {x: 1, f: x / 100000}\n    ask: [df/dx]\n    decimals: 6\n")
+    from worksheets.build import build_sheet
+    plan = build_sheet(spec, tmp_path / "out")
+    assert any("below 1e-4" in warning and "Canvas" in warning for warning in plan.warnings), plan.warnings

@@ -222,7 +222,8 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
             plan.timer = render_versions(plan, stage.write, jobs=1)
         if any(name in EXPORTS for name in plan.formats):
             with plan.timer("exports"):
-                for relative, data in export_files(plan.formats, _all_versions(plan)).items():
+                warn = lambda message: plan.warnings.append(f"{plan.document.file}: warning: {message}")  # noqa: E731
+                for relative, data in export_files(plan.formats, _all_versions(plan), warn).items():
                     stage.write(relative, data)
         plan.timer.add(timer.totals)
         stage.write(STAMP, stamp.encode())

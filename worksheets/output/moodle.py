@@ -20,7 +20,7 @@ from ..document import Figure, Problem, Sheet
 from . import lms
 
 
-def files(sheets: list[Sheet], drawn: dict) -> dict[str, bytes]:
+def files(sheets: list[Sheet], drawn: dict, warn=lambda message: None) -> dict[str, bytes]:
     quiz = ET.Element("quiz")
     for versions in lms.by_problem(sheets):
         sheet, problem = versions[0]

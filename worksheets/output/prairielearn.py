@@ -19,7 +19,7 @@ from ..document import Figure, Problem, Sheet
 from . import lms
 
 
-def files(sheets: list[Sheet], drawn: dict) -> dict[str, bytes]:
+def files(sheets: list[Sheet], drawn: dict, warn=lambda message: None) -> dict[str, bytes]:
     out = {}
     for versions in lms.by_problem(sheets):
         folder = f"prairielearn/questions/{question_name(versions[0][0], versions[0][1])}"
