@@ -7,8 +7,9 @@ NUMERICAL field per number (tolerance as in answers.json) and a MULTICHOICE fiel
 true/false or symbolic part. Figures are embedded in the file (base64), with their text
 description as alt text; the worked solution is the general feedback.
 
-Written with xml.etree: Moodle XML is a small, stable format, and the Python libraries
-for it found (see README) either write a subset without Cloze or are unmaintained.
+Written with xml.etree: Moodle XML is a small, stable format, and none of the Python
+packages for it that were looked at (converters from spreadsheets, GIFT or other quiz
+formats) writes Cloze questions from documents like ours.
 """
 from __future__ import annotations
 
