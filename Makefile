@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPECS := $(wildcard specs/*.yaml)
 OUT ?= out
+# axe-core, which the browser tests (tests/test_html.py) inject into each page
+AXE := node_modules/axe-core/axe.min.js
 # Extra options for `worksheets build`, e.g. make worksheets VERSIONS=4 SEED=7
 BUILD_OPTS := $(if $(VERSIONS),--versions $(VERSIONS)) $(if $(SEED),--seed $(SEED))
 
@@ -15,8 +17,9 @@ worksheets: $(VENV)/.installed system-deps
 check: $(VENV)/.installed
 	$(PY) -m worksheets check $(SPECS)
 
-test: $(VENV)/.installed system-deps
-	$(PY) -m pytest -q
+# Test files run in parallel, one worker per core; the tests of one file stay together.
+test: $(VENV)/.installed system-deps $(AXE)
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 bench: $(VENV)/.installed system-deps
 	$(PY) bench/bench.py $(if $(N),--versions $(N))
@@ -27,10 +30,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(AXE): package.json | system-deps
+	npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Graphviz draws the figures; Liberation Serif is the one font of figures and text;
-# poppler-utils and qpdf let the tests read the PDFs back.
+# poppler-utils and qpdf let the tests read the PDFs back; chromium, chromium-driver and
+# npm let them open the HTML pages in a real browser.
 system-deps:
 	@sh tools/system-deps.sh
 
 clean:
-	rm -rf $(OUT) $(VENV)
+	rm -rf $(OUT) $(VENV) node_modules

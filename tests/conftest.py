@@ -15,3 +15,22 @@ _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Healt
 settings.register_profile("ci", max_examples=300, derandomize=True, **_COMMON)
 settings.register_profile("thorough", max_examples=3000, **_COMMON)
 settings.load_profile("ci")
+
+
+# ---- one build of the course's sheets in every format, shared by the export and browser tests
+
+import pytest  # noqa: E402
+
+ALL_FORMATS = ("pdf", "html", "prairielearn", "canvas", "moodle")
+
+
+@pytest.fixture(scope="session")
+def all_formats(tmp_path_factory):
+    """out/ of specs/backprop-practice.yaml, quiz-07.yaml and graphs.yaml built with every format."""
+    from pathlib import Path
+
+    from worksheets.build import build_sheet
+    root, out = Path(__file__).resolve().parent.parent, tmp_path_factory.mktemp("all-formats")
+    for name in ("backprop-practice", "quiz-07", "graphs"):
+        build_sheet(root / "specs" / f"{name}.yaml", out, formats=ALL_FORMATS)
+    return out

@@ -319,10 +319,10 @@ def test_csv_cells_that_would_be_formulas_are_quoted(tmp_path):
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(answers))
     rows = answers_csv_from_files([path]).decode().splitlines()
-    assert rows[1:] == ['A,1,"\'=HYPERLINK(""http://x"",""y"")",a,dH/dx_1,-3',
-                        "A,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,dH/dx_2,-0.125",
-                        "A,2,-3,a,q,'+cmd|' /C calc'!A0",
-                        "A,3,'@SUM(A1),a,'\tq,true"]
+    assert rows[1:] == ['A,1,"\'=HYPERLINK(""http://x"",""y"")",a,dH/dx_1,-3,',
+                        "A,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,dH/dx_2,-0.125,",
+                        "A,2,-3,a,q,'+cmd|' /C calc'!A0,",
+                        "A,3,'@SUM(A1),a,'\tq,true,"]  # (no tolerance given: an empty last cell)
 
 
 # ---- 8. page counts from a PDF library -------------------------------------------------

@@ -13,6 +13,11 @@ fonts=/usr/share/fonts/truetype
 [ -f $fonts/ancient-scripts/Symbola_hint.ttf ] || missing="$missing fonts-symbola"
 command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
 command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
+# The browser tests of the HTML pages (tests/test_html.py): headless Chromium driven by
+# Selenium through chromedriver, with axe-core installed by npm (Makefile).
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing system packages:$missing"

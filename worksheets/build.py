@@ -28,8 +28,11 @@ from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError, Unprintable, one_or_all
 from .figures import crowded_weights
 from .kinds import KINDS
+from .output import version_formats
 from .output.answers import answers_csv_from_files
 from .output.combine import combine_for_duplex
+from .output.exports import EXPORTS, export_files
+from .output.html import versions_index
 from .output.pdf import prepare_libraries
 from .problems.checked import CheckFailed
 from .problems.parts import CURRENT_PART, letter
@@ -53,11 +56,14 @@ class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
-                 jobs: int | None = None, warm=None, paper: str | None = None):
+                 jobs: int | None = None, warm=None, paper: str | None = None, formats=None):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
+        # What to write: --formats, else the spec's `formats:` (sheet.FORMAT_NAMES)
+        self.formats = tuple(formats or self.spec.formats)
+        self.version_formats = version_formats(self.formats)  # names of output.FORMATS
         self.warnings: list[str] = []
         if versions and self.spec.versions is None and not any(map(is_random, self.spec.problems)):
             # e.g. `make worksheets VERSIONS=8`: versions of a sheet with nothing random
@@ -284,25 +290,38 @@ def page_size(paper: str):
 
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
-                seed: int | None = None, jobs: int | None = None, paper: str | None = None):
+                seed: int | None = None, jobs: int | None = None, paper: str | None = None,
+                formats=None):
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
+    formats (names of sheet.FORMAT_NAMES) replaces the spec's `formats:` when given.
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
     Staging.prepare(out_dir, sheet_name(spec_path))  # before the work: a user's folder is refused
     timer = Timer()
     with timer("plan"):
-        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper)
+        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper, formats=formats)
         plan.warnings += crowded_figure_warnings(plan)
-    stamp = stamp_of_bytes(plan.document.source, versions, seed, paper)
+    stamp = stamp_of_bytes(plan.document.source, versions, seed, paper, formats)
     with Staging(out_dir, plan.name) as stage:
         if plan.versioned:
             plan.timer = _write_versions(plan, stage, jobs)
         else:  # the same path as versions: one version, written into the sheet's folder
             plan.timer = render_versions(plan, stage.write, jobs=1)
+        if any(name in EXPORTS for name in plan.formats):
+            with plan.timer("exports"):
+                warn = lambda message: plan.warnings.append(f"{plan.document.file}: warning: {message}")  # noqa: E731
+                for relative, data in export_files(plan.formats, _all_versions(plan), warn).items():
+                    stage.write(relative, data)
         plan.timer.add(timer.totals)
         stage.write(STAMP, stamp.encode())
     plan.target = stage.target
     return plan
+
+
+def _all_versions(plan: Plan) -> list[Sheet]:
+    """Every version's sheet, for the exports that hold all versions (built again here:
+    the versions' files were written by worker processes)."""
+    return [plan.sheet(v) for v in range(plan.count)]
 
 
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
@@ -312,6 +331,8 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
     def join() -> None:  # qpdf, in a thread: the keys are written meanwhile
+        if "pdf" not in plan.formats:
+            return
         try:
             joined["pdf"] = combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels],
                                                plan.pagesize, scratch=stage.root)
@@ -327,10 +348,13 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     with timer("writing"):
         stage.write("answers.csv", answers_csv_from_files([stage.path(f"{v}/answers.json") for v in labels]))
         stage.write("manifest.json", (json.dumps(plan.manifest(), indent=2) + "\n").encode())
+        if "html" in plan.formats:
+            stage.write("index.html", versions_index(plan.spec.title, labels))
         joiner.join()
         if "error" in joined:
             raise joined["error"]
-        stage.write("all-worksheets.pdf", joined["pdf"])
+        if "pdf" in joined:
+            stage.write("all-worksheets.pdf", joined["pdf"])
     return timer
 
 

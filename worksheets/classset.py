@@ -28,7 +28,7 @@ from typing import Callable
 from tqdm import tqdm
 
 from .errors import BuildError, SpecError, SpecErrors
-from .output import FORMATS, Version, draw_figures, figures_of, tallest, version_files
+from .output import Version, draw_figures, figures_of, tallest, version_files
 from .variants import independent_versions
 
 
@@ -82,12 +82,12 @@ class Chunk:
     def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""
         for v in self.versions:
-            self._write(v, slots, WORKSHEETS)
+            self._write(v, slots, [name for name in WORKSHEETS if name in self.plan.version_formats])
             step()
 
     def render_rest(self, slots: tuple, step=lambda: None) -> None:
         """Every other file of the chunk: key.pdf, answers.json, figures."""
-        rest = [name for name in FORMATS if name not in WORKSHEETS]
+        rest = [name for name in self.plan.version_formats if name not in WORKSHEETS]
         for v in self.versions:
             self._write(v, slots, rest)
             del self.prepared[v]

@@ -128,13 +128,13 @@ def _build(spec: str, args) -> None:
     if os.path.isdir(args.out):
         clean_stale(Path(args.out), sheet_name(spec))
     clean_stale_temporary(FIGURES_TEMP)
-    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper):
+    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper, args.formats):
         print(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
         return
     from .build import build_sheet, previous_build
     before = previous_build(Path(target))
     plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs,
-                       paper=args.paper)
+                       paper=args.paper, formats=args.formats)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
     print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
@@ -170,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--paper", choices=("letter", "a4"),
                        help="paper size (overrides the spec's paper:)")
     build.add_argument("--jobs", type=_positive, help="worker processes for versions (default: one per core)")
+    build.add_argument("--formats", type=_formats, metavar="LIST",
+                       help="what to write, overriding the spec's `formats:`: a comma-separated "
+                            "list of pdf, html, prairielearn, canvas, moodle, or all")
     build.add_argument("--force", action="store_true",
                        help="rebuild even sheets whose spec, options and tool are unchanged")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")
@@ -222,6 +225,18 @@ def _positive(text: str) -> int:
     if not 1 <= value <= MAX_VERSIONS:
         raise argparse.ArgumentTypeError(f"expected 1 to {MAX_VERSIONS}, got {value}")
     return value
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from .sheet import FORMAT_NAMES
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == ["all"]:
+        return FORMAT_NAMES
+    unknown = [name for name in names if name not in FORMAT_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown format {unknown[0]!r}; formats: {', '.join(FORMAT_NAMES)} or all"
+                                         if unknown else "expected at least one format")
+    return tuple(dict.fromkeys(names))
 
 
 def _seed(text: str) -> int:

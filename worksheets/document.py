@@ -71,6 +71,9 @@ class Answer:
     value: Value
     latex: str
     decimals: int | None = None
+    # For a symbolic answer: wrong answers a student could make by a real mistake, as
+    # (value, latex) pairs; the options of a multiple-choice question in the LMS exports.
+    wrong: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

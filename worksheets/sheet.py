@@ -14,6 +14,10 @@ from .kinds import KINDS
 from .spec import FieldError, Length, RandomRanges, Strict
 
 MAX_VERSIONS = 1000
+# What a build can write (`formats:` in a spec, --formats on the command line); answers.json,
+# answers.csv, manifest.json and figures/*.svg are written whatever the choice.
+FORMAT_NAMES = ("pdf", "html", "prairielearn", "canvas", "moodle")
+DEFAULT_FORMATS = ("pdf", "html")
 MAX_INSTRUCTIONS = 5000  # characters
 
 ProblemEntry = Annotated[Union[tuple(kind.spec for kind in KINDS.values())], Field(discriminator="kind")]
@@ -38,8 +42,19 @@ class SheetSpec(Strict):
                                examples=["3cm", "1in", 0])
     score_table: bool = Field(True, description="the points table on page 1 (when problems have points)",
                               examples=[False])
+    formats: Annotated[list[Literal[FORMAT_NAMES]], Field(min_length=1)] = Field(
+        list(DEFAULT_FORMATS), description="what a build writes besides answers.json, answers.csv and the "
+        "figures' SVG: pdf (worksheet and key), html (the accessible page), prairielearn, canvas, moodle",
+        examples=[["pdf", "html"], ["pdf", "html", "moodle"]])
     problems: Annotated[list[ProblemEntry], Field(min_length=1)] = Field(
         description="the problems, each with its `kind`")
+
+    @model_validator(mode="after")
+    def _unique_formats(self):
+        for index, name in enumerate(self.formats):
+            if name in self.formats[:index]:
+                raise FieldError(f"'{name}' is listed twice", "formats", index)
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self):

@@ -19,3 +19,6 @@ class FigureSpec:
     input_values: tuple[str, ...] | None = None
     # biases[l-1][j]: label of b_j^(l), drawn as a small "+b" beside node j; None = not drawn.
     biases: tuple[tuple[str, ...], ...] | None = None
+    # activations[l-1]: the activation of layer l ("relu", ...); not drawn, only named in
+    # the figure's text description (output/alt.py). () when unknown.
+    activations: tuple[str, ...] = ()

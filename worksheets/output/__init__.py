@@ -8,7 +8,7 @@
 
 Every build writes through version_files, a single sheet as a class set of one version.
 Adding an output format is one module here with a `files(version, slots)` function and
-its line in FORMATS.
+its line in FORMATS. Exports to learning platforms see every version at once: exports.py.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..document import Figure, Sheet
 from ..figures import render_figures
-from . import answers, pdf, svg
+from . import answers, html, pdf, svg
 
 # name -> files(version, slots) -> {relative path: bytes}; written in this order.
 FORMATS: dict[str, Callable[["Version", tuple], dict[str, bytes]]] = {
@@ -24,7 +24,19 @@ FORMATS: dict[str, Callable[["Version", tuple], dict[str, bytes]]] = {
     "key": pdf.key_files,
     "answers": answers.files,
     "figures": svg.files,
+    "html": html.files,
 }
+
+# A build's chosen formats (a spec's `formats:`, --formats) -> the formats of FORMATS they
+# write per version; answers.json and the figures' SVG are written whatever the choice.
+_PER_VERSION = {"pdf": ("worksheet", "key"), "html": ("html",)}
+_ALWAYS = ("answers", "figures")
+
+
+def version_formats(chosen) -> tuple[str, ...]:
+    """The names of FORMATS a build with these chosen formats writes, in FORMATS' order."""
+    wanted = set(_ALWAYS).union(*(_PER_VERSION.get(name, ()) for name in chosen))
+    return tuple(name for name in FORMATS if name in wanted)
 
 
 def figures_of(sheet: Sheet) -> list[Figure]:

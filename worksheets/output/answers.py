@@ -29,7 +29,25 @@ def _part(part) -> dict:
         entry["decimals"] = answer.decimals
     elif isinstance(answer.value, numbers.Fraction) and answer.value.denominator != 1:
         entry["exact"] = str(answer.value)  # the JSON number is rounded; this is not
+    if is_numeric(answer.value):
+        entry["tolerance"] = tolerance(answer.decimals)
     return entry
+
+
+def is_numeric(value) -> bool:
+    """A number, or a table of numbers (a gradient table); not true/false, not symbolic."""
+    if isinstance(value, tuple):
+        return all(map(is_numeric, value))
+    return isinstance(value, (int, float, numbers.Fraction)) and not isinstance(value, bool)
+
+
+def tolerance(decimals: int | None) -> int | float:
+    """The absolute tolerance of a numeric answer, for graders and every export: 0 for an
+    exact answer, half a unit of the last printed place for one rounded to `decimals`
+    (so every number that rounds to the printed answer is accepted)."""
+    if decimals is None:
+        return 0
+    return float(numbers.Fraction(1, 2 * 10**decimals))
 
 
 def answers_json(sheet: Sheet) -> bytes:
@@ -42,10 +60,10 @@ def files(version, slots) -> dict[str, bytes]:
 
 def answers_csv_from_files(paths) -> bytes:
     """One row per version × part, for graders: version, problem, id, part, quantity, answer,
-    read back from the versions' answers.json files so the two always agree."""
+    tolerance (empty for true/false and symbolic answers), read back from the versions' answers.json files so the two always agree."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["version", "problem", "id", "part", "quantity", "answer"])
+    writer.writerow(["version", "problem", "id", "part", "quantity", "answer", "tolerance"])
     for path in paths:
         data = json.loads(path.read_text())
         for entry in data["problems"]:
@@ -53,7 +71,8 @@ def answers_csv_from_files(paths) -> bytes:
                 answer = part["answer"]
                 cell = json.dumps(answer) if isinstance(answer, (list, bool)) else answer
                 writer.writerow([data.get("version", ""), entry["number"], inert(entry["id"] or ""),
-                                 part["label"], inert(part["quantity"]), inert(cell)])
+                                 part["label"], inert(part["quantity"]), inert(cell),
+                                 part.get("tolerance", "")])
     return buffer.getvalue().encode()
 
 

@@ -2,6 +2,7 @@
 (#149). True claims are the path sums of the network; false ones make a real mistake."""
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -19,6 +20,7 @@ from .kind import Kind
 from .parts import each_part, letter
 
 Mistake = Literal["dropped-term", "wrong-index", "missing-slope"]
+MISTAKES = typing.get_args(Mistake)
 _EXPLAIN = {
     "dropped-term": "The correct expression has a term for every path to the output; the claim leaves out {n}.",
     "wrong-index": "The claim uses {wrong} where the path goes through {right}.",
@@ -55,7 +57,11 @@ class Spec(ProblemSpec):
 
 def mistaken(net, q, mistake: str):
     """(wrong path sum, what was changed) for a mistake, or None when it cannot be made."""
-    ps = path_sum(net, q)
+    return mistake_in(net, path_sum(net, q), mistake)
+
+
+def mistake_in(net, ps: PathSum, mistake: str):
+    """mistaken, for any path sum (path-blank makes its wrong options with it)."""
     if mistake == "dropped-term":
         if len(ps.terms) < 2:
             return None

@@ -13,7 +13,8 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
            node_values: bool = True) -> Figure:
     """The network drawn in the course's style; with weights, inputs and (unless
     node_values is False) the z and a of every node when with_values is set."""
-    spec = FigureSpec(layers=net.layers)
+    activations = tuple(net.activation(layer) for layer in range(1, net.depth + 1))
+    spec = FigureSpec(layers=net.layers, activations=activations)
     if with_values:
         solved = solved or solve(net)
         text, given = solved.text, numbers.given_text  # given numbers print as typed
@@ -24,5 +25,5 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
                             for l in range(1, net.depth + 1))
         biases = tuple(tuple(given(v) for v in b) for b in net.biases) if net.has_bias else None
         spec = FigureSpec(net.layers, weights, values if node_values else None,
-                          tuple(given(v) for v in net.x), biases)
+                          tuple(given(v) for v in net.x), biases, activations)
     return Figure(spec, f"problem-{number:02d}")

@@ -43,9 +43,9 @@ def build(spec: Spec, number: int) -> Problem:
     if factor == 0:
         answer = Answer("contribution", 0, "0")
     else:
-        text = f"{numbers.text(factor, minus='-')}/n grad H(x1)"
-        answer = Answer("contribution", text,  # −2/(5n), not −2/5 over n: no fraction in a fraction
-                        rf"{numbers.over_latex(factor, 'n')} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
+        # Wrong options (LMS exports): y − H for H − y, and the square's 2 forgotten.
+        text, latex = _contribution(factor)
+        answer = Answer("contribution", text, latex, wrong=(_contribution(-factor), _contribution(factor / 2)))
     gradient = (r"\nabla_{\vec w} R \ni \frac{2}{n}\big(H(\vec x^{(1)}; \vec w) - y^{(1)}\big)"
                 r"\nabla_{\vec w} H(\vec x^{(1)}; \vec w)")
     difference = numbers.latex(H - y)
@@ -59,6 +59,13 @@ def build(spec: Spec, number: int) -> Problem:
     )
     part = Part("a", (question,), answer, solution, AnswerSpace(lines=1))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
+
+
+def _contribution(factor: Fraction) -> tuple[str, str]:
+    """The contribution (factor/n) ∇H as answer text and LaTeX: −2/(5n), not −2/5 over n
+    (no fraction inside a fraction)."""
+    return (f"{numbers.text(factor, minus='-')}/n grad H(x1)",
+            rf"{numbers.over_latex(factor, 'n')} \nabla_{{\vec w}} H(\vec x^{{(1)}}; \vec w)")
 
 
 EXAMPLE = '''\

@@ -12,6 +12,7 @@ from ..paths import PathSum, parse_sum, path_sum, path_sum_latex, sum_latex, sum
 from ..quantities import symbol_latex
 from ..spec import FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from . import symbolic
+from .derivative_claims import MISTAKES, mistake_in
 from .figure import network_figure
 from .formulas import full_sum, sum_lines
 from .kind import Kind
@@ -84,7 +85,7 @@ def build(spec: Spec, number: int) -> Problem:
              Math("g'"), ", the derivative of the activation function):"),
         *formula,
     )
-    answer = Answer(q.name, notation, sum_latex(net, missing))
+    answer = Answer(q.name, notation, sum_latex(net, missing), wrong=wrong_blanks(net, missing, shown))
     solution = (
         para("The blank is ", Math(sum_latex(net, missing)), "."),
         para("The derivative is a sum over every path from ", Math(_start(q)),
@@ -93,6 +94,22 @@ def build(spec: Spec, number: int) -> Problem:
     )
     part = Part("a", (para("The blank is:"),), answer, solution, AnswerSpace(lines=1))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
+
+
+def wrong_blanks(net, missing: tuple, shown: tuple) -> tuple[tuple[str, str], ...]:
+    """Wrong fillings of the blank, each a real mistake: derivative-claims' mistakes made
+    in the missing terms (an index swapped, a slope left out, a term dropped), and a term
+    already shown written again. Each differs from the answer in its path terms."""
+    right = symbolic.multiplied_out(PathSum((), missing))
+    candidates = [mistake_in(net, PathSum((), missing), mistake) for mistake in MISTAKES]
+    sums = [wrong for wrong, _ in filter(None, candidates)] + [PathSum((), (term,)) for term in shown]
+    wrong, seen = [], [right]
+    for candidate in sums:
+        terms = symbolic.multiplied_out(candidate)
+        if terms not in seen and candidate.terms:
+            seen.append(terms)
+            wrong.append((sum_notation(net, candidate.terms), sum_latex(net, candidate.terms)))
+    return tuple(wrong[:3])
 
 
 def _start(q) -> str:

@@ -1,0 +1,91 @@
+"""The HTML pages in a real browser: headless Chromium driven by Selenium opens every page
+of the practice sheet and of quiz-07 and checks what a reader gets: no console errors,
+every formula rendered (a MathML box of non-zero size), every figure with an accessible
+name, and no serious or critical accessibility violation by axe-core. A screenshot of
+each page is left in the test's temporary folder (the path is printed)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Without these, headless Chromium on a machine with no network waits on connections.
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1000,1200")
+PAGES = ["backprop-practice/index.html", "quiz-07/index.html",
+         *(f"quiz-07/{v}/index.html" for v in "ABCD")]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    missing = [what for what, there in (("chromium", shutil.which("chromium")),
+                                        ("chromedriver", shutil.which("chromedriver")),
+                                        ("axe-core", AXE.is_file())) if not there]
+    if missing:
+        pytest.fail(f"missing {', '.join(missing)}: `make test` installs them")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"\nscreenshots of the HTML pages: {folder}")
+    return folder
+
+
+def _open(browser, page: Path) -> None:
+    browser.get_log("browser")  # the console messages of this page only, from here on
+    browser.get(page.as_uri())
+
+
+def _screenshot(browser, path: Path) -> None:
+    """The whole page, as the reader sees it when it opens (answers closed)."""
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "captureBeyondViewport": True, "clip": {"x": 0, "y": 0, "width": 1000, "height": height, "scale": 1}})
+    import base64
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_a_browser(all_formats, browser, screenshots, page):
+    _open(browser, all_formats / page)
+    _screenshot(browser, screenshots / (page.replace("/", "-").removesuffix(".html") + ".png"))
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    boxes = browser.execute_script(
+        "return [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect())"
+        ".map(r => [r.width, r.height])")
+    empty = [i for i, (w, h) in enumerate(boxes) if not (w > 0 and h > 0)]
+    assert empty == []
+    figures = browser.find_elements("css selector", "svg[role=img]")
+    names = [figure.accessible_name for figure in figures]
+    assert all(name.startswith(("A neural network", "A computational graph")) for name in names), names
+
+    browser.execute_script(AXE.read_text())
+    violations = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document).then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])))")
+    assert [v for v in violations if v[1] in ("serious", "critical")] == []
+
+    if page == "backprop-practice/index.html":  # the course page: 14 problems, 9 figures, math
+        assert len(browser.find_elements("css selector", "h2")) == 14
+        assert len(figures) == 9 and len(boxes) > 100
+    elif page.endswith("A/index.html"):
+        assert len(browser.find_elements("css selector", "h2")) == 5 and len(figures) == 5

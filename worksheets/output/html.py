@@ -1,0 +1,197 @@
+"""index.html: a version of a sheet as one accessible web page.
+
+The page needs no network and no script: the problems with their figures as inline SVG
+(each with a text description from output.alt as its accessible name), math as MathML
+(browsers render it natively, screen readers read it), each part's answer and worked
+solution behind a <details> toggle, and a print stylesheet (closed toggles are not printed).
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+from functools import lru_cache
+from html import escape
+
+from latex2mathml.converter import convert
+
+from ..document import Answer, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table
+from .alt import describe
+from .pdf import format_number
+
+SVG = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG)  # inline SVG serialised without ns0: prefixes
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+
+def files(version, slots) -> dict[str, bytes]:
+    return {"index.html": page(version.sheet, version.drawn).encode()}
+
+
+def page(sheet: Sheet, drawn: dict) -> str:
+    title = sheet.title + (f" — Version {sheet.version}" if sheet.version else "")
+    body = [f"<h1>{escape(title)}</h1>"]
+    body += [_block(block, drawn) for block in sheet.instructions]
+    body.append(_contents(sheet.problems))
+    body += [_problem(problem, drawn) for problem in sheet.problems]
+    return _document(title, "\n".join(body))
+
+
+def versions_index(title: str, labels: list[str]) -> bytes:
+    """The sheet's page for a class set: a link to each version's page."""
+    items = "".join(f'<li><a href="{label}/index.html">Version {label}</a></li>' for label in labels)
+    body = f"<h1>{escape(title)}</h1>\n<nav aria-label=\"Versions\"><ul>{items}</ul></nav>"
+    return _document(title, body).encode()
+
+
+def _document(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+            f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def _contents(problems: tuple[Problem, ...]) -> str:
+    links = "".join(f'<li><a href="#problem-{p.number}">Problem {p.number}</a></li>' for p in problems)
+    return f'<nav aria-label="Problems"><ol class="contents">{links}</ol></nav>'
+
+
+def _problem(problem: Problem, drawn: dict) -> str:
+    heading = f"Problem {problem.number}"
+    if problem.points is not None:
+        heading += f' <span class="note">({problem.points} point{"" if problem.points == 1 else "s"})</span>'
+    if problem.id:
+        heading += f' <span class="note">(#{escape(problem.id)})</span>'
+    blocks = [_block(block, drawn) for block in problem.intro]
+    parts = [_part(part, drawn, len(problem.parts) > 1) for part in problem.parts]
+    return (f'<section class="problem" aria-labelledby="problem-{problem.number}">\n'
+            f'<h2 id="problem-{problem.number}">{heading}</h2>\n' + "\n".join(blocks + parts) + "\n</section>")
+
+
+def _part(part: Part, drawn: dict, labelled: bool) -> str:
+    label = f'<span class="label">({part.label})</span> ' if labelled else ""
+    prompt = "\n".join(_block(block, drawn) for block in part.prompt)
+    if label and prompt.startswith("<p>"):
+        prompt = "<p>" + label + prompt[3:]
+    elif label:
+        prompt = f"<p>{label}</p>\n{prompt}"
+    which = f" to part ({part.label})" if labelled else ""
+    solution = "\n".join(_block(block, drawn) for block in part.solution)
+    return (f'<div class="part">\n{prompt}\n<details>\n<summary>Answer and worked solution{which}</summary>\n'
+            f'<p class="answer"><strong>Answer:</strong> {_answer(part.answer)}</p>\n{solution}\n'
+            f"</details>\n</div>")
+
+
+def _answer(answer: Answer) -> str:
+    """As the key prints it: numbers as text, True/False in words, anything else as math."""
+    value = answer.value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float, Fraction)):
+        return escape(format_number(value, answer.decimals))
+    return mathml(answer.latex)
+
+
+def _block(block, drawn: dict) -> str:
+    if isinstance(block, Para):
+        return f"<p>{_inline(block.content)}</p>"
+    if isinstance(block, DisplayMath):
+        return f'<div class="display">{mathml(block.latex, display=True)}</div>'
+    if isinstance(block, Figure):
+        return f'<figure>{inline_svg(drawn[block.spec].svg, block.name, describe(block.spec))}</figure>'
+    if isinstance(block, Table):
+        return _table(block)
+    raise TypeError(f"cannot write block {block!r}")
+
+
+def _inline(content) -> str:
+    return "".join(mathml(piece.latex) if isinstance(piece, Math) else escape(piece.text) for piece in content)
+
+
+def _table(table: Table) -> str:
+    header, *rows = table.rows
+    head = "".join(f'<th scope="col">{_cell(cell)}</th>' for cell in header)
+    # The first column names the rows (i = 1, i = 2): row headers for screen readers.
+    body = "".join(f'<tr><th scope="row">{_cell(row[0])}</th>' + "".join(f"<td>{_cell(cell)}</td>" for cell in row[1:])
+                   + "</tr>" for row in rows)
+    return f'<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>'
+
+
+def _cell(cell) -> str:
+    if cell is None:  # to be filled in by the student
+        return '<span class="blank-cell">blank</span>'
+    return _inline(cell)
+
+
+# --- math ---------------------------------------------------------------------------
+
+_BLANK = re.compile(r"\\blank(\{[^}]*\})?")
+_BLANK_MARK = "FILLINBLANK"
+
+
+@lru_cache(maxsize=4096)
+def mathml(latex: str, display: bool = False) -> str:
+    """LaTeX as MathML; a fill-in \\blank becomes a line with the word "blank" on it."""
+    source = _BLANK.sub(rf"\\text{{{_BLANK_MARK}}}", latex)
+    # \left( ... \right): fences that stretch to the matrix (pmatrix's do not in Chromium)
+    source = source.replace(r"\begin{pmatrix}", r"\left(\begin{matrix}").replace(r"\end{pmatrix}", r"\end{matrix}\right)")
+    markup = convert(source, display="block" if display else "inline")
+    return markup.replace(f"<mtext>{_BLANK_MARK}</mtext>", '<mtext class="blank">blank</mtext>')
+
+
+# --- figures ------------------------------------------------------------------------
+
+def inline_svg(svg: str, name: str, description: str) -> str:
+    """Graphviz's standalone SVG made fit to inline: ids prefixed with the figure's name
+    (ids must be unique in a page), Graphviz's tooltips dropped, and the description as
+    the accessible name (role="img" with aria-labelledby its <title>)."""
+    root = ET.fromstring(svg.encode())
+    for parent in root.iter():
+        for child in [c for c in parent if c.tag == f"{{{SVG}}}title"]:
+            parent.remove(child)
+    for element in root.iter():
+        if "id" in element.attrib:
+            element.set("id", f"{name}-{element.get('id')}")
+    title_id = f"{name}-title"
+    title = ET.Element(f"{{{SVG}}}title", {"id": title_id})
+    title.text = description
+    root.insert(0, title)
+    root.set("role", "img")
+    root.set("aria-labelledby", title_id)
+    root.set("class", "figure")
+    return ET.tostring(root, encoding="unicode")
+
+
+STYLE = """
+:root { color: #111; background: #fff; }
+body { font-family: "Liberation Serif", "Times New Roman", serif; font-size: 1.1rem; line-height: 1.5;
+       margin: 0 auto; max-width: 46rem; padding: 1rem 1.25rem 4rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0.5rem; }
+h2 { font-size: 1.25rem; margin: 2.2rem 0 0.6rem; border-top: 1px solid #888; padding-top: 1rem; }
+.note { font-weight: normal; font-size: 0.9rem; color: #444; }
+.contents { display: flex; flex-wrap: wrap; gap: 0.25rem 1.2rem; list-style: none; padding: 0; }
+.part { margin: 0.8rem 0 1.2rem; }
+.label { font-weight: bold; }
+figure { margin: 1rem 0; overflow-x: auto; }
+svg.figure { max-width: 100%; height: auto; }
+.display { margin: 0.8rem 0; overflow-x: auto; }
+math[display="block"] { margin: 0.5rem 0; }
+mtext.blank { color: #555; font-style: italic; padding: 0 2.5em; border-bottom: 1px solid #111; }
+.blank-cell { color: #555; font-style: italic; }
+details { margin: 0.6rem 0; border-left: 3px solid #3a6ea5; padding: 0.2rem 0.8rem; background: #f3f6fa; }
+summary { cursor: pointer; color: #1d4f86; font-weight: bold; }
+summary:focus-visible { outline: 2px solid #1d4f86; outline-offset: 2px; }
+table { border-collapse: collapse; margin: 0.8rem auto; }
+th, td { border: 1px solid #777; padding: 0.3rem 0.7rem; text-align: center; min-width: 3.5rem; }
+th { background: #eee; }
+a { color: #1d4f86; }
+@media print {
+  body { max-width: none; font-size: 11pt; padding: 0; }
+  nav { display: none; }
+  h2 { break-after: avoid; border-top: none; }
+  figure, table, .display { break-inside: avoid; }
+  details { background: none; border-left: 1px solid #999; }
+  details:not([open]) { display: none; }
+  summary { color: #111; }
+}
+"""
