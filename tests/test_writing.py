@@ -126,3 +126,61 @@ def test_every_build_says_what_it_did_in_one_line(tmp_path):
     single = tmp_path / "single.yaml"
     single.write_text("title: t\nproblems:\n  - kind: gradient-size\n    network: {layers: [2, 1]}\n")
     assert run("build", str(single), "--out", str(out))[1] == f"built {out / 'single'}: 2 PDFs\n"
+
+
+# ---- own wording, and random where nothing is drawn ---------------------------------------
+
+OWN = """\
+title: t
+problems:
+  - kind: backprop
+    intro: "A start-up prices houses with the network in the figure; each unit of $x_1$ costs \\\\$5."
+    prompts: ["How fast does the price $H$ change with $z^{(1)}_1$?", "And with the first input?"]
+    network: {layers: [2, 2, 1], W1: [[2, 1], [-1, 3]], W2: [[3], [-2]], x: [1, 2]}
+    ask: [dH/dz1_1, dH/dx_1]
+  - kind: gradient-table
+    prompts: ["Fill in the first layer's table.", "And the second's."]
+    network: {layers: [2, 2, 1], W1: [[2, 1], [-1, 3]], W2: [[3], [-2]], x: [1, 2]}
+"""
+
+
+def test_own_wording_replaces_the_text_and_keeps_what_is_computed(tmp_path):
+    status, err, folder = build(tmp_path, OWN)
+    assert status == 0, err
+    text = subprocess.run(["pdftotext", str(folder / "key.pdf"), "-"], capture_output=True, text=True).stdout
+    words = " ".join(text.split())
+    assert "A start-up prices houses with the network in the figure; each unit of" in words
+    assert "costs $5." in words and "Consider the neural network" not in words.split("Problem 2")[0]
+    assert "How fast does the price" in words and "And with the first input?" in words
+    assert "Fill in the first layer's table." in words and "And the second's." in words
+    plain = "\n".join(line for line in OWN.splitlines() if "intro:" not in line and "prompts:" not in line)
+    (tmp_path / "plain").mkdir()
+    status, err, plain_folder = build(tmp_path / "plain", plain + "\n")
+    assert answers(folder) == answers(plain_folder)  # the answers are computed as without the wording
+    # z1 = (0, 7): ReLU'(0) = 0, so dH/dz1_1 = 0 and dH/dx_1 = 1·(−2)·1 = −2
+    assert [p["answer"] for p in answers(folder)][:2] == [0, -2]
+    assert (folder / "figures" / "problem-01.svg").read_bytes() == (plain_folder / "figures" / "problem-01.svg").read_bytes()
+
+
+def test_own_wording_mistakes_are_spec_errors(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(OWN.replace('"And the second\'s."', '"And the second\'s.", "A third?"')
+                    .replace("each unit of $x_1$", "each unit of $x_1"))
+    status, _, err = run("check", str(path))
+    assert status == 1
+    assert err.splitlines() == [f"{path}:4: problems[0].intro: a $ that opens math is never closed "
+                                "(write \\$ for a dollar sign)"]
+    path.write_text(OWN.replace('"And the second\'s."', '"And the second\'s.", "A third?"'))
+    status, _, err = run("check", str(path))
+    assert status == 1 and err == f"{path}:9: problems[1].prompts: 3 prompts for 2 parts; give one per part\n"
+
+
+def test_random_where_nothing_is_drawn_says_so(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("title: t\nrandom: {inputs: [1, 3]}\nproblems:\n  - kind: loss-contribution\n"
+                    "    H: random\n    y: 1\n  - kind: output-saturation\n    output: sigmoid\n    H: random\n")
+    status, _, err = run("check", str(path))
+    message = ("random is not supported here; give a number (random is for a network's weights, biases and "
+               "input, a graph's inputs and local-backprop's given values)")
+    assert status == 1 and err.splitlines() == [f"{path}:5: problems[0].H: {message}",
+                                                f"{path}:9: problems[1].H: {message}"]

@@ -36,6 +36,7 @@ from .output.html import versions_index
 from .output.pdf import prepare_libraries
 from .problems.checked import CheckFailed
 from .problems.parts import CURRENT_PART, letter
+from .problems.wording import WordingMismatch
 from .sheet import read_sheet
 from .stamp import STAMP, clean_stale, made_by_us, sheet_name, staging_prefix, stamp_of_bytes
 from .variants import (
@@ -195,7 +196,7 @@ class Plan:
     def _build_problem(self, number: int, problem, version: int) -> Problem:
         part = CURRENT_PART.set(None)
         try:
-            built = KINDS[problem.kind].build(problem, number)
+            built = KINDS[problem.kind].problem(problem, number)
             return replace(built, work_space=problem.work_space)  # page layout, not content
         except CheckFailed as exc:
             # file:line: sheet, problem (number and id), version, part: quantity and both values
@@ -207,6 +208,8 @@ class Plan:
                              f"the key failed its independent check: {exc}") from None
         except Unprintable as exc:
             raise self.document.error(("problems", number - 1), str(exc)) from None
+        except WordingMismatch as exc:
+            raise self.document.error(("problems", number - 1, "prompts"), str(exc)) from None
         finally:
             CURRENT_PART.reset(part)
 

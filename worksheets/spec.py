@@ -6,6 +6,7 @@ quantities that must exist) raise FieldError so the message names the exact key.
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -37,6 +38,9 @@ def _number(value: Any) -> Fraction:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected a number, got {_show(value)}")
+    if value == "random":  # reached only where nothing is drawn (elsewhere number_or_random takes it)
+        raise ValueError("random is not supported here; give a number (random is for a network's weights, "
+                         "biases and input, a graph's inputs and local-backprop's given values)")
     typed = value
     if isinstance(value, str):
         try:
@@ -379,6 +383,10 @@ Length = Annotated[float, BeforeValidator(_length), WithJsonSchema(
      "description": "a length: 3cm, 1.5in, 20mm, 12pt, or 0"})]
 
 
+MAX_OWN_TEXT = 2000  # characters of an own intro or prompt
+OWN_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)  # $...$ in own text; \$ is a dollar sign
+
+
 class ProblemSpec(Strict):
     """Keys every problem kind accepts."""
     id: Annotated[str, BeforeValidator(_text_id), WithJsonSchema({"type": ["string", "integer"]})] | None = Field(
@@ -394,6 +402,28 @@ class ProblemSpec(Strict):
 
     work_space: Length | None = Field(None, description="blank space for working after the problem's parts "
                                       "(default: the sheet's)", examples=["3cm", 0])
+    intro: Annotated[str, Field(min_length=1, max_length=MAX_OWN_TEXT)] | None = Field(
+        None, description="your own opening sentence(s), in place of the kind's; $...$ is math, everything "
+        "else prints as typed; the figure, the numbers and the answers stay computed",
+        examples=["A start-up trains the network in the figure to price houses."])
+    prompts: Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_OWN_TEXT)]],
+                       Field(min_length=1)] | None = Field(
+        None, description="your own prompt for each part, in order ($...$ is math)",
+        examples=[["How much does $H$ change per unit of $W^{(1)}_{11}$?"]])
+
+    @model_validator(mode="after")
+    def _own_math_is_closed(self):
+        for key, texts in (("intro", [self.intro]), ("prompts", self.prompts or [])):
+            for index, text in enumerate(texts):
+                if text is not None and len(OWN_MATH.sub("", text).replace(r"\$", "")) != \
+                        len(OWN_MATH.sub("", text).replace(r"\$", "").replace("$", "")):
+                    where = (key,) if key == "intro" else (key, index)
+                    raise FieldError("a $ that opens math is never closed (write \\$ for a dollar sign)", *where)
+        asked = getattr(self, "ask", None) or getattr(self, "claims", None)  # one part each (other kinds: at build)
+        if self.prompts and asked and len(self.prompts) != len(asked):
+            raise FieldError(f"{len(self.prompts)} prompts for {len(asked)} part{'s' * (len(asked) != 1)}; "
+                             "give one per part", "prompts")
+        return self
 
     def draws_network(self) -> bool:
         """True when the problem's network is drawn (and so limited to a page's size)."""

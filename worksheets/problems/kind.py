@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from ..document import Problem
 from .arithmetic import Numbers, network_numbers
+from .wording import with_own_wording
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Kind:
     # writes for it.
     example: str = ""
     in_starter: bool = False  # one of the kinds `worksheets new` writes when none are named
+
+    def problem(self, spec, number: int) -> Problem:
+        """The problem a concrete spec asks, in the spec's own wording where it has some."""
+        return with_own_wording(self.build(spec, number), spec)
 
     def numbers_of(self, spec) -> Numbers:
         if self.numbers is not None:

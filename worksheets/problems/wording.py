@@ -1,10 +1,17 @@
 """Sentences several kinds share: the activations and biases, the precision asked."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import notation
-from ..document import Para, para
+from ..document import Math, Para, Problem, para
 from ..network import Network
+from ..spec import OWN_MATH
 from .checked import Solved
+
+
+class WordingMismatch(ValueError):
+    """Own prompts that do not match the problem's parts one to one."""
 
 
 def assumptions(net: Network, biases_drawn: bool = False) -> Para:
@@ -29,3 +36,42 @@ def _named(act: str) -> str:
     """"a ReLU", "a sigmoid": the activation's name with its article."""
     name = notation.ACTIVATIONS[act].name
     return f"{notation.article(name)} {name}"
+
+
+# ---- the instructor's own wording -------------------------------------------------------
+
+def own_text(text: str) -> Para:
+    """A paragraph of the spec's own text: $...$ is math, everything else prints as typed
+    (\\$ is a dollar sign)."""
+    pieces, last = [], 0
+    for match in OWN_MATH.finditer(text):
+        if match.start() > last:
+            pieces.append(text[last:match.start()].replace("\\$", "$"))
+        pieces.append(Math(match.group(1)))
+        last = match.end()
+    if last < len(text):
+        pieces.append(text[last:].replace("\\$", "$"))
+    return para(*pieces)
+
+
+def with_own_wording(problem: Problem, spec) -> Problem:
+    """The problem with the spec's `intro:` in place of its opening paragraph and its
+    `prompts:` in place of each part's prompt text; figures, tables, numbers and answers
+    stay as the kind computed them."""
+    intro, parts = problem.intro, problem.parts
+    if spec.intro:
+        first = next((i for i, block in enumerate(intro) if isinstance(block, Para)), None)
+        own = own_text(spec.intro)
+        intro = (own,) + intro if first is None else intro[:first] + (own,) + intro[first + 1:]
+    if spec.prompts:
+        if len(spec.prompts) != len(parts):
+            raise WordingMismatch(f"{len(spec.prompts)} prompts for {len(parts)} part{'s' * (len(parts) != 1)}; "
+                                  "give one per part")
+        parts = tuple(replace(part, prompt=(own_text(text),) + _not_text(part.prompt))
+                      for part, text in zip(parts, spec.prompts))
+    return replace(problem, intro=intro, parts=parts)
+
+
+def _not_text(blocks: tuple) -> tuple:
+    """The blocks of a prompt that own text does not replace (a table to fill in)."""
+    return tuple(block for block in blocks if not isinstance(block, Para))
