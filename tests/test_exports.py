@@ -120,10 +120,10 @@ def test_formats_on_the_command_line_and_in_the_spec(tmp_path):
     spec = tmp_path / "one.yaml"
     spec.write_text("title: One\nformats: [html]\nproblems:\n  - kind: loss-contribution\n    H: 3\n    y: 1\n")
     assert main(["build", str(spec), "--out", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out" / "one").iterdir()) == [".build-stamp", "answers.json", "index.html"]
+    assert sorted(p.name for p in (tmp_path / "out" / "one").iterdir()) == [".build-stamp", "answers.csv", "answers.json", "index.html"]
     assert main(["build", str(spec), "--out", str(tmp_path / "out"), "--formats", "pdf,moodle"]) == 0
     assert sorted(p.name for p in (tmp_path / "out" / "one").iterdir()) == [
-        ".build-stamp", "answers.json", "key.pdf", "moodle.xml", "worksheet.pdf"]
+        ".build-stamp", "answers.csv", "answers.json", "key.pdf", "moodle.xml", "worksheet.pdf"]
     assert main(["build", str(root / "specs" / "quiz-07.yaml"), "--out", str(tmp_path / "out"),
                  "--formats", "html"]) == 0
     assert not (tmp_path / "out" / "quiz-07" / "all-worksheets.pdf").exists()

@@ -271,9 +271,9 @@ def test_control_characters_are_escaped(tmp_path):
 @pytest.mark.parametrize("argv,expected", [
     (["build", "--bogus", "x.yaml"], "worksheets: unrecognized arguments: --bogus (see worksheets --help)"),
     (["build", "--versions", "0", "x.yaml"],
-     "worksheets build: argument --versions: expected 1 to 1000, got 0 (see worksheets build --help)"),
+     "worksheets build: --versions must be 1 to 1000, got 0 (see worksheets build --help)"),
     (["build", "--seed", "many", "x.yaml"],
-     "worksheets build: argument --seed: expected a whole number, got 'many' (see worksheets build --help)"),
+     "worksheets build: --seed must be a whole number, got 'many' (see worksheets build --help)"),
     ([], "worksheets: the following arguments are required: command (see worksheets --help)"),
 ])
 def test_a_bad_option_is_one_line(argv, expected):
@@ -301,9 +301,9 @@ def test_a_spec_edited_during_the_build_is_rebuilt_next_time(tmp_path, monkeypat
     monkeypatch.setattr(build_module.Plan, "__init__", edited_meanwhile)
     assert run("build", str(spec), "--out", str(out)) == (0, "")
     monkeypatch.setattr(build_module.Plan, "__init__", plan_init)
-    assert not fresh_outputs(spec, out, None, None)  # the outputs are of the old text
+    assert not fresh_outputs(spec, out, {})  # the outputs are of the old text
     spec.write_text(SMALL)
-    assert fresh_outputs(spec, out, None, None)
+    assert fresh_outputs(spec, out, {})
 
 
 # ---- 11. no formulas in answers.csv ------------------------------------------------------
@@ -319,10 +319,10 @@ def test_csv_cells_that_would_be_formulas_are_quoted(tmp_path):
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(answers))
     rows = answers_csv_from_files([path]).decode().splitlines()
-    assert rows[1:] == ['A,1,"\'=HYPERLINK(""http://x"",""y"")",a,dH/dx_1,-3,',
-                        "A,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,dH/dx_2,-0.125,",
-                        "A,2,-3,a,q,'+cmd|' /C calc'!A0,",
-                        "A,3,'@SUM(A1),a,'\tq,true,"]  # (no tolerance given: an empty last cell)
+    assert rows[1:] == ['A,1,"\'=HYPERLINK(""http://x"",""y"")",a,dH/dx_1,,-3,,',
+                        "A,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,dH/dx_2,,-0.125,,",
+                        "A,2,-3,a,q,,'+cmd|' /C calc'!A0,,",
+                        "A,3,'@SUM(A1),a,'\tq,,true,,"]  # (no entry, exact or tolerance given: empty cells)
 
 
 # ---- 8. page counts from a PDF library -------------------------------------------------

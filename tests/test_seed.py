@@ -104,7 +104,7 @@ def test_151_intermediate_values_match_the_seed():
 
 def test_outputs_are_complete(built):
     names = sorted(p.name for p in built.iterdir() if not p.name.startswith("."))
-    assert names == ["answers.json", "figures", "index.html", "key.pdf", "worksheet.pdf"]
+    assert names == ["answers.csv", "answers.json", "figures", "index.html", "key.pdf", "worksheet.pdf"]
     svgs = sorted(p.name for p in (built / "figures").iterdir())
     assert "problem-12.svg" in svgs and all(s.endswith(".svg") for s in svgs)
     assert "<svg" in (built / "figures" / "problem-12.svg").read_text()

@@ -273,12 +273,16 @@ def test_answers_csv_equals_the_answers_json_files(eight_versions):
         assert data["version"] == version
         for problem in data["problems"]:
             for part in problem["parts"]:
-                expected.append((version, str(problem["number"]), part["label"], part["quantity"], part["answer"]))
-    got = [(r["version"], r["problem"], r["part"], r["quantity"], r["answer"]) for r in rows]
+                answer = part["answer"]
+                cells = [(f"({i},{j})", v) for i, row in enumerate(answer, 1) for j, v in enumerate(row, 1)] \
+                    if isinstance(answer, list) else [("", answer)]  # a table: a row per entry
+                expected += [(version, str(problem["number"]), part["label"], part["quantity"], entry, value)
+                             for entry, value in cells]
+    got = [(r["version"], r["problem"], r["part"], r["quantity"], r["entry"], r["answer"]) for r in rows]
     assert len(got) == len(expected)
-    for (version, number, label, quantity, cell), want in zip(got, expected):
-        assert (version, number, label, quantity) == want[:4]
-        assert json.loads(cell) == want[4] if not isinstance(want[4], str) else cell == want[4]
+    for (version, number, label, quantity, entry, cell), want in zip(got, expected):
+        assert (version, number, label, quantity, entry) == want[:5]
+        assert json.loads(cell) == want[5] if not isinstance(want[5], str) else cell == want[5]
 
 
 def test_all_worksheets_pdf_starts_each_version_on_a_new_sheet(eight_versions):

@@ -181,6 +181,6 @@ def test_random_where_nothing_is_drawn_says_so(tmp_path):
                     "    H: random\n    y: 1\n  - kind: output-saturation\n    output: sigmoid\n    H: random\n")
     status, _, err = run("check", str(path))
     message = ("random is not supported here; give a number (random is for a network's weights, biases and "
-               "input, a graph's inputs and local-backprop's given values)")
+               "input, a graph's inputs and given values)")
     assert status == 1 and err.splitlines() == [f"{path}:5: problems[0].H: {message}",
                                                 f"{path}:9: problems[1].H: {message}"]

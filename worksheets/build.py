@@ -38,7 +38,16 @@ from .problems.checked import CheckFailed
 from .problems.parts import CURRENT_PART, letter
 from .problems.wording import WordingMismatch
 from .sheet import read_sheet
-from .stamp import STAMP, clean_stale, made_by_us, sheet_name, staging_prefix, stamp_of_bytes
+from .stamp import (
+    STAMP,
+    build_options,
+    clean_stale,
+    made_by_us,
+    output_folder,
+    sheet_name,
+    staging_prefix,
+    stamp_of_bytes,
+)
 from .variants import (
     NoVariant,
     drawn_unasked,
@@ -57,7 +66,8 @@ class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
-                 jobs: int | None = None, warm=None, paper: str | None = None, formats=None):
+                 jobs: int | None = None, warm=None, paper: str | None = None, formats=None,
+                 only: str | None = None, version_letter: str | None = None):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
@@ -65,6 +75,9 @@ class Plan:
         # What to write: --formats, else the spec's `formats:` (sheet.FORMAT_NAMES)
         self.formats = tuple(formats or self.spec.formats)
         self.version_formats = version_formats(self.formats)  # names of output.FORMATS
+        if only is not None:  # --only worksheet|key|answers: that file of each version, and no export
+            self.formats = ("pdf",) if only in ("worksheet", "key") else ()
+            self.version_formats = (only,)
         self.warnings: list[str] = []
         if versions and self.spec.versions is None and not any(map(is_random, self.spec.problems)):
             # e.g. `make worksheets VERSIONS=8`: versions of a sheet with nothing random
@@ -79,8 +92,10 @@ class Plan:
         self._built: dict = {}  # (number, id of instance) -> Problem
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
+        self.pdfs = 0  # how many PDFs the build wrote, once written
         # warm(plan, sheet of version A) runs while worker processes draw the other versions
         # (only then): a chance to fill this process's caches before rendering.
+        self.written = self._written(version_letter)  # the versions whose files are written
         self.instances = self._draw(warm)  # instances[problem][version]
         self._warn_of_surprises()
 
@@ -139,6 +154,22 @@ class Plan:
         if errors:
             raise one_or_all(errors)
         return drawn
+
+    def _written(self, letter: str | None) -> list[int]:
+        """Every version, or the one --version-letter names (all are still drawn and laid
+        out, so its numbers and layout are those of the whole class set)."""
+        labels = [version_label(v) for v in range(self.count)]
+        if letter is None:
+            return list(range(self.count))
+        if not self.versioned or letter not in labels:
+            raise BuildError(f"{self.document.file}: there is no version {letter!r} "
+                             f"({'versions: ' + ', '.join(labels) if self.versioned else 'the sheet has no versions'})")
+        return [labels.index(letter)]
+
+    def folder_of(self, version: int) -> str:
+        """Where a version's files go in the output folder: <V>/, or the top for a sheet
+        without versions or a build of one version."""
+        return self.label(version) if self.versioned and len(self.written) > 1 else ""
 
     def _warn_of_surprises(self) -> None:
         """Numbers drawn that the spec does not mention, and problems that versions leave alike."""
@@ -215,9 +246,12 @@ class Plan:
 
     def summary(self) -> str:
         """What the build wrote, in a few words: "4 versions, 9 PDFs"."""
+        pdfs = f"{self.pdfs} PDF{'s' * (self.pdfs != 1)}"
         if not self.versioned:
-            return "2 PDFs"
-        return f"{self.count} versions, {2 * self.count + 1} PDFs"
+            return pdfs
+        if len(self.written) == 1:
+            return f"version {self.label(self.written[0])} of {self.count}, {pdfs}"
+        return f"{self.count} versions, {pdfs}"
 
     def manifest(self) -> dict:
         return {
@@ -294,28 +328,34 @@ def page_size(paper: str):
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
                 seed: int | None = None, jobs: int | None = None, paper: str | None = None,
-                formats=None):
-    """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
-    formats (names of sheet.FORMAT_NAMES) replaces the spec's `formats:` when given.
-    The stamp written beside the outputs lets the next build skip an unchanged sheet."""
+                formats=None, only: str | None = None, version_letter: str | None = None):
+    """Builds one spec into out_dir/<sheet>/ (one version: out_dir/<sheet>-<V>/) and returns
+    its Plan (warnings, timings). formats (names of sheet.FORMAT_NAMES) replaces the spec's
+    `formats:` when given; only (worksheet, key or answers) writes just that file of each
+    version. The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
-    Staging.prepare(out_dir, sheet_name(spec_path))  # before the work: a user's folder is refused
+    folder = output_folder(spec_path, version_letter)
+    Staging.prepare(out_dir, folder)  # before the work: a user's folder is refused
     timer = Timer()
     with timer("plan"):
-        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper, formats=formats)
+        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper, formats=formats, only=only,
+                    version_letter=version_letter)
         plan.warnings += crowded_figure_warnings(plan)
-    stamp = stamp_of_bytes(plan.document.source, versions, seed, paper, formats)
-    with Staging(out_dir, plan.name) as stage:
-        if plan.versioned:
+    stamp = stamp_of_bytes(plan.document.source, build_options(versions, seed, paper, formats, only, version_letter))
+    with Staging(out_dir, folder) as stage:
+        if plan.versioned and len(plan.written) > 1:
             plan.timer = _write_versions(plan, stage, jobs)
         else:  # the same path as versions: one version, written into the sheet's folder
-            plan.timer = render_versions(plan, stage.write, jobs=1)
+            plan.timer = render_versions(plan, stage.write, jobs=1 if not plan.versioned else jobs)
+            if "answers" in plan.version_formats:
+                stage.write("answers.csv", answers_csv_from_files([stage.path("answers.json")]))
         if any(name in EXPORTS for name in plan.formats):
             with plan.timer("exports"):
                 warn = lambda message: plan.warnings.append(f"{plan.document.file}: warning: {message}")  # noqa: E731
                 for relative, data in export_files(plan.formats, _all_versions(plan), warn).items():
                     stage.write(relative, data)
         plan.timer.add(timer.totals)
+        plan.pdfs = sum(1 for _ in stage.root.rglob("*.pdf"))
         stage.write(STAMP, stamp.encode())
     plan.target = stage.target
     return plan
@@ -334,7 +374,7 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
     def join() -> None:  # qpdf, in a thread: the keys are written meanwhile
-        if "pdf" not in plan.formats:
+        if "worksheet" not in plan.version_formats:
             return
         try:
             joined["pdf"] = combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels],
@@ -349,7 +389,8 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
         if joiner.is_alive():
             joiner.join()
     with timer("writing"):
-        stage.write("answers.csv", answers_csv_from_files([stage.path(f"{v}/answers.json") for v in labels]))
+        if "answers" in plan.version_formats:
+            stage.write("answers.csv", answers_csv_from_files([stage.path(f"{v}/answers.json") for v in labels]))
         stage.write("manifest.json", (json.dumps(plan.manifest(), indent=2) + "\n").encode())
         if "html" in plan.formats:
             stage.write("index.html", versions_index(plan.spec.title, labels))

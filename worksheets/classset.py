@@ -82,14 +82,16 @@ class Chunk:
     def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""
         for v in self.versions:
-            self._write(v, slots, [name for name in WORKSHEETS if name in self.plan.version_formats])
+            if v in self.plan.written:
+                self._write(v, slots, [name for name in WORKSHEETS if name in self.plan.version_formats])
             step()
 
     def render_rest(self, slots: tuple, step=lambda: None) -> None:
         """Every other file of the chunk: key.pdf, answers.json, figures."""
         rest = [name for name in self.plan.version_formats if name not in WORKSHEETS]
         for v in self.versions:
-            self._write(v, slots, rest)
+            if v in self.plan.written:
+                self._write(v, slots, rest)
             del self.prepared[v]
             step()
 
@@ -97,9 +99,9 @@ class Chunk:
         with self.timer("pdf"):
             files = version_files(self.prepared[v], slots, formats)
         with self.timer("writing"):
-            label = self.plan.label(v)
+            folder = self.plan.folder_of(v)
             for relative, data in files.items():
-                self.write(f"{label}/{relative}" if label else relative, data)
+                self.write(f"{folder}/{relative}" if folder else relative, data)
 
 
 WORKSHEETS = ("worksheet",)  # written first, so all-worksheets.pdf is joined while keys are written

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -122,19 +123,21 @@ def _one_folder_each(specs: list[str], out: str) -> tuple[list[str], dict[str, s
 
 def _build(spec: str, args) -> None:
     """Builds one sheet and says so in one line on stdout (warnings go to stderr)."""
-    from .stamp import FIGURES_TEMP, clean_stale, clean_stale_temporary, fresh_outputs, sheet_name
-    target = os.path.join(args.out, sheet_name(spec))
+    from .stamp import FIGURES_TEMP, build_options, clean_stale, clean_stale_temporary, fresh_outputs, output_folder
+    options = build_options(args.versions, args.seed, args.paper, args.formats, args.only, args.version_letter)
+    folder = output_folder(spec, args.version_letter)
+    target = os.path.join(args.out, folder)
     # What a killed build left, removed even when nothing needs building.
     if os.path.isdir(args.out):
-        clean_stale(Path(args.out), sheet_name(spec))
+        clean_stale(Path(args.out), folder)
     clean_stale_temporary(FIGURES_TEMP)
-    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper, args.formats):
+    if not args.force and fresh_outputs(spec, args.out, options):
         print(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
         return
     from .build import build_sheet, previous_build
     before = previous_build(Path(target))
     plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs,
-                       paper=args.paper, formats=args.formats)
+                       paper=args.paper, formats=args.formats, only=args.only, version_letter=args.version_letter)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
     print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
@@ -155,7 +158,20 @@ class _Parser(argparse.ArgumentParser):
     """A bad option is one line that points to --help, not argparse's usage message."""
 
     def error(self, message: str):
-        self.exit(2, escaped(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
+        self.exit(2, escaped(f"{self.prog}: {_in_plain_words(message)} (see {self.prog} --help)") + "\n")
+
+
+def _in_plain_words(message: str) -> str:
+    """argparse's "argument --seed: expected a whole number, got 'abc'" as "--seed must be a
+    whole number, got 'abc'"; "invalid choice: 'x' (choose from 'a', 'b')" likewise."""
+    match = re.fullmatch(r"argument ([^:]+): (.*)", message, re.S)
+    if not match:
+        return message
+    option, rest = match[1].split("/")[-1], match[2]
+    choice = re.fullmatch(r"invalid choice: (.*) \(choose from (.*)\)", rest, re.S)
+    if choice:
+        return f"{option} must be one of {choice[2]}, got {choice[1]}"
+    return f"{option} must be {rest[len('expected '):]}" if rest.startswith("expected ") else f"{option}: {rest}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,6 +189,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--formats", type=_formats, metavar="LIST",
                        help="what to write, overriding the spec's `formats:`: a comma-separated "
                             "list of pdf, html, prairielearn, canvas, moodle, or all")
+    build.add_argument("--only", choices=("worksheet", "key", "answers"),
+                       help="write only this file of each version (no exports)")
+    build.add_argument("--version-letter", type=_letter, metavar="V",
+                       help="build only version V (drawn and laid out as in the whole set) into OUT/<sheet>-V")
     build.add_argument("--force", action="store_true",
                        help="rebuild even sheets whose spec, options and tool are unchanged")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")
@@ -210,6 +230,12 @@ def _new(name: str, kinds: list[str] | None) -> int:
         return 1
     print(escaped(f"wrote {path}; build it with: python -m worksheets build {path}"))
     return 0
+
+
+def _letter(text: str) -> str:
+    if not text.isascii() or not text.isalpha() or not text.isupper() or len(text) > 3:
+        raise argparse.ArgumentTypeError(f"expected a version letter such as A or AB, got {text!r}")
+    return text
 
 
 def _whole(text: str) -> int:

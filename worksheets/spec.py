@@ -40,7 +40,7 @@ def _number(value: Any) -> Fraction:
         raise ValueError(f"expected a number, got {_show(value)}")
     if value == "random":  # reached only where nothing is drawn (elsewhere number_or_random takes it)
         raise ValueError("random is not supported here; give a number (random is for a network's weights, "
-                         "biases and input, a graph's inputs and local-backprop's given values)")
+                         "biases and input, a graph's inputs and given values)")
     typed = value
     if isinstance(value, str):
         try:

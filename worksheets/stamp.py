@@ -11,6 +11,7 @@ killed build leaves there is removed by the next build of that sheet.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -32,22 +33,24 @@ def tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def stamp_of(spec_path: str | Path, versions: int | None, seed: int | None,
-             paper: str | None = None, formats=None) -> str:
+def build_options(versions: int | None = None, seed: int | None = None, paper: str | None = None,
+                  formats=None, only: str | None = None, version_letter: str | None = None) -> dict:
+    """The command-line options a build's outputs depend on (those given), for its stamp."""
+    given = {"versions": versions, "seed": seed, "paper": paper, "formats": list(formats) if formats else None,
+             "only": only, "version": version_letter}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def stamp_of(spec_path: str | Path, options: dict) -> str:
     with open(spec_path, "rb") as spec:  # bounded: the path may be /dev/zero or a huge file
-        return stamp_of_bytes(spec.read(2_000_000), versions, seed, paper, formats)  # (yamlfile rejects over 1 MB)
+        return stamp_of_bytes(spec.read(2_000_000), options)  # (yamlfile rejects over 1 MB)
 
 
-def stamp_of_bytes(spec: bytes, versions: int | None, seed: int | None, paper: str | None = None,
-                   formats=None) -> str:
+def stamp_of_bytes(spec: bytes, options: dict) -> str:
     """The stamp of outputs built from these very bytes of a spec (read once by the build,
-    so a spec edited during the build is not stamped as built)."""
+    so a spec edited during the build is not stamped as built) with these options."""
     digest = hashlib.sha256(spec)
-    digest.update(f"versions={versions} seed={seed} tool={tool_fingerprint()}".encode())
-    if paper is not None:  # --paper (the stamps of builds without it stay as they were)
-        digest.update(f" paper={paper}".encode())
-    if formats is not None:  # --formats (the spec's own `formats:` is in its bytes)
-        digest.update(f" formats={','.join(formats)}".encode())
+    digest.update(f"tool={tool_fingerprint()} options={json.dumps(options, sort_keys=True)}".encode())
     return digest.hexdigest()
 
 
@@ -65,16 +68,20 @@ def sheet_name(spec_path: str | Path) -> str:
     return name[:80] or "sheet"
 
 
-def fresh_outputs(spec_path: str | Path, out_dir: str | Path, versions: int | None, seed: int | None,
-                  paper: str | None = None, formats=None) -> bool:
-    """True when out_dir/<sheet>/ was built from this very spec, options and tool."""
+def output_folder(spec_path: str | Path, version_letter: str | None = None) -> str:
+    """The name of a build's folder in --out: the sheet's, or <sheet>-<V> for one version."""
+    return sheet_name(spec_path) + (f"-{version_letter}" if version_letter else "")
+
+
+def fresh_outputs(spec_path: str | Path, out_dir: str | Path, options: dict) -> bool:
+    """True when the build's folder was built from this very spec, options and tool."""
     if not Path(spec_path).is_file():
         return False  # a FIFO or device is not read here (it could block); yamlfile reports it
     try:
-        stamp = stamp_of(spec_path, versions, seed, paper, formats)
+        stamp = stamp_of(spec_path, options)
     except OSError:
         return False
-    return up_to_date(Path(out_dir) / sheet_name(spec_path), stamp)
+    return up_to_date(Path(out_dir) / output_folder(spec_path, options.get("version")), stamp)
 
 
 # ---- the tool's own folders ---------------------------------------------------------

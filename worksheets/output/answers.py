@@ -27,11 +27,25 @@ def _part(part) -> dict:
              "answer": numbers.json_value(answer.value, answer.decimals)}
     if answer.decimals is not None:
         entry["decimals"] = answer.decimals
-    elif isinstance(answer.value, numbers.Fraction) and answer.value.denominator != 1:
-        entry["exact"] = str(answer.value)  # the JSON number is rounded; this is not
+    elif _has_fraction(answer.value):
+        entry["exact"] = _exact(answer.value)  # the JSON number is rounded; this is not
     if is_numeric(answer.value):
         entry["tolerance"] = tolerance(answer.decimals)
     return entry
+
+
+def _has_fraction(value) -> bool:
+    """A non-integral exact number, or a table holding one."""
+    if isinstance(value, tuple):
+        return any(map(_has_fraction, value))
+    return isinstance(value, numbers.Fraction) and value.denominator != 1
+
+
+def _exact(value):
+    """"5/3" (a table: a list of rows of such texts, "2" for integers)."""
+    if isinstance(value, tuple):
+        return [_exact(v) for v in value]
+    return str(numbers.plain(value))
 
 
 def is_numeric(value) -> bool:
@@ -58,22 +72,35 @@ def files(version, slots) -> dict[str, bytes]:
     return {"answers.json": answers_json(version.sheet)}
 
 
+CSV_COLUMNS = ["version", "problem", "id", "part", "quantity", "entry", "answer", "exact", "tolerance"]
+
+
 def answers_csv_from_files(paths) -> bytes:
-    """One row per version × part, for graders: version, problem, id, part, quantity, answer,
-    tolerance (empty for true/false and symbolic answers), read back from the versions' answers.json files so the two always agree."""
+    """One row per version × part for graders (per entry for a table: `entry` is "(i,j)",
+    1-based), read back from the answers.json files so the two always agree. `exact` holds
+    the exact value ("5/3") where the answer column is rounded; `tolerance` is empty for
+    true/false and symbolic answers."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["version", "problem", "id", "part", "quantity", "answer", "tolerance"])
+    writer.writerow(CSV_COLUMNS)
     for path in paths:
         data = json.loads(path.read_text())
         for entry in data["problems"]:
             for part in entry["parts"]:
-                answer = part["answer"]
-                cell = json.dumps(answer) if isinstance(answer, (list, bool)) else answer
-                writer.writerow([data.get("version", ""), entry["number"], inert(entry["id"] or ""),
-                                 part["label"], inert(part["quantity"]), inert(cell),
-                                 part.get("tolerance", "")])
+                head = [data.get("version", ""), entry["number"], inert(entry["id"] or ""), part["label"],
+                        inert(part["quantity"])]
+                for where, answer, exact in _cells(part["answer"], part.get("exact", "")):
+                    writer.writerow(head + [where, inert(answer), exact, part.get("tolerance", "")])
     return buffer.getvalue().encode()
+
+
+def _cells(answer, exact) -> list[tuple]:
+    """(entry, answer, exact) per cell: one for a single answer, one per entry of a table."""
+    if not isinstance(answer, list):
+        return [("", json.dumps(answer) if isinstance(answer, bool) else answer, exact)]
+    exact = exact or [[""] * len(row) for row in answer]
+    return [(f"({i},{j})", value, exact[i - 1][j - 1])
+            for i, row in enumerate(answer, start=1) for j, value in enumerate(row, start=1)]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
