@@ -184,3 +184,52 @@ def test_random_where_nothing_is_drawn_says_so(tmp_path):
                "input, a graph's inputs and given values)")
     assert status == 1 and err.splitlines() == [f"{path}:5: problems[0].H: {message}",
                                                 f"{path}:9: problems[1].H: {message}"]
+
+
+# ---- the command line ---------------------------------------------------------------------
+
+def test_only_one_file_of_each_version(tmp_path):
+    spec = tmp_path / "sheet.yaml"
+    spec.write_text(RANDOM_SHEET.replace("x: random}", "x: random, W2: random}"))
+    out = tmp_path / "out"
+    assert run("build", str(spec), "--out", str(out), "--only", "key")[1] == f"built {out / 'sheet'}: 3 versions, 3 PDFs\n"
+    assert sorted(p.name for p in (out / "sheet").iterdir()) == [".build-stamp", "A", "B", "C", "manifest.json"]
+    assert [p.name for p in (out / "sheet" / "B").iterdir()] == ["key.pdf"]
+    run("build", str(spec), "--out", str(out), "--only", "answers")
+    assert sorted(p.name for p in (out / "sheet").iterdir()) == [".build-stamp", "A", "B", "C", "answers.csv",
+                                                                 "manifest.json"]
+    assert [p.name for p in (out / "sheet" / "A").iterdir()] == ["answers.json"]
+
+
+def test_one_version_is_the_one_of_the_whole_set(tmp_path):
+    spec = tmp_path / "sheet.yaml"
+    spec.write_text(RANDOM_SHEET.replace("x: random}", "x: random, W2: random}"))
+    out = tmp_path / "out"
+    run("build", str(spec), "--out", str(out))
+    status, printed, _ = run("build", str(spec), "--out", str(out), "--version-letter", "B")
+    assert status == 0 and printed == f"built {out / 'sheet-B'}: version B of 3, 2 PDFs\n"
+    single, whole = out / "sheet-B", out / "sheet" / "B"
+    assert (single / "answers.json").read_text() == (whole / "answers.json").read_text()
+    assert (single / "key.pdf").read_bytes() == (whole / "key.pdf").read_bytes()  # same numbers, same layout
+    assert (out / "sheet" / "A" / "key.pdf").is_file()  # the whole set is left as it was
+    status, _, err = run("build", str(spec), "--out", str(out), "--version-letter", "D")
+    assert status == 1 and err == f"{spec}: there is no version 'D' (versions: A, B, C)\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seed", "abc"], "--seed must be a whole number, got 'abc'"),
+    (["--only", "figures"], "--only must be one of 'worksheet', 'key', 'answers', got 'figures'"),
+    (["--version-letter", "b2"], "--version-letter must be a version letter such as A or AB, got 'b2'"),
+])
+def test_option_mistakes_in_plain_words(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["build", "x.yaml", *argv])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == f"worksheets build: {message} (see worksheets build --help)\n"
+
+
+def test_version_prints_the_tool_version(capsys):
+    from worksheets import __version__
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == f"worksheets {__version__}\n"
