@@ -210,3 +210,13 @@ def test_graphs_sheet_builds_four_versions_that_keep_the_rules(tmp_path):
     assert all(p.get("decimals") == 2 for p in neuron)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["problems"][0]["parameters"]["A"]["given"]) == {"x", "y", "z"}
+
+
+def test_a_worksheet_figure_never_shows_an_asked_value(tmp_path):
+    result = build(tmp_path, "title: t\nproblems:\n  - kind: graph-backprop\n    graph: {x: 2, y: 3, q: x * y, "
+                             "f: q + 5}\n    show: values\n    ask: [f, df/dx]\n")
+    assert result.returncode == 0, result.stderr
+    figures = tmp_path / "out" / "graph" / "figures"
+    worksheet, key = (figures / "problem-01.svg").read_text(), (figures / "problem-01-key.svg").read_text()
+    assert ">q = 6<" in worksheet and ">f<" in worksheet and ">f = 11<" not in worksheet  # f is asked
+    assert ">f = 11<" in key

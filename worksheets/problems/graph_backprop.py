@@ -323,6 +323,10 @@ def figure_spec(solved: Solved, values: str, gradients: bool) -> CircuitFigureSp
     used = {a for g in circuit.gates for a in g.inputs}
     ends = (solved.output,) + tuple(g.out for g in circuit.gates if g.out not in used and g.out != solved.output)
     shown = {"inputs": circuit.inputs, "values": list(solved.values), "none": []}[values]
+    if not gradients:  # the worksheet never prints a value it asks for
+        asked_values = {node for node, derivative in map(lambda item: asked(solved.spec, item), solved.spec.ask)
+                        if not derivative}
+        shown = [wire for wire in shown if wire not in asked_values]
     printed = [w for w in solved.values if not w.startswith("~") or gradients]
     # Inputs print as given (exact); computed values to the problem's precision.
     value_texts = tuple((w, numbers.text(solved.values[w]) if w in circuit.inputs else solved.text(solved.values[w]))
