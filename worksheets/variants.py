@@ -144,6 +144,8 @@ def _draw_targets(network: NetworkSpec, outputs: int, ranges: RandomRanges, rng,
 
 def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: list) -> str | None:
     """The first good-problem rule this instance breaks, or None."""
+    if found.broken:
+        return found.broken
     limit = (spec.random or RandomRanges()).max_value
     values = np.concatenate([np.asarray(found.intermediates, dtype=float),
                              np.asarray(list(found.answers.values()), dtype=float)])

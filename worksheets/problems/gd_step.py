@@ -16,7 +16,8 @@ from ..engine import evaluate
 from ..network import Network
 from ..paths import derivative_value
 from ..quantities import Quantity
-from ..spec import Decimals, FieldError, NetworkSpec, Number, ProblemSpec, QuantityName, check_quantities
+from ..spec import (Decimals, FieldError, NetworkSpec, Number, ProblemSpec, QuantityName, RandomRanges,
+                    check_quantities)
 from .arithmetic import Numbers, network_numbers
 from .chain import steps, value_steps
 from .checked import DEFAULT_DECIMALS, CheckFailed, Solved, solve
@@ -105,13 +106,18 @@ def loss_after(net: Network, rate: Fraction, decimals: int) -> tuple[Solved, obj
     second computation: the engine's own gradients, applied in floats."""
     after = solve(stepped(net, rate), decimals)
     value = after.value(Quantity("L"))
-    values = evaluate(net)
-    weights = [net.W(l) - float(rate) * values.dW[l] for l in range(1, net.depth + 1)]
-    biases = [net.b(l) - float(rate) * values.db[l] for l in range(1, net.depth + 1)]
-    by_engine = evaluate(_float_network(net, weights, biases)).loss
+    by_engine = _engine_step_loss(net, rate)
     if not math.isclose(float(value), by_engine, rel_tol=1e-9, abs_tol=1e-9):
         raise CheckFailed("L after step", by_engine, value, "exact step and forward pass")
     return after, value
+
+
+def _engine_step_loss(net: Network, rate) -> float:
+    """L after one step taken with the engine's gradients, in floats."""
+    values = evaluate(net)
+    weights = [net.W(l) - float(rate) * values.dW[l] for l in range(1, net.depth + 1)]
+    biases = [net.b(l) - float(rate) * values.db[l] for l in range(1, net.depth + 1)]
+    return evaluate(_float_network(net, weights, biases)).loss
 
 
 def _float_network(net: Network, weights, biases) -> Network:
@@ -182,7 +188,22 @@ def _numbers(spec: Spec):
     net = spec.network.to_network()
     found.parts = [float(parameter(net, q)) - float(spec.learning_rate) * value
                    for q, value in zip(spec.update, found.answers.values())]
+    found.broken = _step_rule(spec, net, found.parts)
     return found
+
+
+def _step_rule(spec: Spec, net: Network, new_values: list) -> str | None:
+    """The step's own rules: distinct new values, and a step that lowers the loss to a
+    size a student computes by hand."""
+    if len(set(new_values)) < len(new_values):
+        return "no two parts share an answer"
+    if not spec.loss_after:
+        return None
+    before, after = evaluate(net).loss, _engine_step_loss(net, spec.learning_rate)
+    if after >= before:
+        return "the step lowers the loss"
+    limit = (spec.random or RandomRanges()).max_value
+    return f"every value a student computes is at most {limit} in size" if after > limit else None
 
 
 EXAMPLE = '''\
