@@ -126,10 +126,11 @@ def _quantity(value: Any) -> Quantity:
         raise ValueError(str(exc)) from None
 
 
-QUANTITY_PATTERN = r"^(dH/d)?(x_\d|W\d_\d\d|[bza]\d_\d|H)$"
+QUANTITY_PATTERN = r"^(d[HL]/d)?([xy]_\d|W\d_\d\d|[bza]\d_\d|H|L)$"
 QuantityName = Annotated[Quantity, BeforeValidator(_quantity), WithJsonSchema(
     {"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["dH/dW2_11", "dH/dx_1", "z1_2", "H"],
-     "description": "a quantity: x_1, W2_11, b2_1, z1_2, a1_2, H, or dH/d of one of them"})]
+     "description": "a quantity: x_1, W2_11, b2_1, z1_2, a1_2, H, or dH/d of one of them; with a loss "
+                    "L, y_1 and dL/d..."})]
 Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12, description="the quantities asked, "
                   "one part each", examples=[["dH/dz2_1", "dH/da1_2", "dH/dW1_11"]])]
 Decimals = Annotated[int, Field(ge=0, le=6, description="decimal places of answers that are not exact "
