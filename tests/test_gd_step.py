@@ -49,3 +49,12 @@ def test_a_step_needs_a_loss_and_parameters():
         KINDS["gd-step"].spec(**no_loss)
     with pytest.raises(ValueError, match="'z1_1' is not a parameter"):
         KINDS["gd-step"].spec(**{**SPEC, "update": ["z1_1"]})
+
+
+def test_versions_keep_the_step_rules():
+    from worksheets.problems.gd_step import _numbers
+    kind = KINDS["gd-step"]
+    fine = _numbers(kind.spec(**SPEC))
+    assert fine.broken is None and fine.parts == pytest.approx([-0.8, 0.6, -0.4])
+    overshoot = kind.spec(**{**SPEC, "learning_rate": 1})  # W2_11 = 2 − 28: L grows
+    assert _numbers(overshoot).broken == "the step lowers the loss"
