@@ -46,7 +46,7 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-def wait_until_gone(marker: str, seconds: float = 10) -> list[int]:
+def wait_until_gone(marker: str, seconds: float = 30) -> list[int]:  # a loaded machine reaps slowly
     deadline = time.monotonic() + seconds
     while (left := processes_with(marker)) and time.monotonic() < deadline:
         time.sleep(0.05)

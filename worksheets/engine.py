@@ -1,6 +1,7 @@
 """Forward and backward pass of a network with numpy, in the course's notation.
 
-z^(l) = W^(l)ᵀ a^(l-1) + b^(l),  a^(l) = g(z^(l)),  a^(0) = x,  H = a^(L).
+z^(l) = W^(l)ᵀ a^(l-1) + b^(l),  a^(l) = g(z^(l)),  a^(0) = x,  H = a^(L);
+with a loss, L(a^(L), y) and the derivatives are of L.
 Lists are indexed by layer number; index 0 of z, dz, W-gradients is unused (None).
 """
 from __future__ import annotations
@@ -17,12 +18,37 @@ def _sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
 
 
-# g and g' by name. ReLU'(0) = 0, as in the course.
+def _softmax(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z))  # shifted: no overflow
+    return e / np.sum(e)
+
+
+# g and g' by name. ReLU'(0) = 0, as in the course. Softmax (output layer, with the
+# softmax cross-entropy loss only) acts on the whole layer; its slope is folded into
+# ∂L/∂z = p − y, so its g′ here is 1 (no factor of its own).
 ACTIVATION = {
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (np.asarray(z) > 0).astype(float)),
     "linear": (lambda z: z, lambda z: np.ones_like(z)),
     "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+    "softmax": (_softmax, lambda z: np.ones_like(z)),
+}
+
+
+def _log_sigmoid(z):
+    return -np.logaddexp(0.0, -np.asarray(z, dtype=float))
+
+
+# Each loss by name: (L, its gradient) as functions of the output layer's z and a and the
+# targets y. The gradient is ∂L/∂a^(L), except for softmax cross-entropy: ∂L/∂z^(L) = p − y.
+LOSS = {
+    "square": (lambda z, a, y: np.sum((a - y) ** 2), lambda z, a, y: 2.0 * (a - y)),
+    "half-square": (lambda z, a, y: 0.5 * np.sum((a - y) ** 2), lambda z, a, y: a - y),
+    # log a and log(1 - a) from z, exact where a rounds to 0 or 1
+    "cross-entropy": (lambda z, a, y: -np.sum(y * _log_sigmoid(z) + (1 - y) * _log_sigmoid(-z)),
+                      lambda z, a, y: (a - y) / (a * (1.0 - a))),
+    "softmax-cross-entropy": (lambda z, a, y: np.logaddexp.reduce(z) - np.dot(y, z), lambda z, a, y: a - y),
 }
 
 
@@ -35,6 +61,7 @@ class Values:
     da: list  # dH/da^(l); da[0] is dH/dx
     dW: list  # dH/dW^(l), same shape as W^(l)
     db: list  # dH/db^(l)
+    loss: float | None = None  # L, on a network with a loss (the derivatives are then of L)
 
     @property
     def H(self) -> float:
@@ -58,13 +85,25 @@ def backward(net: Network, z: list, a: list, dH: np.ndarray | None = None) -> Va
     dW = [None] * (L + 1)
     db = [None] * (L + 1)
     da[L] = np.ones(net.layers[L]) if dH is None else np.asarray(dH, dtype=float)
+    loss = None
+    if net.has_loss and dH is None:
+        loss, da[L] = _loss(net, z[L], a[L])
     for layer in range(L, 0, -1):
         g_prime = ACTIVATION[net.activation(layer)][1]
         dz[layer] = da[layer] * g_prime(z[layer])
+        if layer == L and net.loss == "softmax-cross-entropy":
+            dz[layer], da[layer] = da[layer], -net.targets() / a[layer]  # ∂L/∂a_k = −y_k / p_k
         dW[layer] = np.outer(a[layer - 1], dz[layer])
         db[layer] = dz[layer].copy()
         da[layer - 1] = net.W(layer) @ dz[layer]
-    return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db)
+    return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db, loss=loss)
+
+
+def _loss(net: Network, z_out, a_out) -> tuple[float, np.ndarray]:
+    """L and the gradient the backward pass starts from (see LOSS)."""
+    value, gradient = LOSS[net.loss]
+    y = net.targets()
+    return float(value(z_out, a_out, y)), gradient(z_out, a_out, y)
 
 
 def evaluate(net: Network, x: np.ndarray | None = None) -> Values:

@@ -15,7 +15,10 @@ import numpy as np
 from . import notation
 
 ACTIVATIONS = tuple(notation.ACTIVATIONS)
+OUTPUT_ACTIVATIONS = tuple(notation.OUTPUT_ACTIVATIONS)
+LOSSES = ("none",) + tuple(notation.LOSSES)
 PIECEWISE_LINEAR = frozenset({"relu", "linear"})
+EXACT_LOSSES = frozenset({"none", "square", "half-square"})  # polynomials of the outputs
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -29,6 +32,17 @@ class Network:
     weights: tuple[Matrix, ...] | None = None  # weights[l-1] is W^(l)
     biases: tuple[Vector, ...] | None = None  # biases[l-1] is b^(l); None: no biases
     x: Vector | None = None
+    loss: str = "none"  # "none": the output is H itself (one output node)
+    y: Vector | None = None  # targets, one per output (softmax cross-entropy: one-hot)
+
+    @property
+    def has_loss(self) -> bool:
+        return self.loss != "none"
+
+    @property
+    def objective(self) -> str:
+        """What derivatives are of: "H" (the output) or "L" (the loss)."""
+        return "L" if self.has_loss else "H"
 
     @property
     def depth(self) -> int:
@@ -44,7 +58,8 @@ class Network:
 
     def is_exact(self) -> bool:
         """True when every value the network computes is rational."""
-        return self.hidden in PIECEWISE_LINEAR and self.output in PIECEWISE_LINEAR
+        return (self.hidden in PIECEWISE_LINEAR and self.output in PIECEWISE_LINEAR
+                and self.loss in EXACT_LOSSES)
 
     def W(self, layer: int) -> np.ndarray:
         return np.array(self.weights[layer - 1], dtype=float).reshape(
@@ -57,6 +72,9 @@ class Network:
 
     def input(self) -> np.ndarray:
         return np.array(self.x, dtype=float)
+
+    def targets(self) -> np.ndarray:
+        return np.array(self.y, dtype=float)
 
     def parameter_count(self) -> int:
         """Number of weights (and biases, when the network has them)."""

@@ -24,6 +24,10 @@ ACTIVATIONS = {
     "tanh": Activation("tanh", r"\tanh", "tanh'", r"\tanh'"),
     "linear": Activation("linear", "", "linear'", "1"),  # a linear node has no g′ factor
 }
+# Output layers only, and only with the softmax cross-entropy loss (its slope is folded
+# into ∂L/∂z = p − y, so it has no g′ factor of its own).
+SOFTMAX = Activation("softmax", r"\operatorname{softmax}", "softmax'", r"\operatorname{softmax}'")
+OUTPUT_ACTIVATIONS = {**ACTIVATIONS, "softmax": SOFTMAX}
 HIDDEN_PRIME, HIDDEN_PRIME_LATEX = "g'", "g'"  # the hidden layers' activation is "g"
 
 
@@ -33,7 +37,7 @@ def article(word: str) -> str:
 
 def applied(act: str, argument: str) -> str:
     """g(argument) in LaTeX, or the argument alone for a linear activation."""
-    g = ACTIVATIONS[act].latex
+    g = OUTPUT_ACTIVATIONS[act].latex
     return rf"{g}({argument})" if g else argument
 
 
@@ -57,11 +61,46 @@ def input_(i) -> str:
     return f"x_{{{i}}}"
 
 
-def derivative(of: str) -> str:
-    """∂H/∂(of) as a display fraction."""
-    return rf"\dfrac{{{{\partial}} H}}{{{{\partial}} {of}}}"
+def derivative(of: str, numerator: str = "H") -> str:
+    """∂H/∂(of) (or ∂L/∂(of) with a loss) as a display fraction."""
+    return rf"\dfrac{{{{\partial}} {numerator}}}{{{{\partial}} {of}}}"
 
 
-def slash_derivative(of: str) -> str:
+def slash_derivative(of: str, numerator: str = "H") -> str:
     """∂H/∂(of) inline with a slash, as the course writes it in running text."""
-    return rf"{{\partial}} H / {{\partial}} {of}"
+    return rf"{{\partial}} {numerator} / {{\partial}} {of}"
+
+
+def target(k) -> str:
+    """y_k, the target of output node k."""
+    return f"y_{{{k}}}"
+
+
+# ---- losses ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Loss:
+    name: str  # in sentences: "the half square loss"
+    formula: str  # L in LaTeX, over the output layer's a (the layer mark filled in by formula())
+    gradient: str  # ∂L/∂a_k (or ∂L/∂z_k for softmax cross-entropy) in LaTeX
+
+
+LOSSES = {
+    "square": Loss("the square loss", r"L = \sum_k (a{mark}_k - y_k)^2", r"2(a{mark}_{k} - y_{k})"),
+    "half-square": Loss("the half square loss", r"L = \tfrac{{1}}{{2}} \sum_k (a{mark}_k - y_k)^2",
+                        r"a{mark}_{k} - y_{k}"),
+    "cross-entropy": Loss("the (binary) cross-entropy loss",
+                          r"L = -[\,y \log a{mark}_1 + (1 - y) \log(1 - a{mark}_1)\,]",
+                          r"\dfrac{{a{mark}_{k} - y_{k}}}{{a{mark}_{k}(1 - a{mark}_{k})}}"),
+    "softmax-cross-entropy": Loss("the softmax cross-entropy loss", r"L = -\log a{mark}_c",
+                                  r"a{mark}_{k} - y_{k}"),
+}
+
+
+def loss_formula(loss: str, layer) -> str:
+    return LOSSES[loss].formula.format(mark=layer_mark(layer))
+
+
+def loss_gradient(loss: str, layer, k) -> str:
+    """The rule for ∂L/∂a^(L)_k (softmax cross-entropy: ∂L/∂z^(L)_k = p_k − y_k)."""
+    return LOSSES[loss].gradient.format(mark=layer_mark(layer), k=f"{{{k}}}")

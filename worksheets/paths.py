@@ -1,7 +1,8 @@
 """Derivatives of H written out as sums over paths, the way the course teaches them.
 
 ∂H/∂q = (factors local to q) × Σ over paths from q's node to the output of
-(W · g′ · W · g′ ...). Each factor is a symbol that prints in quantity notation
+(W · g′ · W · g′ ...). With a loss each path ends in the output's gradient ∂L/∂a^(L)_k
+(softmax cross-entropy: ∂L/∂z^(L)_k = p_k − y_k, the softmax's slope folded in). Each factor is a symbol that prints in quantity notation
 ("W2_21", "g'(z1_2)") and in LaTeX, and evaluates exactly on its own forward
 pass — independent of the numpy backward pass, which makes it a check of it.
 """
@@ -20,7 +21,7 @@ from .quantities import Quantity
 
 @dataclass(frozen=True)
 class Factor:
-    kind: str  # "W", "g'", "a" or "x"
+    kind: str  # "W", "g'", "a", "x", or "dL" (∂L/∂a^(L)_i; ∂L/∂z^(L)_i after a softmax)
     layer: int
     i: int  # 1-based; the node for g', a, x; the source node for W
     j: int = 0  # target node for W
@@ -32,6 +33,8 @@ class Factor:
             return f"{_derivative_name(net, self.layer)}(z{self.layer}_{self.i})"
         if self.kind == "x":
             return f"x_{self.i}"
+        if self.kind == "dL":
+            return f"dL/d{_loss_end(net)}{self.layer}_{self.i}"
         return f"a{self.layer}_{self.i}"
 
     def latex(self, net: Network) -> str:
@@ -41,7 +44,14 @@ class Factor:
             return f"{_derivative_latex(net, self.layer)}({notation.node('z', self.layer, self.i)})"
         if self.kind == "x":
             return notation.input_(self.i)
+        if self.kind == "dL":
+            return notation.derivative(notation.node(_loss_end(net), self.layer, self.i), "L")
         return notation.node("a", self.layer, self.i)
+
+
+def _loss_end(net: Network) -> str:
+    """Where the loss's gradient enters the paths: at a^(L), or at z^(L) after a softmax."""
+    return "z" if net.output == "softmax" else "a"
 
 
 Term = tuple[Factor, ...]
@@ -56,23 +66,29 @@ class PathSum:
 
 def _derivative_name(net: Network, layer: int) -> str:
     act = net.activation(layer)
-    return notation.HIDDEN_PRIME if act == net.hidden else notation.ACTIVATIONS[act].prime
+    return notation.HIDDEN_PRIME if act == net.hidden else notation.OUTPUT_ACTIVATIONS[act].prime
 
 
 def _derivative_latex(net: Network, layer: int) -> str:
     act = net.activation(layer)
-    return notation.HIDDEN_PRIME_LATEX if act == net.hidden else notation.ACTIVATIONS[act].prime_latex
+    return notation.HIDDEN_PRIME_LATEX if act == net.hidden else notation.OUTPUT_ACTIVATIONS[act].prime_latex
 
 
 def _slope(net: Network, layer: int, node: int) -> tuple[Factor, ...]:
-    """The g′ factor of a node, or nothing when its activation is linear (g′ = 1)."""
-    return () if net.activation(layer) == "linear" else (Factor("g'", layer, node),)
+    """The g′ factor of a node, or nothing when its activation is linear (g′ = 1) or a
+    softmax (its slope is in ∂L/∂z = p − y)."""
+    return () if net.activation(layer) in ("linear", "softmax") else (Factor("g'", layer, node),)
+
+
+def _path_end(net: Network, node: int) -> Term:
+    """The last factor of every path into output node `node`: none for H, else the loss's."""
+    return (Factor("dL", net.depth, node),) if net.has_loss else ()
 
 
 def paths_from(net: Network, layer: int, node: int) -> tuple[Term, ...]:
-    """Every path from a^(layer)_node to H, as products W g′ W g′ ... (output node 1)."""
+    """Every path from a^(layer)_node to H (or L), as products W g′ W g′ ... (∂L/∂a)."""
     if layer == net.depth:
-        return ((),)
+        return (_path_end(net, node),)
     terms = []
     for k in range(1, net.layers[layer + 1] + 1):
         step = (Factor("W", layer + 1, node, k),) + _slope(net, layer + 1, k)
@@ -168,8 +184,17 @@ def _compute_forward(net: Network) -> tuple[list, list]:
         zl = [sum((W[i][j] * a[-1][i] for i in range(net.layers[layer - 1])), Fraction(0)) + b[j]
               for j in range(net.layers[layer])]
         z.append(zl)
-        a.append([g_exact(net.activation(layer), v) for v in zl])
+        if net.activation(layer) == "softmax":
+            a.append(softmax_exact(zl))
+        else:
+            a.append([g_exact(net.activation(layer), v) for v in zl])
     return z, a
+
+
+def softmax_exact(zl: list) -> list[float]:
+    top = max(float(v) for v in zl)
+    e = [math.exp(float(v) - top) for v in zl]
+    return [v / math.fsum(e) for v in e]
 
 
 def g_exact(act: str, v):
@@ -187,7 +212,7 @@ def g_prime_exact(act: str, v):
     """g'(v), exactly where it can be; ReLU'(0) = 0."""
     if act == "relu":
         return Fraction(1) if v > 0 else Fraction(0)
-    if act == "linear":
+    if act in ("linear", "softmax"):  # softmax: folded into p − y (see _slope)
         return Fraction(1)
     if act == "sigmoid":
         s = sigmoid(float(v))
@@ -210,7 +235,41 @@ def factor_value(net: Network, f: Factor, z: list, a: list):
         return g_prime_exact(net.activation(f.layer), z[f.layer][f.i - 1])
     if f.kind == "x":
         return a[0][f.i - 1]
+    if f.kind == "dL":
+        return loss_gradient_exact(net, z, a)[f.i - 1]
     return a[f.layer][f.i - 1]
+
+
+# ---- losses, exactly where they can be (square losses of rational outputs) -------------
+
+def _log_sigmoid(v: float) -> float:
+    """log σ(v) without overflow or log(0)."""
+    return -math.log1p(math.exp(-v)) if v >= 0 else v - math.log1p(math.exp(v))
+
+
+def loss_exact(net: Network, z: list, a: list):
+    """L at the network's input, from its own forward pass."""
+    out, y, zL = a[net.depth], net.y, z[net.depth]
+    if net.loss == "square":
+        return sum(((o - t) ** 2 for o, t in zip(out, y)), Fraction(0))
+    if net.loss == "half-square":
+        return sum(((o - t) ** 2 for o, t in zip(out, y)), Fraction(0)) / 2
+    if net.loss == "cross-entropy":
+        return -math.fsum(float(t) * _log_sigmoid(float(v)) + (1 - float(t)) * _log_sigmoid(-float(v))
+                          for v, t in zip(zL, y))
+    top = max(float(v) for v in zL)  # softmax cross-entropy: log Σ e^z − z_c
+    log_total = top + math.log(math.fsum(math.exp(float(v) - top) for v in zL))
+    return log_total - math.fsum(float(v) * float(t) for v, t in zip(zL, y))
+
+
+def loss_gradient_exact(net: Network, z: list, a: list) -> list:
+    """∂L/∂a^(L)_k for each k (softmax cross-entropy: ∂L/∂z^(L)_k = p_k − y_k)."""
+    out, y = a[net.depth], net.y
+    if net.loss == "square":
+        return [2 * (o - t) for o, t in zip(out, y)]
+    if net.loss == "cross-entropy":
+        return [(o - float(t)) / (o * (1 - o)) for o, t in zip(out, y)]
+    return [o - t for o, t in zip(out, y)]  # half-square; p − y
 
 
 def term_value(net: Network, term: Term, z: list, a: list):
@@ -242,7 +301,7 @@ def _sums_from_nodes(net: Network) -> tuple:
     product of its factors (W g′ W g′ ...), layer by layer from the output back."""
     z, a = _forward(net)
     sums = [None] * (net.depth + 1)
-    sums[net.depth] = (Fraction(1),) * net.layers[net.depth]
+    sums[net.depth] = tuple(term_value(net, _path_end(net, k), z, a) for k in range(1, net.layers[-1] + 1))
     for layer in range(net.depth - 1, -1, -1):
         sums[layer] = tuple(
             sum((term_value(net, (Factor("W", layer + 1, node, k),) + _slope(net, layer + 1, k), z, a)
@@ -260,6 +319,8 @@ def rounding_scale(net: Network, q: Quantity) -> float:
     if not q.derivative:
         if q.symbol == "H":
             return a_abs[-1][0]
+        if q.symbol == "L":
+            return sum((v + abs(float(t))) ** 2 for v, t in zip(a_abs[-1], net.y))
         return {"x": a_abs[0], "z": z_abs[q.layer], "a": a_abs[q.layer]}[q.symbol][q.i - 1]
     prefix, layer, node = _prefix_and_start(net, q)
     local = math.prod(a_abs[f.layer][f.i - 1] for f in prefix if f.kind in ("a", "x"))
@@ -282,7 +343,10 @@ def _abs_forward(net: Network) -> tuple[list, list]:
 @lru_cache(maxsize=16)
 def _abs_sums(net: Network) -> list:
     sums = [None] * (net.depth + 1)
-    sums[net.depth] = [1.0] * net.layers[net.depth]
+    _, a_abs = _abs_forward(net)
+    # |∂L/∂a| ≤ 2(|a| + |y|) for the square losses; 1 for H (the others are not exact)
+    sums[net.depth] = ([2.0 * (v + abs(float(t))) for v, t in zip(a_abs[-1], net.y)] if net.has_loss
+                       else [1.0] * net.layers[net.depth])
     for layer in range(net.depth - 1, -1, -1):
         sums[layer] = [sum(abs(float(net.weights[layer][node][k])) * sums[layer + 1][k]
                            for k in range(net.layers[layer + 1])) for node in range(net.layers[layer])]
@@ -305,6 +369,9 @@ def parse_term(net: Network, text: str) -> Term:
             factors.append(Factor("g'", int(layer), int(node)))
         elif word.startswith("x_"):
             factors.append(Factor("x", 0, int(word[2:])))
+        elif word.startswith("dL/d"):
+            layer, node = word[5:].split("_")
+            factors.append(Factor("dL", int(layer), int(node)))
         elif word.startswith("a"):
             layer, node = word[1:].split("_")
             factors.append(Factor("a", int(layer), int(node)))

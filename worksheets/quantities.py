@@ -1,5 +1,7 @@
 """Names of the quantities of a network: `x_1`, `W2_11`, `b2_1`, `z1_2`, `a1_2`, `H`,
 and their derivatives `dH/dW2_11`, ... (1-based, layer number right after the letter).
+A network with a loss has the loss `L`, the targets `y_1`, ... and derivatives of L,
+`dL/dW2_11`, ...
 """
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from . import notation
 from .engine import Values
 from .network import Network
 
-_NAME = re.compile(r"^(?P<d>dH/d)?(?:(?P<x>x)_(?P<xi>\d)|(?P<W>W)(?P<Wl>\d)_(?P<Wi>\d)(?P<Wj>\d)"
-                   r"|(?P<s>[bza])(?P<sl>\d)_(?P<sj>\d)|(?P<H>H))$")
+_NAME = re.compile(r"^(?:d(?P<of>[HL])/d)?(?:(?P<x>[xy])_(?P<xi>\d)|(?P<W>W)(?P<Wl>\d)_(?P<Wi>\d)(?P<Wj>\d)"
+                   r"|(?P<s>[bza])(?P<sl>\d)_(?P<sj>\d)|(?P<H>[HL]))$")
 
 
 class UnknownQuantity(ValueError):
@@ -20,43 +22,46 @@ class UnknownQuantity(ValueError):
 
 @dataclass(frozen=True)
 class Quantity:
-    symbol: str  # "x", "W", "b", "z", "a" or "H"
-    layer: int = 0  # 0 for x and H
-    i: int = 0  # node of layer-1 for W; the node for x, b, z, a (1-based)
+    symbol: str  # "x", "W", "b", "z", "a", "H", or with a loss "L" and "y" (a target)
+    layer: int = 0  # 0 for x, y, H and L
+    i: int = 0  # node of layer-1 for W; the node for x, y, b, z, a (1-based)
     j: int = 0  # node of layer for W (1-based)
     derivative: bool = False  # dH/d(this) rather than the value itself
+    of: str = "H"  # what a derivative is of: H, or L on a network with a loss
 
     @property
     def name(self) -> str:
-        return ("dH/d" if self.derivative else "") + self.base_name
+        return (f"d{self.of}/d" if self.derivative else "") + self.base_name
 
     @property
     def base_name(self) -> str:
-        if self.symbol == "H":
-            return "H"
-        if self.symbol == "x":
-            return f"x_{self.i}"
+        if self.symbol in ("H", "L"):
+            return self.symbol
+        if self.symbol in ("x", "y"):
+            return f"{self.symbol}_{self.i}"
         if self.symbol == "W":
             return f"W{self.layer}_{self.i}{self.j}"
         return f"{self.symbol}{self.layer}_{self.i}"
 
     def value_of(self) -> "Quantity":
-        return Quantity(self.symbol, self.layer, self.i, self.j, False)
+        return Quantity(self.symbol, self.layer, self.i, self.j, False, self.of)
 
     def latex(self) -> str:
         base = symbol_latex(self)
-        return notation.derivative(base) if self.derivative else base
+        return notation.derivative(base, self.of) if self.derivative else base
 
     def slash_latex(self) -> str:
         """∂H/∂q written inline with a slash, as the course writes it in running text."""
-        return notation.slash_derivative(symbol_latex(self)) if self.derivative else self.latex()
+        return notation.slash_derivative(symbol_latex(self), self.of) if self.derivative else self.latex()
 
 
 def symbol_latex(q: Quantity) -> str:
-    if q.symbol == "H":
-        return "H"
+    if q.symbol in ("H", "L"):
+        return q.symbol
     if q.symbol == "x":
         return notation.input_(q.i)
+    if q.symbol == "y":
+        return notation.target(q.i)
     if q.symbol == "W":
         return notation.weight(q.layer, q.i, q.j)
     return notation.node(q.symbol, q.layer, q.i)
@@ -67,30 +72,39 @@ def parse(name: str) -> Quantity:
     m = _NAME.match(name.replace(" ", ""))
     if not m:
         raise UnknownQuantity(f"'{name}' is not a quantity name (examples: x_1, W2_11, b2_1, "
-                              "z1_2, a1_2, H, dH/dW2_11)")
-    d = bool(m["d"])
+                              "z1_2, a1_2, H, dH/dW2_11; with a loss L, y_1, dL/dW2_11)")
+    d, of = bool(m["of"]), m["of"] or "H"
     if m["x"]:
-        return Quantity("x", 0, int(m["xi"]), derivative=d)
+        if m["x"] == "y" and d:
+            raise UnknownQuantity(f"'{name}': a target is given, not a variable; ask for another derivative")
+        return Quantity(m["x"], 0, int(m["xi"]), derivative=d, of=of)
     if m["W"]:
-        return Quantity("W", int(m["Wl"]), int(m["Wi"]), int(m["Wj"]), derivative=d)
+        return Quantity("W", int(m["Wl"]), int(m["Wi"]), int(m["Wj"]), derivative=d, of=of)
     if m["s"]:
-        return Quantity(m["s"], int(m["sl"]), int(m["sj"]), derivative=d)
+        return Quantity(m["s"], int(m["sl"]), int(m["sj"]), derivative=d, of=of)
     if d:
-        raise UnknownQuantity("dH/dH is 1 by definition; ask for another quantity")
-    return Quantity("H")
+        raise UnknownQuantity(f"'{name}' is not asked: d{of}/d{m['H']} is not a derivative of the network; "
+                              "ask for another quantity")
+    return Quantity(m["H"])
 
 
 def check_exists(q: Quantity, net: Network) -> None:
     """UnknownQuantity unless q names a node, weight or bias of net."""
     L, n = net.depth, net.layers
-    if q.derivative and n[L] != 1:
+    _check_objective(q, net)
+    if q.derivative and n[L] != 1 and not net.has_loss:
         raise UnknownQuantity(f"'{q.name}' needs a single output H, but the output layer has {n[L]} nodes")
     if q.symbol == "H":
         if n[L] != 1:
             raise UnknownQuantity(f"H is a single output but the output layer has {n[L]} nodes")
         return
+    if q.symbol == "L":
+        return
     if q.symbol == "x":
         _check_index(q.name, q.i, n[0], "input")
+        return
+    if q.symbol == "y":
+        _check_index(q.name, q.i, n[L], "the output layer")
         return
     if not 1 <= q.layer <= L:
         raise UnknownQuantity(f"'{q.name}' does not exist: layers are numbered 1 to {L}")
@@ -103,6 +117,20 @@ def check_exists(q: Quantity, net: Network) -> None:
     _check_index(q.name, q.i, n[q.layer], f"layer {q.layer}")
 
 
+def _check_objective(q: Quantity, net: Network) -> None:
+    """H and dH/d... without a loss; L, y and dL/d... with one."""
+    uses_loss = q.symbol in ("L", "y") or (q.derivative and q.of == "L")
+    if uses_loss and not net.has_loss:
+        raise UnknownQuantity(f"'{q.name}' needs a loss; set the network's loss: (square, half-square, "
+                              "cross-entropy or softmax-cross-entropy) and its targets y")
+    if net.has_loss and (q.symbol == "H" or (q.derivative and q.of == "H")):
+        raise UnknownQuantity(f"'{q.name}': with a loss, ask for L and its derivatives dL/d... "
+                              f"(the outputs are a{net.depth}_1, ...)")
+    if net.output == "softmax" and q.derivative and q.symbol == "a" and q.layer == net.depth:
+        raise UnknownQuantity(f"'{q.name}': softmax couples its outputs; ask for "
+                              f"dL/dz{net.depth}_{q.i} (= p - y) instead")
+
+
 def _check_index(name: str, index: int, count: int, where: str) -> None:
     if not 1 <= index <= count:
         raise UnknownQuantity(f"'{name}' does not exist: {where} has nodes 1 to {count}")
@@ -112,6 +140,10 @@ def lookup(q: Quantity, values: Values) -> float:
     """The number q names, read from a forward/backward pass."""
     if q.symbol == "H":
         return float(values.a[-1][0])
+    if q.symbol == "L":
+        return float(values.loss)
+    if q.symbol == "y":
+        raise UnknownQuantity("targets are given, not computed")
     if q.symbol == "x":
         table = values.da[0] if q.derivative else values.a[0]
         return float(table[q.i - 1])

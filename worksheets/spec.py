@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
-from .network import ACTIVATIONS, Network
+from .network import ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, Network
 from .numbers import Given, OutOfRange, parse_exact, to_fraction
 from .quantities import Quantity, UnknownQuantity, check_exists, parse
 
@@ -103,6 +103,22 @@ Range = Annotated[tuple[Annotated[int, Field(strict=True)], Annotated[int, Field
                   Field(description="[low, high], both included")]
 Activation = Literal["relu", "sigmoid", "tanh", "linear"]
 assert set(Activation.__args__) == set(ACTIVATIONS)
+OutputActivation = Literal["relu", "sigmoid", "tanh", "linear", "softmax"]
+assert set(OutputActivation.__args__) == set(OUTPUT_ACTIVATIONS)
+LossName = Literal["none", "square", "half-square", "cross-entropy", "softmax-cross-entropy"]
+assert set(LossName.__args__) == set(LOSSES)
+
+
+def _targets(value: Any):
+    """`y: [0.01, 0.99]` (one per output) or `y: 2` (a class): a list either way."""
+    if value == "random" or isinstance(value, list):
+        return _whole(value)
+    return [value]
+
+
+Targets = Annotated[list[Param] | RandomValue, BeforeValidator(_targets),
+                    WithJsonSchema({"anyOf": [{"type": "array", "items": PARAM_SCHEMA}, PARAM_SCHEMA,
+                                              {"const": "random"}]})]
 
 
 def _quantity(value: Any) -> Quantity:
@@ -114,10 +130,11 @@ def _quantity(value: Any) -> Quantity:
         raise ValueError(str(exc)) from None
 
 
-QUANTITY_PATTERN = r"^(dH/d)?(x_\d|W\d_\d\d|[bza]\d_\d|H)$"
+QUANTITY_PATTERN = r"^(d[HL]/d)?([xy]_\d|W\d_\d\d|[bza]\d_\d|H|L)$"
 QuantityName = Annotated[Quantity, BeforeValidator(_quantity), WithJsonSchema(
     {"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["dH/dW2_11", "dH/dx_1", "z1_2", "H"],
-     "description": "a quantity: x_1, W2_11, b2_1, z1_2, a1_2, H, or dH/d of one of them"})]
+     "description": "a quantity: x_1, W2_11, b2_1, z1_2, a1_2, H, or dH/d of one of them; with a loss "
+                    "L, y_1 and dL/d..."})]
 Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12, description="the quantities asked, "
                   "one part each", examples=[["dH/dz2_1", "dH/da1_2", "dH/dW1_11"]])]
 Decimals = Annotated[int, Field(ge=0, le=6, description="decimal places of answers that are not exact "
@@ -170,7 +187,14 @@ class NetworkSpec(Strict):
         description="node counts, input layer first; a list of them for an architecture chosen per version",
         examples=[[2, 2, 1], [[3, 2, 2, 1], [2, 3, 2, 1]]])]
     activation: Activation = Field("relu", description="activation of every hidden layer", examples=["sigmoid"])
-    output: Activation = Field("linear", description="activation of the output layer", examples=["sigmoid"])
+    output: OutputActivation = Field("linear", description="activation of the output layer (softmax: 2 or more "
+                                     "outputs, with loss: softmax-cross-entropy)", examples=["sigmoid"])
+    loss: LossName = Field("none", description="none: the output is H (one output node); square: "
+                           "L = Σ_k (a_k − y_k)²; half-square: ½·Σ_k (a_k − y_k)²; cross-entropy: "
+                           "−[y log a + (1 − y) log(1 − a)] (one sigmoid output); softmax-cross-entropy: "
+                           "−log softmax(z)_c (output: softmax)", examples=["half-square"])
+    y: Targets | None = Field(None, description="the targets, one per output node (with a loss); "
+                              "softmax-cross-entropy: the class, 1-based", examples=[[0.01, 0.99], 2, "random"])
     bias: bool = Field(False, description="true: every hidden and output node has a bias (b1, b2, ...; "
                        "default 0)", examples=[True])
     x: Vector | None = Field(None, description="the input, one number per input node", examples=[[1, 3], "random"])
@@ -215,6 +239,41 @@ class NetworkSpec(Strict):
                     _check_vector(b, layers[layer], f"b{layer}", f"layer {layer}")
         if self.x is not None and self.x is not RANDOM:
             _check_vector(self.x, layers[0], "x", "the input layer")
+        self._check_loss(layers)
+
+    def _check_loss(self, layers: list[int]) -> None:
+        """The loss fits the output layer, and the targets fit the loss."""
+        outputs, loss = layers[-1], self.loss
+        if loss == "none":
+            if self.output == "softmax":
+                raise FieldError("a softmax output needs loss: softmax-cross-entropy", "output")
+            if self.y is not None:
+                raise FieldError("targets are given but the network has no loss; set loss: (square, "
+                                 "half-square, cross-entropy or softmax-cross-entropy)", "y")
+            return
+        if (loss == "softmax-cross-entropy") != (self.output == "softmax"):
+            raise FieldError("softmax-cross-entropy goes with output: softmax, and a softmax output "
+                             "with it", "loss")
+        if loss == "softmax-cross-entropy" and outputs < 2:
+            raise FieldError("softmax-cross-entropy needs 2 or more output nodes", "loss")
+        if loss == "cross-entropy" and (outputs != 1 or self.output != "sigmoid"):
+            raise FieldError("cross-entropy is for one sigmoid output (use softmax-cross-entropy "
+                             "for several classes)", "loss")
+        if self.y is None or self.y is RANDOM:
+            return
+        if loss == "softmax-cross-entropy":
+            self._check_class(outputs)
+        else:
+            _check_vector(self.y, outputs, "y", "the output layer")
+        if loss == "cross-entropy" and any(v is not RANDOM and not 0 <= v <= 1 for v in self.y):
+            raise FieldError("a cross-entropy target is between 0 and 1", "y")
+
+    def _check_class(self, outputs: int) -> None:
+        if len(self.y) != 1:
+            raise FieldError(f"softmax-cross-entropy takes the class, a number 1 to {outputs}", "y")
+        c = self.y[0]
+        if c is not RANDOM and (c.denominator != 1 or not 1 <= c <= outputs):
+            raise FieldError(f"the class is a whole number 1 to {outputs}, got {c}", "y")
 
     @property
     def architecture(self) -> list[int]:
@@ -250,18 +309,18 @@ class NetworkSpec(Strict):
 
     def has_random_numbers(self) -> bool:
         """True when a weight, bias or input is written `random`."""
-        values = [self.x] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, WEIGHT_FIELDS + 1)]
+        values = [self.x, self.y] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, WEIGHT_FIELDS + 1)]
         return not self._drawn and any(_has_random(v) for v in values)
 
     def has_values(self) -> bool:
-        return (not self.is_random() and self.x is not None
+        return (not self.is_random() and self.x is not None and (self.loss == "none" or self.y is not None)
                 and all(self.weight(l) is not None for l in range(1, self.depth + 1)))
 
     def skeletons(self) -> list[Network]:
         """The network of every architecture choice, without numbers (for validation)."""
         return [Network(tuple(layers), self.activation, self.output, None,
-                        tuple((Fraction(0),) * n for n in layers[1:]) if self.bias else None, None)
-                for layers in self.layers]
+                        tuple((Fraction(0),) * n for n in layers[1:]) if self.bias else None, None,
+                        self.loss) for layers in self.layers]
 
     def to_network(self) -> Network:
         """The network with its numbers (zeros for biases not given); needs a concrete spec."""
@@ -274,7 +333,16 @@ class NetworkSpec(Strict):
         if self.bias:
             biases = tuple(tuple(self.bias_vector(l) or [Fraction(0)] * layers[l]) for l in range(1, L + 1))
         x = tuple(self.x) if self.x is not None else None
-        return Network(tuple(layers), self.activation, self.output, weights, biases, x)
+        return Network(tuple(layers), self.activation, self.output, weights, biases, x, self.loss,
+                       self.targets(layers[-1]))
+
+    def targets(self, outputs: int) -> tuple | None:
+        """y as one number per output (a class becomes one-hot)."""
+        if self.y is None or self.loss == "none":
+            return None
+        if self.loss == "softmax-cross-entropy":
+            return tuple(Fraction(int(k == self.y[0])) for k in range(1, outputs + 1))
+        return tuple(self.y)
 
 
 def _has_random(value) -> bool:
@@ -425,9 +493,19 @@ class ProblemSpec(Strict):
                              "give one per part", "prompts")
         return self
 
+    takes_loss: ClassVar[bool] = False  # kinds that ask about L set this
+
     def draws_network(self) -> bool:
         """True when the problem's network is drawn (and so limited to a page's size)."""
         return getattr(self, "network", None) is not None
+
+    @model_validator(mode="after")
+    def _loss_taken(self):
+        network = getattr(self, "network", None)
+        if network is not None and network.loss != "none" and not self.takes_loss:
+            raise FieldError(f"the {self.kind} kind is about H, a network without a loss; remove loss: "
+                             "(backprop, forward and gd-step take one)", "network", "loss")
+        return self
 
     @model_validator(mode="after")
     def _fits_the_page(self):

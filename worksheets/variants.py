@@ -84,7 +84,8 @@ def _fills_missing(spec) -> bool:
     if spec.random is None or not KINDS[spec.kind].needs_values:
         return False
     net = spec.network
-    return net.x is None or any(net.weight(l) is None for l in range(1, max(map(len, net.layers))))
+    return (net.x is None or (net.loss != "none" and net.y is None)
+            or any(net.weight(l) is None for l in range(1, max(map(len, net.layers)))))
 
 
 def drawn_unasked(spec) -> list[str]:
@@ -97,7 +98,7 @@ def drawn_unasked(spec) -> list[str]:
     names = [f"W{l}" for l in range(1, layers + 1) if net.weight(l) is None]
     if net.bias:
         names += [f"b{l}" for l in range(1, layers + 1) if net.bias_vector(l) is None]
-    return names + (["x"] if net.x is None else [])
+    return names + (["x"] if net.x is None else []) + (["y"] if net.loss != "none" and net.y is None else [])
 
 
 def draw(spec, rng: np.random.Generator):
@@ -124,7 +125,17 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
         if network.bias:
             fields[f"b{l}"] = randomness.part(network.bias_vector(l), (layers[l],), ranges.biases, rng, fill_missing)
     fields["x"] = randomness.part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
+    if network.loss != "none":
+        fields["loss"], fields["y"] = network.loss, _draw_targets(network, layers[-1], ranges, rng, fill_missing)
     return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _draw_targets(network: NetworkSpec, outputs: int, ranges: RandomRanges, rng, fill_missing: bool):
+    """Targets from the inputs' range; a class 1..n for softmax cross-entropy, 0 or 1 for
+    cross-entropy."""
+    span = {"softmax-cross-entropy": (1, outputs), "cross-entropy": (0, 1)}.get(network.loss, ranges.inputs)
+    shape = (1,) if network.loss == "softmax-cross-entropy" else (outputs,)
+    return randomness.part(network.y, shape, span, rng, fill_missing)
 
 
 # ---- the good-problem rules -------------------------------------------------------
@@ -133,6 +144,8 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
 
 def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: list) -> str | None:
     """The first good-problem rule this instance breaks, or None."""
+    if found.broken:
+        return found.broken
     limit = (spec.random or RandomRanges()).max_value
     values = np.concatenate([np.asarray(found.intermediates, dtype=float),
                              np.asarray(list(found.answers.values()), dtype=float)])
@@ -302,6 +315,8 @@ def parameters(spec) -> dict:
                     data[name] = numbers.parameter_json(getattr(network, name))
         if network.x is not None:
             data["x"] = numbers.parameter_json(network.x)
+        if network.y is not None:
+            data["y"] = numbers.parameter_json(network.y)
     if kind.given is not None:
         data["given"] = kind.given.parameters(spec)
     return data

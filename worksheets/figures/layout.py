@@ -123,8 +123,10 @@ class Layout:
 
 
 # The kinds of numbers a figure shows, each with its own slot width; 'node' is z and a.
-SLOT_KINDS = ("weight", "x", "node", "bias")
-SLOT_SIZES = {"weight": WEIGHT_SIZE, "x": VALUE_SIZE, "node": VALUE_SIZE, "bias": VALUE_SIZE}
+SLOT_KINDS = ("weight", "x", "node", "bias", "target", "loss")
+SLOT_SIZES = {"weight": WEIGHT_SIZE, "x": VALUE_SIZE, "node": VALUE_SIZE, "bias": VALUE_SIZE,
+              "target": VALUE_SIZE, "loss": VALUE_SIZE}
+TARGET_GAP = 4.0  # between an output arrow's head and its target
 
 
 @dataclass(frozen=True)
@@ -164,11 +166,16 @@ def label_texts(spec: FigureSpec) -> dict[str, str]:
             texts[f"z{layer}_{j}"], texts[f"a{layer}_{j}"] = z, a
     for layer, nodes in enumerate(spec.biases or (), start=1):
         texts.update((f"b{layer}_{j}", bias_text(text)) for j, text in enumerate(nodes))
+    # "y = 0.01" beside its own output, as "b = 2" under its node (the text says what y is)
+    texts.update((f"y{j}", "y = " + text) for j, text in enumerate(spec.targets or ()))
+    if spec.loss is not None:
+        texts["loss"] = spec.loss
     return texts
 
 
 def slot_kind(name: str) -> str:
-    return {"w": "weight", "x": "x", "z": "node", "a": "node", "b": "bias"}[name[0]]
+    return {"w": "weight", "x": "x", "z": "node", "a": "node", "b": "bias", "y": "target",
+            "l": "loss"}[name[0]]
 
 
 # Every slot is at least this wide, so that versions of a problem whose numbers all
@@ -220,7 +227,21 @@ def frame_layout(frame: Frame) -> Layout:
         weights += placed
     values = [v for column in columns for v in _values_of(frame, column)]
     outputs = [(n.x + n.radius + OUT_ARROW, n.y) for n in columns[-1]]
-    return _shifted(columns, weights, values, outputs)
+    return _shifted(columns, weights, values + _after_outputs(frame, outputs), outputs)
+
+
+def _after_outputs(frame: Frame, outputs: list) -> list[Label]:
+    """Each output's target right of its arrow, and the loss right of the targets."""
+    if not frame.shows("target"):
+        return []
+    width = _slot_box_width(frame, "target")
+    x = outputs[0][0] + TARGET_GAP + width / 2
+    labels = [_value(frame, "target", f"y{j}", x, y) for j, (_, y) in enumerate(outputs)]
+    if frame.shows("loss"):
+        middle = sum(y for _, y in outputs) / len(outputs)
+        loss_x = x + width / 2 + 2 * TARGET_GAP + _slot_box_width(frame, "loss") / 2
+        labels.append(_value(frame, "loss", "loss", loss_x, middle))
+    return labels
 
 
 def _row_gap(frame: Frame) -> float:

@@ -22,3 +22,7 @@ class FigureSpec:
     # activations[l-1]: the activation of layer l ("relu", ...); not drawn, only named in
     # the figure's text description (output/alt.py). () when unknown.
     activations: tuple[str, ...] = ()
+    # targets[j]: y of output node j, shown right of its arrow; None: no loss.
+    targets: tuple[str, ...] | None = None
+    # The loss, named right of the targets ("half-square loss L"); None: no loss.
+    loss: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..figures.circuit import CircuitFigureSpec
 from ..figures.spec import FigureSpec
-from ..notation import ACTIVATIONS
+from ..notation import OUTPUT_ACTIVATIONS as ACTIVATIONS
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -54,6 +54,12 @@ def network_description(spec: FigureSpec) -> str:
         sentences.append("Node values: " + "; ".join(
             f"{node_name('z', layer, j)} = {z}, {node_name('a', layer, j)} = {a}"
             for layer, nodes in enumerate(spec.node_values, start=1) for j, (z, a) in enumerate(nodes)) + ".")
+    if spec.targets:
+        depth = len(spec.layers) - 1
+        sentences.append("Targets beside the outputs: " + ", ".join(
+            f"{node_name('a', depth, j)}: y = {t}" for j, t in enumerate(spec.targets)) + ".")
+    if spec.loss:
+        sentences.append(f"After the outputs: the {spec.loss}.")
     return " ".join(sentences)
 
 
@@ -68,7 +74,8 @@ def _layers_sentence(spec: FigureSpec) -> str:
         described.append(f"{which} of {_count(spec.layers[layer])}{with_activation}")
     return (f"A neural network of {depth + 1} layers, drawn left to right: " + "; ".join(described)
             + ". Each node of a layer is connected to every node of the next layer, and each node "
-            "after the inputs shows its z and its a; the output is H.")
+            "after the inputs shows its z and its a; " + ("the outputs feed the loss L." if spec.loss
+                                                           else "the output is H."))
 
 
 def _count(n: int) -> str:

@@ -20,6 +20,7 @@ class Numbers:
     exact: bool = True
     architecture: tuple = ()
     parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
+    broken: str | None = None  # a rule of the kind's own that this instance breaks
 
     def __post_init__(self):
         if not self.parts:  # by default each answer is a part

@@ -1,14 +1,13 @@
 """`backprop`: named partial derivatives of H on a network with weights and an input (#151)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
-from ..quantities import Quantity
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
-from .chain import forward_steps, steps
+from .chain import steps, value_steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
 from .kind import Kind
@@ -23,13 +22,14 @@ class Spec(ProblemSpec):
     network: NetworkSpec = Field(description="the network, with weights and input (or random)")
     ask: Asked
     decimals: Decimals = DEFAULT_DECIMALS
+    takes_loss: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self):
         require_values(self)
         check_quantities(self.network, self.ask)
         for index, q in enumerate(self.ask):
-            if not q.derivative and q.symbol not in ("z", "a", "H"):
+            if not q.derivative and q.symbol not in ("z", "a", "H", "L"):
                 raise FieldError(f"'{q.name}' is given in the figure; ask for z, a or H values "
                                  "or for derivatives (dH/d...)", "ask", index)
         return self
@@ -60,7 +60,7 @@ def build(spec: Spec, number: int) -> Problem:
         if q.derivative:
             lines = steps(solved, [q], shown)
         else:  # a value: the forward pass to its node
-            lines = forward_steps(solved, Quantity("a", net.depth, 1) if q.symbol == "H" else q, shown)
+            lines = value_steps(solved, q, shown)
         solution = tuple(DisplayMath(line) for line in lines)
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
                           solution or (para("See the steps above."),), AnswerSpace(lines=1, short=True)))

@@ -5,28 +5,29 @@ course's solutions do: ∂H/∂a = Σ_k W ∂H/∂z = 5(−3) + 1(1) = −14.
 """
 from __future__ import annotations
 
-from .. import notation
+from .. import notation, numbers
 from ..engine import ACTIVATION
 from ..quantities import Quantity
 from .checked import Solved
 
 
-def d(symbol: str, layer: int, node: int) -> Quantity:
-    return Quantity(symbol, layer, node, derivative=True)
+def d(symbol: str, layer: int, node: int, of: str = "H") -> Quantity:
+    return Quantity(symbol, layer, node, derivative=True, of=of)
 
 
 def prerequisites(solved: Solved, q: Quantity) -> list[Quantity]:
     """The derivatives q's equation uses, nearest the output last."""
     net, L = solved.net, solved.net.depth
     if q.symbol == "W":
-        return [d("z", q.layer, q.j)]
+        return [d("z", q.layer, q.j, q.of)]
     if q.symbol in ("b",):
-        return [d("z", q.layer, q.i)]
+        return [d("z", q.layer, q.i, q.of)]
     if q.symbol == "z":
-        return [] if q.layer == L else [d("a", q.layer, q.i)]
+        output_end = q.layer == L and (not net.has_loss or net.output == "softmax")
+        return [] if output_end else [d("a", q.layer, q.i, q.of)]
     if q.symbol in ("a", "x"):
         layer = 0 if q.symbol == "x" else q.layer
-        return [] if layer == L else [d("z", layer + 1, k) for k in range(1, net.layers[layer + 1] + 1)]
+        return [] if layer == L else [d("z", layer + 1, k, q.of) for k in range(1, net.layers[layer + 1] + 1)]
     return []
 
 
@@ -53,15 +54,17 @@ def equation(solved: Solved, q: Quantity) -> str:
     if q.symbol == "W":
         return _weight(solved, q, value)
     if q.symbol == "b":
-        return rf"{q.latex()} = {d('z', q.layer, q.i).latex()} = {value}"
+        return rf"{q.latex()} = {d('z', q.layer, q.i, q.of).latex()} = {value}"
     if q.symbol == "z":
         return _node(solved, q, value)
+    if q.symbol == "a" and q.layer == solved.net.depth and solved.net.has_loss:
+        return _loss_gradient(solved, q, value)
     return _activation(solved, q, value)
 
 
 def _weight(solved: Solved, q: Quantity, value: str) -> str:
     source = Quantity("x", 0, q.i) if q.layer == 1 else Quantity("a", q.layer - 1, q.i)
-    dz = d("z", q.layer, q.j)
+    dz = d("z", q.layer, q.j, q.of)
     numbers = rf"{solved.factor(solved.value(source))} \cdot {solved.factor(solved.value(dz))}"
     return rf"{q.latex()} = {source.latex()} \cdot {dz.latex()} = {numbers} = {value}"
 
@@ -70,13 +73,17 @@ def _node(solved: Solved, q: Quantity, value: str) -> str:
     net, L = solved.net, solved.net.depth
     z = Quantity("z", q.layer, q.i)
     act = net.activation(q.layer)
-    g = notation.HIDDEN_PRIME_LATEX if act == net.hidden else notation.ACTIVATIONS[act].prime_latex
+    g = notation.HIDDEN_PRIME_LATEX if act == net.hidden else notation.OUTPUT_ACTIVATIONS[act].prime_latex
     slope = solved.factor(_slope(solved, q))
     z_value = solved.latex(solved.value(z))
-    if q.layer == L:
+    if q.layer == L and net.output == "softmax":
+        return _softmax_gradient(solved, q, value)
+    if q.layer == L and not net.has_loss:
         rule = rf"{g}({z.latex()})" if act != "linear" else "1"
         return rf"{q.latex()} = {rule} = {value}" if act != "linear" else rf"{q.latex()} = 1"
-    da = d("a", q.layer, q.i)
+    da = d("a", q.layer, q.i, q.of)
+    if act == "linear":  # an output with a loss: g′ = 1
+        return rf"{q.latex()} = {da.latex()} = {value}"
     return (rf"{q.latex()} = {da.latex()} \cdot {g}({z.latex()}) = "
             rf"{solved.factor(solved.value(da))} \cdot {g}({z_value}) = "
             rf"{solved.factor(solved.value(da))} \cdot {slope} = {value}")
@@ -98,8 +105,9 @@ def _activation(solved: Solved, q: Quantity, value: str) -> str:
     pieces = []
     for k in range(1, net.layers[layer + 1] + 1):
         w = net.weights[layer][q.i - 1][k - 1]
-        pieces.append(f"{solved.factor(w)}{_paren(solved.latex(solved.value(d('z', layer + 1, k))))}")
-    rule = rf"\sum_k {notation.weight(layer + 1, q.i, 'k')} {notation.derivative(notation.node('z', layer + 1, 'k'))}"
+        pieces.append(f"{solved.factor(w)}{_paren(solved.latex(solved.value(d('z', layer + 1, k, q.of))))}")
+    rule = (rf"\sum_k {notation.weight(layer + 1, q.i, 'k')} "
+            rf"{notation.derivative(notation.node('z', layer + 1, 'k'), q.of)}")
     return rf"{q.latex()} = {rule} = {' + '.join(pieces)} = {value}"
 
 
@@ -107,7 +115,72 @@ def _paren(text: str) -> str:
     return f"({text})"
 
 
+# ---- where a loss starts the backward pass ---------------------------------------------
+
+def _loss_gradient(solved: Solved, q: Quantity, value: str) -> str:
+    """∂L/∂a^(L)_k by the loss's rule, with numbers."""
+    net, k = solved.net, q.i
+    a = solved.latex(solved.value(Quantity("a", net.depth, k)))
+    y = target_latex(net.y[k - 1])
+    with_numbers = {"square": rf"2({a} - {_paren_negative(y)})", "half-square": rf"{a} - {_paren_negative(y)}",
+                    "cross-entropy": rf"\dfrac{{{a} - {_paren_negative(y)}}}{{{a}(1 - {a})}}"}[net.loss]
+    return rf"{q.latex()} = {notation.loss_gradient(net.loss, net.depth, k)} = {with_numbers} = {value}"
+
+
+def _softmax_gradient(solved: Solved, q: Quantity, value: str) -> str:
+    """∂L/∂z^(L)_k = p_k − y_k: softmax and cross-entropy together (the step students are
+    told, rather than the softmax's Jacobian)."""
+    net, k = solved.net, q.i
+    p = solved.latex(solved.value(Quantity("a", net.depth, k)))
+    y = target_latex(net.y[k - 1])
+    return (rf"{q.latex()} = p_{{{k}}} - y_{{{k}}} = {p} - {_paren_negative(y)} = {value}"
+            r"\quad (\text{softmax with cross-entropy: } p = " + notation.node("a", net.depth, "") + ")")
+
+
+def target_latex(value) -> str:
+    """A target as the spec gives it (0.01 stays 0.01, not rounded to the answers' places)."""
+    return value.typed.strip() if isinstance(value, numbers.Given) else numbers.latex(value)
+
+
+def _class_index(net) -> int:
+    """0-based index of the class whose one-hot target is 1 (0 for other losses)."""
+    return list(net.y).index(1) if net.loss == "softmax-cross-entropy" else 0
+
+
+def _paren_negative(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def loss_steps(solved: Solved) -> list[str]:
+    """L with the outputs and targets put in."""
+    net = solved.net
+    outs = [solved.latex(solved.value(Quantity("a", net.depth, k))) for k in range(1, net.layers[-1] + 1)]
+    ys = [target_latex(t) for t in net.y]
+    value = solved.latex(solved.value(Quantity("L")))
+    squares = " + ".join(rf"({a} - {_paren_negative(y)})^2" for a, y in zip(outs, ys))
+    with_numbers = {
+        "square": squares,
+        "half-square": rf"\tfrac{{1}}{{2}}[{squares}]",
+        "cross-entropy": rf"-[{ys[0]} \log {outs[0]} + (1 - {ys[0]}) \log(1 - {outs[0]})]",
+        "softmax-cross-entropy": rf"-\log {outs[_class_index(net)]}",
+    }[net.loss]
+    return [rf"{notation.loss_formula(net.loss, net.depth)} = {with_numbers} = {value}"]
+
+
 # ---- the forward pass ------------------------------------------------------------------
+
+def value_steps(solved, q: Quantity, shown: set) -> list[str]:
+    """The forward pass to a value: z or a of a node, H, or the loss L (every output)."""
+    net = solved.net
+    if q.symbol == "H":
+        return forward_steps(solved, Quantity("a", net.depth, 1), shown)
+    if q.symbol != "L":
+        return forward_steps(solved, q, shown)
+    lines = []
+    for k in range(1, net.layers[-1] + 1):
+        lines += forward_steps(solved, Quantity("a", net.depth, k), shown)
+    return lines + loss_steps(solved)
+
 
 def forward_steps(solved, q: Quantity, shown: set) -> list[str]:
     """Forward-pass equations for q's node and every node before it, none twice."""
@@ -128,10 +201,13 @@ def _equation(solved, q: Quantity) -> str:
     net, layer, node = solved.net, q.layer, q.i
     z = Quantity("z", layer, node)
     z_value = solved.latex(solved.value(z))
+    if q.symbol == "a" and net.activation(layer) == "softmax":
+        return (rf"{q.latex()} = \dfrac{{e^{{{z.latex()}}}}}{{\sum_j e^{{{notation.node('z', layer, 'j')}}}}}"
+                rf" = {solved.latex(solved.value(q))}")
     if q.symbol == "a":
         act = net.activation(layer)
         applied = notation.applied(act, z_value)
-        name = f"H = {q.latex()}" if layer == net.depth else q.latex()
+        name = f"H = {q.latex()}" if layer == net.depth and not net.has_loss else q.latex()
         return rf"{name} = {applied} = {solved.latex(solved.value(q))}"
     terms = [f"{solved.factor(net.weights[layer - 1][i][node - 1])}"
              f"({solved.latex(solved.value(_source(layer, i + 1)))})"

@@ -12,7 +12,7 @@ from .. import numbers
 from ..document import Answer
 from ..engine import Values, evaluate
 from ..network import Network
-from ..paths import derivative_value, exact_forward, rounding_scale
+from ..paths import derivative_value, exact_forward, loss_exact, rounding_scale
 from ..quantities import Quantity, lookup
 
 DEFAULT_DECIMALS = 3
@@ -83,6 +83,8 @@ def _independent(net: Network, q: Quantity):
     z, a = exact_forward(net)
     if q.symbol == "H":
         return a[-1][0]
+    if q.symbol == "L":
+        return loss_exact(net, z, a)
     table = {"x": a[0], "z": z[q.layer] if q.layer else None, "a": a[q.layer]}[q.symbol]
     return table[q.i - 1]
 

@@ -25,5 +25,12 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
                             for l in range(1, net.depth + 1))
         biases = tuple(tuple(given(v) for v in b) for b in net.biases) if net.has_bias else None
         spec = FigureSpec(net.layers, weights, values if node_values else None,
-                          tuple(given(v) for v in net.x), biases, activations)
+                          tuple(given(v) for v in net.x), biases, activations, *_loss_labels(net))
     return Figure(spec, f"problem-{number:02d}")
+
+
+def _loss_labels(net: Network) -> tuple:
+    """(targets, loss name) for the figure; (None, None) without a loss."""
+    if not net.has_loss:
+        return None, None
+    return tuple(numbers.given_text(t) for t in net.y), f"{net.loss} loss L"

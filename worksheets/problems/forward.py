@@ -1,14 +1,13 @@
 """`forward`: the values z, a and H of a network with given weights and input."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
-from ..quantities import Quantity
 from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
-from .chain import forward_steps
+from .chain import value_steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import network_figure
 from .kind import Kind
@@ -23,15 +22,16 @@ class Spec(ProblemSpec):
     network: NetworkSpec = Field(description="the network, with weights and input (or random)")
     ask: Asked
     decimals: Decimals = DEFAULT_DECIMALS
+    takes_loss: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self):
         require_values(self)
         check_quantities(self.network, self.ask)
         for index, q in enumerate(self.ask):
-            if q.derivative or q.symbol not in ("z", "a", "H"):
+            if q.derivative or q.symbol not in ("z", "a", "H", "L"):
                 raise FieldError(f"'{q.name}' is not computed by the forward pass; "
-                                 "ask for z, a or H values", "ask", index)
+                                 "ask for z, a or H values (L with a loss)", "ask", index)
         return self
 
 
@@ -48,8 +48,7 @@ def build(spec: Spec, number: int) -> Problem:
     )
     parts, shown = [], set()
     for index, q in each_part(spec.ask):
-        target = Quantity("a", net.depth, 1) if q.symbol == "H" else q
-        lines = [DisplayMath(line) for line in forward_steps(solved, target, shown)]
+        lines = [DisplayMath(line) for line in value_steps(solved, q, shown)]
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
                           tuple(lines), AnswerSpace(lines=1, short=True)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)

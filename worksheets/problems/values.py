@@ -12,6 +12,8 @@ def require_values(spec) -> None:
     network = spec.network
     if network.x is None:
         raise FieldError("this problem needs the input x (numbers or random)", "network", "x")
+    if network.loss != "none" and network.y is None:
+        raise FieldError("a loss needs the targets y (numbers or random)", "network", "y")
     for layer in range(1, max(len(c) for c in network.layers)):
         if network.weight(layer) is None:
             raise FieldError(f"this problem needs the weights W{layer} (numbers or random)",
