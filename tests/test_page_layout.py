@@ -60,7 +60,7 @@ def pages(pdf: Path | bytes) -> int:
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     for spec in ("quiz-07.yaml", "backprop-practice.yaml"):
-        build_sheet(SPECS / spec, out)
+        build_sheet(SPECS / spec, out, large_print=True)  # worksheet-large.pdf, key-large.pdf too
     return out
 
 
@@ -247,3 +247,53 @@ def test_no_fraction_inside_a_fraction_in_the_key(tmp_path):
     [part] = plan.sheet(0).problems[0].parts
     assert part.answer.latex.startswith(r"-\frac{2}{5n} ")  # −2/(5n)
     assert part.answer.latex.count(r"\frac") == 1
+
+
+# ---- large print (item 7) -------------------------------------------------------------
+
+def _heights(pdf: Path, tmp_path: Path, wanted: set[str]) -> dict[str, float]:
+    """The height of the box of the first occurrence of each wanted word."""
+    html = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    found = {}
+    for match in WORD.finditer(html):
+        if match.group(0) != "<page " and match.group(4) in wanted:
+            found.setdefault(match.group(4), float(match.group(3)) - float(match.group(2)))
+    return found
+
+
+def test_large_print_is_18_pt_with_its_own_pages_and_the_same_answers(built, tmp_path):
+    sheet = built / "quiz-07" / "A"
+    wanted = {"Name:", "Write", "answers", "Version"}  # name line and instructions: body text
+    regular, large = _heights(sheet / "worksheet.pdf", tmp_path, wanted), _heights(sheet / "worksheet-large.pdf",
+                                                                                   tmp_path, wanted)
+    assert set(regular) == set(large) == wanted
+    for word in wanted:  # body text is 11 pt: 18 pt is 18/11 times as tall
+        assert large[word] == pytest.approx(regular[word] * 18 / 11, rel=1e-3), word
+    box = PdfReader(sheet / "worksheet-large.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # letter, as the spec says
+    for folder in (sheet, built / "backprop-practice"):
+        for name in ("worksheet", "key"):
+            assert pages(folder / f"{name}-large.pdf") > pages(folder / f"{name}.pdf") + 2, (folder, name)
+        answers = [re.findall(r"Answer: (\S+)", subprocess.run(
+            ["pdftotext", "-raw", str(folder / name), "-"], check=True, capture_output=True, text=True).stdout)
+            for name in ("key.pdf", "key-large.pdf")]
+        assert len(answers[0]) >= 10 and answers[0] == answers[1]
+
+
+def test_large_print_puts_every_problem_at_the_same_place_in_every_version(built, tmp_path):
+    for name in ("worksheet-large.pdf", "key-large.pdf"):
+        places = [marks(words(pdf, tmp_path)) for pdf in quiz_files(built, name)]
+        assert len(places[0]) >= 15
+        assert all(p == places[0] for p in places[1:]), name
+
+
+def test_large_print_from_the_spec_and_in_the_stamp(tmp_path):
+    from worksheets.build import Plan
+    from worksheets.stamp import stamp_of
+    spec = tmp_path / "large.yaml"
+    spec.write_text((SPECS / "backprop-practice.yaml").read_text() + "large_print: true\n")
+    assert {"worksheet-large", "key-large"} <= set(Plan(spec).version_formats)
+    assert not {"worksheet-large", "key-large"} & set(Plan(SPECS / "backprop-practice.yaml").version_formats)
+    quiz = SPECS / "quiz-07.yaml"
+    assert stamp_of(quiz, None, None, large_print=True) != stamp_of(quiz, None, None)

@@ -56,14 +56,17 @@ class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
-                 jobs: int | None = None, warm=None, paper: str | None = None, formats=None):
+                 jobs: int | None = None, warm=None, paper: str | None = None, formats=None,
+                 large_print: bool = False):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
         # What to write: --formats, else the spec's `formats:` (sheet.FORMAT_NAMES)
         self.formats = tuple(formats or self.spec.formats)
-        self.version_formats = version_formats(self.formats)  # names of output.FORMATS
+        # --large-print or the spec's large_print: also worksheet-large.pdf and key-large.pdf
+        self.large_print = large_print or self.spec.large_print
+        self.version_formats = version_formats(self.formats, self.large_print)  # names of output.FORMATS
         self.warnings: list[str] = []
         if versions and self.spec.versions is None and not any(map(is_random, self.spec.problems)):
             # e.g. `make worksheets VERSIONS=8`: versions of a sheet with nothing random
@@ -212,9 +215,10 @@ class Plan:
 
     def summary(self) -> str:
         """What the build wrote, in a few words: "4 versions, 9 PDFs"."""
+        each = sum(name in ("worksheet", "key", "worksheet-large", "key-large") for name in self.version_formats)
         if not self.versioned:
-            return "2 PDFs"
-        return f"{self.count} versions, {2 * self.count + 1} PDFs"
+            return f"{each} PDFs"
+        return f"{self.count} versions, {each * self.count + (each > 0)} PDFs"
 
     def manifest(self) -> dict:
         return {
@@ -291,7 +295,7 @@ def page_size(paper: str):
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
                 seed: int | None = None, jobs: int | None = None, paper: str | None = None,
-                formats=None):
+                formats=None, large_print: bool = False):
     """Builds one spec into out_dir/<sheet>/ and returns its Plan (warnings, timings).
     formats (names of sheet.FORMAT_NAMES) replaces the spec's `formats:` when given.
     The stamp written beside the outputs lets the next build skip an unchanged sheet."""
@@ -299,9 +303,10 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
     Staging.prepare(out_dir, sheet_name(spec_path))  # before the work: a user's folder is refused
     timer = Timer()
     with timer("plan"):
-        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper, formats=formats)
+        plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper, formats=formats,
+                    large_print=large_print)
         plan.warnings += crowded_figure_warnings(plan)
-    stamp = stamp_of_bytes(plan.document.source, versions, seed, paper, formats)
+    stamp = stamp_of_bytes(plan.document.source, versions, seed, paper, formats, large_print)
     with Staging(out_dir, plan.name) as stage:
         if plan.versioned:
             plan.timer = _write_versions(plan, stage, jobs)

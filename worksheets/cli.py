@@ -128,13 +128,14 @@ def _build(spec: str, args) -> None:
     if os.path.isdir(args.out):
         clean_stale(Path(args.out), sheet_name(spec))
     clean_stale_temporary(FIGURES_TEMP)
-    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper, args.formats):
+    if not args.force and fresh_outputs(spec, args.out, args.versions, args.seed, args.paper, args.formats,
+                                        args.large_print):
         print(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
         return
     from .build import build_sheet, previous_build
     before = previous_build(Path(target))
     plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs,
-                       paper=args.paper, formats=args.formats)
+                       paper=args.paper, formats=args.formats, large_print=args.large_print)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
     print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
@@ -173,6 +174,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--formats", type=_formats, metavar="LIST",
                        help="what to write, overriding the spec's `formats:`: a comma-separated "
                             "list of pdf, html, prairielearn, canvas, moodle, or all")
+    build.add_argument("--large-print", action="store_true",  # issue 9, item 7
+                       help="also write worksheet-large.pdf and key-large.pdf (body text 18 pt)")
     build.add_argument("--force", action="store_true",
                        help="rebuild even sheets whose spec, options and tool are unchanged")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")

@@ -33,13 +33,13 @@ def tool_fingerprint() -> str:
 
 
 def stamp_of(spec_path: str | Path, versions: int | None, seed: int | None,
-             paper: str | None = None, formats=None) -> str:
+             paper: str | None = None, formats=None, large_print: bool = False) -> str:
     with open(spec_path, "rb") as spec:  # bounded: the path may be /dev/zero or a huge file
-        return stamp_of_bytes(spec.read(2_000_000), versions, seed, paper, formats)  # (yamlfile rejects over 1 MB)
+        return stamp_of_bytes(spec.read(2_000_000), versions, seed, paper, formats, large_print)  # (yamlfile rejects over 1 MB)
 
 
 def stamp_of_bytes(spec: bytes, versions: int | None, seed: int | None, paper: str | None = None,
-                   formats=None) -> str:
+                   formats=None, large_print: bool = False) -> str:
     """The stamp of outputs built from these very bytes of a spec (read once by the build,
     so a spec edited during the build is not stamped as built)."""
     digest = hashlib.sha256(spec)
@@ -48,6 +48,8 @@ def stamp_of_bytes(spec: bytes, versions: int | None, seed: int | None, paper: s
         digest.update(f" paper={paper}".encode())
     if formats is not None:  # --formats (the spec's own `formats:` is in its bytes)
         digest.update(f" formats={','.join(formats)}".encode())
+    if large_print:  # --large-print (the spec's own `large_print:` is in its bytes)
+        digest.update(b" large-print")
     return digest.hexdigest()
 
 
@@ -66,12 +68,12 @@ def sheet_name(spec_path: str | Path) -> str:
 
 
 def fresh_outputs(spec_path: str | Path, out_dir: str | Path, versions: int | None, seed: int | None,
-                  paper: str | None = None, formats=None) -> bool:
+                  paper: str | None = None, formats=None, large_print: bool = False) -> bool:
     """True when out_dir/<sheet>/ was built from this very spec, options and tool."""
     if not Path(spec_path).is_file():
         return False  # a FIFO or device is not read here (it could block); yamlfile reports it
     try:
-        stamp = stamp_of(spec_path, versions, seed, paper, formats)
+        stamp = stamp_of(spec_path, versions, seed, paper, formats, large_print)
     except OSError:
         return False
     return up_to_date(Path(out_dir) / sheet_name(spec_path), stamp)

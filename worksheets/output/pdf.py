@@ -21,6 +21,7 @@ from reportlab import rl_config
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, black
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.units import cm, inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -59,6 +60,10 @@ SOLUTION_FILL = Color(0.95, 0.95, 0.95)
 SOLUTION_PAD = 6.0
 
 TITLE_SIZE, HEADING_SIZE = 16.0, 12.5
+# Large print (--large-print): body text at 18 pt instead of TEXT_SIZE (11 pt). The sheet
+# is laid out on a page smaller by this factor (margins too) and each page is scaled up
+# by it when drawn, so text, math, figures and answer space grow together.
+LARGE_PRINT = 18.0 / TEXT_SIZE
 HEADING_SPACE_BEFORE = 12.0
 
 
@@ -92,6 +97,14 @@ def key_files(version, slots: tuple) -> dict[str, bytes]:
     return {"key.pdf": version.key.pdf(slots[1])}
 
 
+def large_worksheet_files(version, slots: tuple) -> dict[str, bytes]:
+    return {"worksheet-large.pdf": version.worksheet_large.pdf(slots[2])}
+
+
+def large_key_files(version, slots: tuple) -> dict[str, bytes]:
+    return {"key-large.pdf": version.key_large.pdf(slots[3])}
+
+
 def prepare_libraries() -> None:
     """The patches of typeset.patches, the fonts, and reportlab's settings for every PDF of
     a build (the blank page of all-worksheets.pdf too, so it must not matter which
@@ -107,19 +120,23 @@ class LaidOut:
     .heights, the height of each piece, and .pdf(slots) as worksheet_pdf/key_pdf. (A
     class set measures every version before writing any; keeping the layout saves
     laying each version out twice. The pieces' arrangement depends only on the width,
-    so the PDF is the same as from a fresh layout.)"""
+    so the PDF is the same as from a fresh layout.)
 
-    def __init__(self, sheet: Sheet, figures, key: bool, pagesize=letter):
+    `scale` above 1 (LARGE_PRINT) lays the sheet out on `pagesize` shrunk by it and draws
+    each page enlarged by it onto `pagesize`."""
+
+    def __init__(self, sheet: Sheet, figures, key: bool, pagesize=letter, scale: float = 1.0):
         prepare_libraries()
-        self.sheet, self.key, self.pagesize = sheet, key, pagesize
-        width, room = _frame_size(pagesize)
+        self.sheet, self.key, self.paper, self.scale = sheet, key, tuple(pagesize), scale
+        self.pagesize = (pagesize[0] / scale, pagesize[1] / scale)  # the page laid out
+        width, room = _frame_size(self.pagesize, scale)
         self.header, self.problems = _layout(sheet, figures, key, width, room)
         self._heights = None
 
     @property
     def heights(self) -> list[float]:
         if self._heights is None:
-            width, room = _frame_size(self.pagesize)
+            width, room = _frame_size(self.pagesize, self.scale)
             scratch = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=REGULAR)
             self._heights = [piece.wrapOn(scratch, width, room)[1]
                              for piece in [self.header, *_flatten(self.problems)]]
@@ -133,27 +150,27 @@ class LaidOut:
         label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
         label += " \u2014 Answer key" if key else ""
         out = io.BytesIO()
-        doc = _doc_template(out, self.pagesize, label)
+        doc = _doc_template(out, self.pagesize, label, self.scale)
         if slots is not None:
             _pad([header, *_flatten(problems)], slots)
-        room = _frame_size(self.pagesize)[1]
+        room = _frame_size(self.pagesize, self.scale)[1]
         story = [header] + [_ProblemFlow([opening, *rows], continued, room, key or k == 0, k == 0)
                             for k, (opening, continued, *rows) in enumerate(problems)]
-        doc.build(story, canvasmaker=_footer_canvas(label))
+        doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper))
         return out.getvalue()
 
 
-def _doc_template(out, pagesize, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                             topMargin=MARGIN_Y, bottomMargin=MARGIN_Y, title=title,
+def _doc_template(out, pagesize, title: str, scale: float = 1.0) -> SimpleDocTemplate:
+    return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN / scale, rightMargin=MARGIN / scale,
+                             topMargin=MARGIN_Y / scale, bottomMargin=MARGIN_Y / scale, title=title,
                              author="", subject="", creator="worksheets", producer="worksheets")
 
 
 @lru_cache(maxsize=8)
-def _frame_size(pagesize) -> tuple[float, float]:
+def _frame_size(pagesize, scale: float = 1.0) -> tuple[float, float]:
     """The width and height that flowables get in the page's frame, computed as reportlab
     computes them (to the last bit: slots measured here must match the real layout)."""
-    doc = _doc_template(io.BytesIO(), pagesize, "")
+    doc = _doc_template(io.BytesIO(), pagesize, "", scale)
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height)
     return frame._getAvailableWidth(), frame._aH
 
@@ -180,9 +197,10 @@ def _pad(pieces: list[Flowable], slots: list[float]) -> None:
 
 # --- page furniture -------------------------------------------------------------
 
-def _footer_canvas(label: str):
+def _footer_canvas(label: str, scale: float = 1.0, paper=None):
     """A canvas class that holds pages back until the end so that every footer can
-    say "Page p of n"."""
+    say "Page p of n". With `scale` above 1 each page, laid out on the smaller page the
+    canvas is made with, is drawn enlarged by it onto `paper`."""
 
     class FooterCanvas(Canvas):
         def __init__(self, *args, **kwargs):
@@ -198,21 +216,24 @@ def _footer_canvas(label: str):
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
                 self._draw_footer(number, len(self._pages))
+                if scale != 1.0:  # the page's content, footer included, enlarged onto the paper
+                    self._code.insert(0, f"{fp_str(scale)} 0 0 {fp_str(scale)} 0 0 cm")
+                    self._pagesize = paper
                 Canvas.showPage(self)
             Canvas.save(self)
 
         def _draw_footer(self, number: int, total: int):
             width, _ = self._pagesize
-            y = MARGIN_Y / 2
+            margin, y = MARGIN / scale, MARGIN_Y / 2 / scale
             self.saveState()
             self.setFillColor(GREY)
-            x = MARGIN
-            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * MARGIN - 80), REGULAR):
+            x = margin
+            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * margin - 80), REGULAR):
                 self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
                 self.drawString(x, y, text)
                 x += stringWidth(text, font, 9)
             self.setFont(REGULAR, 9)
-            self.drawRightString(width - MARGIN, y, f"Page {number} of {total}")
+            self.drawRightString(width - margin, y, f"Page {number} of {total}")
             self.restoreState()
 
     return FooterCanvas
