@@ -72,6 +72,7 @@ def test_page_counts_are_those_of_a_printed_quiz(built):
     for worksheet, key in zip(quiz_files(built, "worksheet.pdf"), quiz_files(built, "key.pdf")):
         assert pages(worksheet) <= 3  # was 6
         assert pages(key) <= 5  # was 10
+        assert pages(key) <= 1.5 * pages(worksheet)  # 4 of 3
     practice = built / "backprop-practice"
     assert pages(practice / "worksheet.pdf") <= 8  # was 10
     assert pages(practice / "key.pdf") <= 11  # was 12

@@ -40,12 +40,16 @@ MARGIN = 0.75 * inch  # left and right
 MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
 PART_INDENT = 24.0  # room for the "(a)" label left of a part
 PART_SPACE = 6.0  # above each part (or row of parts)
+KEY_PART_SPACE = 3.0  # in a key, whose parts have their tinted solutions to set them apart
 COLUMN_GAP = 14.0  # between parts side by side, and between a figure and its text
 SHORT_BOX_WIDTH = 4 * cm  # a number's box, beside its prompt
 BOX_GAP = 8.0  # between a prompt and the box or circles beside it
 # Figures are drawn at most this size: weights stay at 7.6 pt (LaTeX's \footnotesize is 8),
 # and a problem with its figure fits half a page.
 FIGURE_SCALE = 0.85
+# A key's figures are smaller (weights at 6.3 pt): they are for reference beside the worked
+# steps, and a smaller figure lets the problem's text sit beside it.
+KEY_FIGURE_SCALE = 0.7
 SIDE_TEXT_MIN = 125.0  # a text column beside a figure needs this much room
 # A key's parts go side by side only with this many steps or fewer: longer solutions are
 # more compact in two columns of steps across the page. (A count, not a height, so
@@ -57,7 +61,7 @@ GREY = Color(0.45, 0.45, 0.45)
 RULE_GREY = Color(0.75, 0.75, 0.75)
 HEADER_FILL = Color(0.92, 0.92, 0.92)
 SOLUTION_FILL = Color(0.95, 0.95, 0.95)
-SOLUTION_PAD = 6.0
+SOLUTION_PAD = 4.0
 
 TITLE_SIZE, HEADING_SIZE = 16.0, 12.5
 # Large print (--large-print): body text at 18 pt instead of TEXT_SIZE (11 pt). The sheet
@@ -65,6 +69,7 @@ TITLE_SIZE, HEADING_SIZE = 16.0, 12.5
 # by it when drawn, so text, math, figures and answer space grow together.
 LARGE_PRINT = 18.0 / TEXT_SIZE
 HEADING_SPACE_BEFORE = 12.0
+KEY_HEADING_SPACE_BEFORE = 8.0
 
 
 def worksheet_pdf(sheet: Sheet, figures, pagesize=letter,
@@ -308,8 +313,10 @@ def _score_table(sheet: Sheet, width: float) -> list[Flowable]:
 def _problem_pieces(problem: Problem, figures, key: bool, width: float, room: float,
                     work_space: float = 0.0) -> list[Flowable]:
     """A problem as pieces: its opening, its continuation heading, then its rows."""
-    opening = _Group([_heading(problem), *_intro(problem, figures, width)],
-                     space_before=HEADING_SPACE_BEFORE, max_height=room)
+    scale = KEY_FIGURE_SCALE if key else FIGURE_SCALE
+    opening = _Group([_heading(problem), *_intro(problem, figures, width, scale)],
+                     space_before=KEY_HEADING_SPACE_BEFORE if key else HEADING_SPACE_BEFORE,
+                     max_height=room)
     continued = [_heading(problem, continued=True)]
     if not key:  # the student needs the figure on every page of the problem
         continued += [f for block in problem.intro if isinstance(block, Figure)
@@ -333,11 +340,11 @@ def _heading(problem: Problem, continued: bool = False) -> InlineParagraph:
     return InlineParagraph(heading, HEADING_SIZE, space_after=4)
 
 
-def _intro(problem: Problem, figures, width: float) -> list[Flowable]:
+def _intro(problem: Problem, figures, width: float, scale: float = FIGURE_SCALE) -> list[Flowable]:
     """The problem's text and figure; the text beside the figure when that is shorter."""
     blocks = list(problem.intro)
     at = [k for k, block in enumerate(blocks) if isinstance(block, Figure)]
-    stacked = [f for block in blocks for f in _block(block, figures, width)]
+    stacked = [f for block in blocks for f in _block(block, figures, width, scale)]
     if len(at) != 1:
         return stacked
     first, last = at[0], at[0] + 1  # the paragraphs around the figure go beside it
@@ -345,7 +352,7 @@ def _intro(problem: Problem, figures, width: float) -> list[Flowable]:
         first -= 1
     while last < len(blocks) and isinstance(blocks[last], Para):
         last += 1
-    figure = _Figure(figures[blocks[at[0]].spec].drawing)
+    figure = _Figure(figures[blocks[at[0]].spec].drawing, scale)
     figure_width = figure.natural_width(width)
     text_width = width - figure_width - COLUMN_GAP
     side = [b for b in blocks[first:last] if not isinstance(b, Figure)]
@@ -373,20 +380,20 @@ def _part_rows(problem: Problem, figures, key: bool, width: float, room: float) 
     in one of them) still have the same pieces, and slots still line them up."""
     widths = _grid(problem.parts, key, width)
     if widths is None:
-        return [_row_piece([_part(part, figures, key, width)], room) for part in problem.parts]
+        return [_row_piece([_part(part, figures, key, width)], room, key) for part in problem.parts]
     n = len(widths)
     cells = [_part(part, figures, key, widths[k % n]) for k, part in enumerate(problem.parts)]
     pieces = []
     for k in range(0, len(cells), n):
         row = cells[k:k + n]
-        pieces.append(_row_piece([_Row(list(zip(row, widths)), COLUMN_GAP)], room))
+        pieces.append(_row_piece([_Row(list(zip(row, widths)), COLUMN_GAP)], room, key))
         pieces += [_Group([]) for _ in row[1:]]
     return pieces
 
 
-def _row_piece(content: list[Flowable], room: float) -> Flowable:
+def _row_piece(content: list[Flowable], room: float, key: bool = False) -> Flowable:
     # The space above a row is inside it, so the empty pieces after a row take none.
-    return _Group([Spacer(1, PART_SPACE), *content], max_height=room)
+    return _Group([Spacer(1, KEY_PART_SPACE if key else PART_SPACE), *content], max_height=room)
 
 
 def _grid(parts: tuple[Part, ...], key: bool, width: float) -> list[float] | None:
@@ -539,25 +546,58 @@ def _beside(prompt: list[Flowable], item: Flowable, item_width: float, width: fl
 
 
 def _compact_steps(blocks, figures, width: float) -> list[Flowable]:
-    """A worked solution, its runs of short formulas in two columns (read down)."""
+    """A worked solution, its runs of formulas in two columns (read down) where they fit."""
     flowables: list[Flowable] = []
     run: list[DisplayMath] = []
-    half = (width - COLUMN_GAP) / 2
-    for block in [*blocks, None]:
-        if isinstance(block, DisplayMath) and _natural_width(block) <= half:
+    blocks = list(blocks)
+    for k, block in enumerate([*blocks, None]):
+        following = blocks[k + 1] if k + 1 < len(blocks) else None
+        if isinstance(block, DisplayMath) and not (_continues(block) or _continues(following)):
             run.append(block)
             continue
-        if len(run) >= 3:
-            down = (len(run) + 1) // 2
-            halves = [_Group([_DisplayFormula(b.latex, space=2) for b in chunk])
-                      for chunk in (run[:down], run[down:])]
-            flowables.append(_Row([(h, half) for h in halves], COLUMN_GAP, space=4))
-        else:
-            flowables += [_DisplayFormula(b.latex, space=3) for b in run]
+        flowables += _formula_columns(run, width)
         run = []
-        if block is not None:
+        if block is not None:  # (a formula of several lines stays one under the other)
             flowables += _block(block, figures, width)
     return flowables
+
+
+def _continues(block) -> bool:
+    """A display line that continues the formula above it ("+ ..." of a long sum)."""
+    return isinstance(block, DisplayMath) and block.latex.lstrip().startswith(("+", "-", "="))
+
+
+def _formula_columns(run: list[DisplayMath], width: float) -> list[Flowable]:
+    """Consecutive formulas: two or more in two columns each as wide as its widest
+    formula when both fit across `width`; else runs of three or more formulas that fit
+    in half the width in two equal columns; else one under the other."""
+    if len(run) >= 2:
+        down = (len(run) + 1) // 2
+        chunks = (run[:down], run[down:])
+        needs = [max(_natural_width(b) for b in chunk) for chunk in chunks]
+        spare = width - sum(needs) - COLUMN_GAP
+        if spare >= 0:
+            return [_formula_row(chunks, [w + spare / 2 for w in needs])]
+    flowables, short = [], []
+    half = (width - COLUMN_GAP) / 2
+    for block in [*run, None]:
+        if block is not None and _natural_width(block) <= half:
+            short.append(block)
+            continue
+        if len(short) >= 3:
+            down = (len(short) + 1) // 2
+            flowables.append(_formula_row((short[:down], short[down:]), [half, half]))
+        else:
+            flowables += [_DisplayFormula(b.latex, space=3) for b in short]
+        short = []
+        if block is not None:
+            flowables.append(_DisplayFormula(block.latex, space=3))
+    return flowables
+
+
+def _formula_row(chunks, widths: list[float]) -> Flowable:
+    columns = [_Group([_DisplayFormula(b.latex, space=2) for b in chunk]) for chunk in chunks]
+    return _Row(list(zip(columns, widths)), COLUMN_GAP, space=4)
 
 
 class _Row(Flowable):
@@ -628,7 +668,7 @@ def _answer_space(space: AnswerSpace) -> Flowable:
 
 # --- blocks -----------------------------------------------------------------------
 
-def _block(block, figures, width: float) -> list[Flowable]:
+def _block(block, figures, width: float, figure_scale: float = FIGURE_SCALE) -> list[Flowable]:
     if isinstance(block, Para):
         return [InlineParagraph(block.content), Spacer(1, BLOCK_GAP)]
     if isinstance(block, DisplayMath):
@@ -636,7 +676,7 @@ def _block(block, figures, width: float) -> list[Flowable]:
     if isinstance(block, Figure):
         if block.spec not in figures:
             raise KeyError(f"no drawing given for figure {block.name!r}")
-        return [_Figure(figures[block.spec].drawing), Spacer(1, BLOCK_GAP)]
+        return [_Figure(figures[block.spec].drawing, figure_scale), Spacer(1, BLOCK_GAP)]
     if isinstance(block, Table):
         return [_table(block, width), Spacer(1, BLOCK_GAP + 2)]
     raise TypeError(f"cannot print block {block!r}")
@@ -795,19 +835,20 @@ class _Figure(Flowable):
     any other reportlab Drawing goes through renderPDF, shape by shape."""
     MAX_HEIGHT = 4.5 * inch
 
-    def __init__(self, figure):
+    def __init__(self, figure, scale: float = FIGURE_SCALE):
         super().__init__()
         self.figure = figure  # shared between the worksheet and the key: not modified
+        self.largest = scale  # the scale when there is room
         self.spaceBefore = 4
 
     def natural_width(self, width: float) -> float:
         """The width the figure takes in a column of `width`."""
         f = self.figure
-        return f.width * min(FIGURE_SCALE, width / f.width, self.MAX_HEIGHT / f.height)
+        return f.width * min(self.largest, width / f.width, self.MAX_HEIGHT / f.height)
 
     def wrap(self, availWidth, availHeight):
         f = self.figure
-        self.scale = min(FIGURE_SCALE, availWidth / f.width, self.MAX_HEIGHT / f.height)
+        self.scale = min(self.largest, availWidth / f.width, self.MAX_HEIGHT / f.height)
         self.width = availWidth
         self.height = f.height * self.scale
         return self.width, self.height
