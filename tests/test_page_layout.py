@@ -298,3 +298,38 @@ def test_large_print_from_the_spec_and_in_the_stamp(tmp_path):
     assert not {"worksheet-large", "key-large"} & set(Plan(SPECS / "backprop-practice.yaml").version_formats)
     quiz = SPECS / "quiz-07.yaml"
     assert stamp_of(quiz, None, None, large_print=True) != stamp_of(quiz, None, None)
+
+
+def _nested_fraction(latex: str) -> bool:
+    """True when a \\frac (or \\dfrac) has another one in its numerator or denominator."""
+    for match in re.finditer(r"\\d?frac", latex):
+        i, groups = match.end(), []
+        for _ in range(2):
+            depth, start = 0, i
+            while True:
+                depth += {"{": 1, "}": -1}.get(latex[i], 0)
+                i += 1
+                if depth == 0:
+                    break
+            groups.append(latex[start:i])
+        if any("frac" in group for group in groups):
+            return True
+    return False
+
+
+def test_no_fraction_inside_a_fraction_in_a_graphs_key(tmp_path):
+    from worksheets.build import Plan
+    from worksheets.document import DisplayMath
+    from worksheets.problems.graph_backprop import expression_latex
+    assert expression_latex("(1/2 * (x - y) ** 2) / n") == r"\frac{(1/2) \cdot {(x - y)}^{2}}{n}"
+    assert expression_latex("x / y", {"x": r"\frac{1}{2}", "y": "3"}, {"x": "1/2", "y": "3"}) == r"\frac{1/2}{3}"
+    spec = tmp_path / "graph.yaml"
+    spec.write_text("title: G\nproblems:\n  - kind: graph-backprop\n    graph:\n      x: '1/2'\n      y: '2/3'\n"
+                    "      q: x / y\n      r: (x / 2) / (y + 1)\n      s: 1 / q\n      f: q * r + s\n"
+                    "    ask: [q, r, f, df/dx, df/dy]\n")
+    [problem] = Plan(spec).sheet(0).problems
+    formulas = [b.latex for part in problem.parts for b in part.solution if isinstance(b, DisplayMath)]
+    formulas += [b.latex for b in problem.intro if isinstance(b, DisplayMath)]
+    assert len(formulas) >= 10 and sum(r"\frac" in f for f in formulas) >= 5
+    assert not [f for f in formulas if _nested_fraction(f)]
+    assert _nested_fraction(r"q = \frac{\frac{1}{2}}{3}")  # (the check finds one)
