@@ -55,6 +55,9 @@ SIDE_TEXT_MIN = 125.0  # a text column beside a figure needs this much room
 # more compact in two columns of steps across the page. (A count, not a height, so
 # that every version makes the same choice.)
 KEY_GRID_STEPS = 4
+# Two columns of worked steps may shrink their formulas to 1/1.08 (10.2 pt) rather than
+# stack them, so that versions whose steps are a little wider keep the same layout.
+STEPS_SHRINK = 1.08
 LINE_SPACE = 24.0  # height of one answer-box line: room for handwriting with fractions
 BLOCK_GAP = 5.0
 GREY = Color(0.45, 0.45, 0.45)
@@ -571,13 +574,16 @@ def _formula_columns(run: list[DisplayMath], width: float) -> list[Flowable]:
     """Consecutive formulas: two or more in two columns each as wide as its widest
     formula when both fit across `width`; else runs of three or more formulas that fit
     in half the width in two equal columns; else one under the other."""
-    if len(run) >= 2:
-        down = (len(run) + 1) // 2
-        chunks = (run[:down], run[down:])
-        needs = [max(_natural_width(b) for b in chunk) for chunk in chunks]
-        spare = width - sum(needs) - COLUMN_GAP
-        if spare >= 0:
-            return [_formula_row(chunks, [w + spare / 2 for w in needs])]
+    widths = [_natural_width(b) for b in run]
+    # The left column takes half the formulas (rounded up), or as near half as fits.
+    for down in sorted(range(1, len(run)), key=lambda k: (abs(2 * k - len(run) - 0.5), -k)):
+        needs = [max(widths[:down]), max(widths[down:])]
+        if sum(needs) + COLUMN_GAP > width * STEPS_SHRINK or not len(run) - 1 <= 2 * down <= len(run) + 2:
+            continue
+        spare = width - sum(needs) - COLUMN_GAP  # < 0: the formulas are shrunk a little to fit
+        columns = [w + spare / 2 for w in needs] if spare >= 0 else \
+            [w * (width - COLUMN_GAP) / sum(needs) for w in needs]
+        return [_formula_row((run[:down], run[down:]), columns)]
     flowables, short = [], []
     half = (width - COLUMN_GAP) / 2
     for block in [*run, None]:
