@@ -60,7 +60,7 @@ def pages(pdf: Path | bytes) -> int:
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     for spec in ("quiz-07.yaml", "backprop-practice.yaml"):
-        build_sheet(SPECS / spec, out)
+        build_sheet(SPECS / spec, out, large_print=True)  # worksheet-large.pdf, key-large.pdf too
     return out
 
 
@@ -72,6 +72,7 @@ def test_page_counts_are_those_of_a_printed_quiz(built):
     for worksheet, key in zip(quiz_files(built, "worksheet.pdf"), quiz_files(built, "key.pdf")):
         assert pages(worksheet) <= 3  # was 6
         assert pages(key) <= 5  # was 10
+        assert pages(key) <= 1.5 * pages(worksheet)  # 4 of 3
     practice = built / "backprop-practice"
     assert pages(practice / "worksheet.pdf") <= 8  # was 10
     assert pages(practice / "key.pdf") <= 11  # was 12
@@ -247,3 +248,88 @@ def test_no_fraction_inside_a_fraction_in_the_key(tmp_path):
     [part] = plan.sheet(0).problems[0].parts
     assert part.answer.latex.startswith(r"-\frac{2}{5n} ")  # −2/(5n)
     assert part.answer.latex.count(r"\frac") == 1
+
+
+# ---- large print (item 7) -------------------------------------------------------------
+
+def _heights(pdf: Path, tmp_path: Path, wanted: set[str]) -> dict[str, float]:
+    """The height of the box of the first occurrence of each wanted word."""
+    html = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    found = {}
+    for match in WORD.finditer(html):
+        if match.group(0) != "<page " and match.group(4) in wanted:
+            found.setdefault(match.group(4), float(match.group(3)) - float(match.group(2)))
+    return found
+
+
+def test_large_print_is_18_pt_with_its_own_pages_and_the_same_answers(built, tmp_path):
+    sheet = built / "quiz-07" / "A"
+    wanted = {"Name:", "Write", "answers", "Version"}  # name line and instructions: body text
+    regular, large = _heights(sheet / "worksheet.pdf", tmp_path, wanted), _heights(sheet / "worksheet-large.pdf",
+                                                                                   tmp_path, wanted)
+    assert set(regular) == set(large) == wanted
+    for word in wanted:  # body text is 11 pt: 18 pt is 18/11 times as tall
+        assert large[word] == pytest.approx(regular[word] * 18 / 11, rel=1e-3), word
+    box = PdfReader(sheet / "worksheet-large.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # letter, as the spec says
+    for folder in (sheet, built / "backprop-practice"):
+        for name in ("worksheet", "key"):
+            assert pages(folder / f"{name}-large.pdf") > pages(folder / f"{name}.pdf") + 2, (folder, name)
+        answers = [re.findall(r"Answer: (\S+)", subprocess.run(
+            ["pdftotext", "-raw", str(folder / name), "-"], check=True, capture_output=True, text=True).stdout)
+            for name in ("key.pdf", "key-large.pdf")]
+        assert len(answers[0]) >= 10 and answers[0] == answers[1]
+
+
+def test_large_print_puts_every_problem_at_the_same_place_in_every_version(built, tmp_path):
+    for name in ("worksheet-large.pdf", "key-large.pdf"):
+        places = [marks(words(pdf, tmp_path)) for pdf in quiz_files(built, name)]
+        assert len(places[0]) >= 15
+        assert all(p == places[0] for p in places[1:]), name
+
+
+def test_large_print_from_the_spec_and_in_the_stamp(tmp_path):
+    from worksheets.build import Plan
+    from worksheets.stamp import stamp_of
+    spec = tmp_path / "large.yaml"
+    spec.write_text((SPECS / "backprop-practice.yaml").read_text() + "large_print: true\n")
+    assert {"worksheet-large", "key-large"} <= set(Plan(spec).version_formats)
+    assert not {"worksheet-large", "key-large"} & set(Plan(SPECS / "backprop-practice.yaml").version_formats)
+    quiz = SPECS / "quiz-07.yaml"
+    assert stamp_of(quiz, None, None, large_print=True) != stamp_of(quiz, None, None)
+
+
+def _nested_fraction(latex: str) -> bool:
+    """True when a \\frac (or \\dfrac) has another one in its numerator or denominator."""
+    for match in re.finditer(r"\\d?frac", latex):
+        i, groups = match.end(), []
+        for _ in range(2):
+            depth, start = 0, i
+            while True:
+                depth += {"{": 1, "}": -1}.get(latex[i], 0)
+                i += 1
+                if depth == 0:
+                    break
+            groups.append(latex[start:i])
+        if any("frac" in group for group in groups):
+            return True
+    return False
+
+
+def test_no_fraction_inside_a_fraction_in_a_graphs_key(tmp_path):
+    from worksheets.build import Plan
+    from worksheets.document import DisplayMath
+    from worksheets.problems.graph_backprop import expression_latex
+    assert expression_latex("(1/2 * (x - y) ** 2) / n") == r"\frac{(1/2) \cdot {(x - y)}^{2}}{n}"
+    assert expression_latex("x / y", {"x": r"\frac{1}{2}", "y": "3"}, {"x": "1/2", "y": "3"}) == r"\frac{1/2}{3}"
+    spec = tmp_path / "graph.yaml"
+    spec.write_text("title: G\nproblems:\n  - kind: graph-backprop\n    graph:\n      x: '1/2'\n      y: '2/3'\n"
+                    "      q: x / y\n      r: (x / 2) / (y + 1)\n      s: 1 / q\n      f: q * r + s\n"
+                    "    ask: [q, r, f, df/dx, df/dy]\n")
+    [problem] = Plan(spec).sheet(0).problems
+    formulas = [b.latex for part in problem.parts for b in part.solution if isinstance(b, DisplayMath)]
+    formulas += [b.latex for b in problem.intro if isinstance(b, DisplayMath)]
+    assert len(formulas) >= 10 and sum(r"\frac" in f for f in formulas) >= 5
+    assert not [f for f in formulas if _nested_fraction(f)]
+    assert _nested_fraction(r"q = \frac{\frac{1}{2}}{3}")  # (the check finds one)

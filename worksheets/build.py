@@ -67,14 +67,16 @@ class Plan:
 
     def __init__(self, spec_path, versions: int | None = None, seed: int | None = None,
                  jobs: int | None = None, warm=None, paper: str | None = None, formats=None,
-                 only: str | None = None, version_letter: str | None = None):
+                 only: str | None = None, version_letter: str | None = None, large_print: bool = False):
         self.path = Path(spec_path)
         self.spec, self.document = read_sheet(spec_path)
         self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
         # What to write: --formats, else the spec's `formats:` (sheet.FORMAT_NAMES)
         self.formats = tuple(formats or self.spec.formats)
-        self.version_formats = version_formats(self.formats)  # names of output.FORMATS
+        # --large-print or the spec's large_print: also worksheet-large.pdf and key-large.pdf
+        self.large_print = large_print or self.spec.large_print
+        self.version_formats = version_formats(self.formats, self.large_print)  # names of output.FORMATS
         if only is not None:  # --only worksheet|key|answers: that file of each version, and no export
             self.formats = ("pdf",) if only in ("worksheet", "key") else ()
             self.version_formats = (only,)
@@ -328,7 +330,8 @@ def page_size(paper: str):
 
 def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: int | None = None,
                 seed: int | None = None, jobs: int | None = None, paper: str | None = None,
-                formats=None, only: str | None = None, version_letter: str | None = None):
+                formats=None, only: str | None = None, version_letter: str | None = None,
+                large_print: bool = False):
     """Builds one spec into out_dir/<sheet>/ (one version: out_dir/<sheet>-<V>/) and returns
     its Plan (warnings, timings). formats (names of sheet.FORMAT_NAMES) replaces the spec's
     `formats:` when given; only (worksheet, key or answers) writes just that file of each
@@ -339,9 +342,10 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
     timer = Timer()
     with timer("plan"):
         plan = Plan(spec_path, versions, seed, jobs, warm=warm, paper=paper, formats=formats, only=only,
-                    version_letter=version_letter)
+                    version_letter=version_letter, large_print=large_print)
         plan.warnings += crowded_figure_warnings(plan)
-    stamp = stamp_of_bytes(plan.document.source, build_options(versions, seed, paper, formats, only, version_letter))
+    options = build_options(versions, seed, paper, formats, only, version_letter, large_print)
+    stamp = stamp_of_bytes(plan.document.source, options)
     with Staging(out_dir, folder) as stage:
         if plan.versioned and len(plan.written) > 1:
             plan.timer = _write_versions(plan, stage, jobs)

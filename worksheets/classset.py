@@ -74,7 +74,7 @@ class Chunk:
             with self.timer("figures"):
                 drawn = draw_figures(figures_of(sheet))
             with self.timer("pdf"):  # the layout of worksheet and key
-                self.prepared[v] = Version(sheet, self.plan.pagesize, drawn)
+                self.prepared[v] = Version(sheet, self.plan.pagesize, drawn, self.plan.large_print)
                 heights[v] = self.prepared[v].heights
             step()
         return heights

@@ -124,7 +124,8 @@ def _one_folder_each(specs: list[str], out: str) -> tuple[list[str], dict[str, s
 def _build(spec: str, args) -> None:
     """Builds one sheet and says so in one line on stdout (warnings go to stderr)."""
     from .stamp import FIGURES_TEMP, build_options, clean_stale, clean_stale_temporary, fresh_outputs, output_folder
-    options = build_options(args.versions, args.seed, args.paper, args.formats, args.only, args.version_letter)
+    options = build_options(args.versions, args.seed, args.paper, args.formats, args.only, args.version_letter,
+                            args.large_print)
     folder = output_folder(spec, args.version_letter)
     target = os.path.join(args.out, folder)
     # What a killed build left, removed even when nothing needs building.
@@ -137,7 +138,8 @@ def _build(spec: str, args) -> None:
     from .build import build_sheet, previous_build
     before = previous_build(Path(target))
     plan = build_sheet(spec, args.out, versions=args.versions, seed=args.seed, jobs=args.jobs,
-                       paper=args.paper, formats=args.formats, only=args.only, version_letter=args.version_letter)
+                       paper=args.paper, formats=args.formats, only=args.only, version_letter=args.version_letter,
+                       large_print=args.large_print)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
     print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
@@ -193,6 +195,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="write only this file of each version (no exports)")
     build.add_argument("--version-letter", type=_letter, metavar="V",
                        help="build only version V (drawn and laid out as in the whole set) into OUT/<sheet>-V")
+    build.add_argument("--large-print", action="store_true",  # issue 9, item 7
+                       help="also write worksheet-large.pdf and key-large.pdf (body text 18 pt)")
     build.add_argument("--force", action="store_true",
                        help="rebuild even sheets whose spec, options and tool are unchanged")
     check = commands.add_parser("check", help="validate specs and compute their keys; write nothing")

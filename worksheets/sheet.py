@@ -42,6 +42,9 @@ class SheetSpec(Strict):
                                examples=["3cm", "1in", 0])
     score_table: bool = Field(True, description="the points table on page 1 (when problems have points)",
                               examples=[False])
+    large_print: bool = Field(False, description="also write worksheet-large.pdf and key-large.pdf: body text "
+                              "18 pt, math, figures and answer space scaled with it (as --large-print)",
+                              examples=[True])
     formats: Annotated[list[Literal[FORMAT_NAMES]], Field(min_length=1)] = Field(
         list(DEFAULT_FORMATS), description="what a build writes besides answers.json, answers.csv and the "
         "figures' SVG: pdf (worksheet and key), html (the accessible page), prairielearn, canvas, moodle",

@@ -34,10 +34,11 @@ def tool_fingerprint() -> str:
 
 
 def build_options(versions: int | None = None, seed: int | None = None, paper: str | None = None,
-                  formats=None, only: str | None = None, version_letter: str | None = None) -> dict:
+                  formats=None, only: str | None = None, version_letter: str | None = None,
+                  large_print: bool = False) -> dict:
     """The command-line options a build's outputs depend on (those given), for its stamp."""
     given = {"versions": versions, "seed": seed, "paper": paper, "formats": list(formats) if formats else None,
-             "only": only, "version": version_letter}
+             "only": only, "version": version_letter, "large_print": large_print or None}
     return {name: value for name, value in given.items() if value is not None}
 
 

@@ -2,6 +2,7 @@
 
     Version(sheet, pagesize)      -> the sheet with its figures drawn and its worksheet and
                                      key laid out, measured (.heights) but not yet written
+                                     (with large_print=True also their large-print layouts)
     tallest([v.heights, ...])     -> the slots every version is padded to, so that problem k
                                      starts at the same place in every version
     version_files(v, slots, ...)  -> {relative path: bytes}, by the formats in FORMATS
@@ -25,17 +26,22 @@ FORMATS: dict[str, Callable[["Version", tuple], dict[str, bytes]]] = {
     "answers": answers.files,
     "figures": svg.files,
     "html": html.files,
+    "worksheet-large": pdf.large_worksheet_files,
+    "key-large": pdf.large_key_files,
 }
 
 # A build's chosen formats (a spec's `formats:`, --formats) -> the formats of FORMATS they
 # write per version; answers.json and the figures' SVG are written whatever the choice.
 _PER_VERSION = {"pdf": ("worksheet", "key"), "html": ("html",)}
 _ALWAYS = ("answers", "figures")
+_LARGE_PRINT = {"pdf": ("worksheet-large", "key-large")}  # --large-print, large_print: true
 
 
-def version_formats(chosen) -> tuple[str, ...]:
+def version_formats(chosen, large_print: bool = False) -> tuple[str, ...]:
     """The names of FORMATS a build with these chosen formats writes, in FORMATS' order."""
     wanted = set(_ALWAYS).union(*(_PER_VERSION.get(name, ()) for name in chosen))
+    if large_print:
+        wanted = wanted.union(*(_LARGE_PRINT.get(name, ()) for name in chosen))
     return tuple(name for name in FORMATS if name in wanted)
 
 
@@ -53,26 +59,34 @@ def draw_figures(figures: list[Figure]) -> dict:
 
 class Version:
     """One version laid out: its sheet, its figures drawn (one Graphviz run) by
-    FigureSpec, and its worksheet and key laid out, ready to be written once."""
+    FigureSpec, and its worksheet and key laid out, ready to be written once; with
+    large_print also the large-print worksheet and key, each a layout of its own."""
 
-    def __init__(self, sheet: Sheet, pagesize, drawn: dict | None = None):
+    def __init__(self, sheet: Sheet, pagesize, drawn: dict | None = None, large_print: bool = False):
         self.sheet = sheet
         self.figures = figures_of(sheet)
         self.drawn = draw_figures(self.figures) if drawn is None else drawn
         self.worksheet = pdf.LaidOut(sheet, self.drawn, False, pagesize)
         self.key = pdf.LaidOut(sheet, self.drawn, True, pagesize)
+        self.large = ()
+        if large_print:
+            self.worksheet_large = pdf.LaidOut(sheet, self.drawn, False, pagesize, pdf.LARGE_PRINT)
+            self.key_large = pdf.LaidOut(sheet, self.drawn, True, pagesize, pdf.LARGE_PRINT)
+            self.large = (self.worksheet_large, self.key_large)
 
     @property
-    def heights(self) -> tuple[list[float], list[float]]:
-        """The height of every piece of the worksheet and of the key."""
-        return self.worksheet.heights, self.key.heights
+    def heights(self) -> tuple[list[float], ...]:
+        """The height of every piece of the worksheet and of the key (then of the
+        large-print worksheet and key): slots[i] of tallest() is for the i-th."""
+        return tuple(laid_out.heights for laid_out in (self.worksheet, self.key, *self.large))
 
 
 def tallest(heights: list[tuple]) -> tuple:
-    """Per piece, the largest height over all versions (worksheet and key apart)."""
+    """Per piece, the largest height over all versions (each kind of PDF apart)."""
     if len({tuple(len(h) for h in version) for version in heights}) > 1:
         raise ValueError("the versions have different numbers of pieces; they cannot line up")
-    return tuple([max(column) for column in zip(*(h[which] for h in heights))] for which in (0, 1))
+    return tuple([max(column) for column in zip(*(h[which] for h in heights))]
+                 for which in range(len(heights[0])))
 
 
 def version_files(version: Version, slots: tuple, formats=FORMATS) -> dict[str, bytes]:

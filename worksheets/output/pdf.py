@@ -22,6 +22,7 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import letter
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import cm, inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -39,27 +40,39 @@ MARGIN = 0.75 * inch  # left and right
 MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
 PART_INDENT = 24.0  # room for the "(a)" label left of a part
 PART_SPACE = 6.0  # above each part (or row of parts)
+KEY_PART_SPACE = 3.0  # in a key, whose parts have their tinted solutions to set them apart
 COLUMN_GAP = 14.0  # between parts side by side, and between a figure and its text
 SHORT_BOX_WIDTH = 4 * cm  # a number's box, beside its prompt
 BOX_GAP = 8.0  # between a prompt and the box or circles beside it
 # Figures are drawn at most this size: weights stay at 7.6 pt (LaTeX's \footnotesize is 8),
 # and a problem with its figure fits half a page.
 FIGURE_SCALE = 0.85
+# A key's figures are smaller (weights at 6.3 pt): they are for reference beside the worked
+# steps, and a smaller figure lets the problem's text sit beside it.
+KEY_FIGURE_SCALE = 0.7
 SIDE_TEXT_MIN = 125.0  # a text column beside a figure needs this much room
 # A key's parts go side by side only with this many steps or fewer: longer solutions are
 # more compact in two columns of steps across the page. (A count, not a height, so
 # that every version makes the same choice.)
 KEY_GRID_STEPS = 4
+# Two columns of worked steps may shrink their formulas to 1/1.08 (10.2 pt) rather than
+# stack them, so that versions whose steps are a little wider keep the same layout.
+STEPS_SHRINK = 1.08
 LINE_SPACE = 24.0  # height of one answer-box line: room for handwriting with fractions
 BLOCK_GAP = 5.0
 GREY = Color(0.45, 0.45, 0.45)
 RULE_GREY = Color(0.75, 0.75, 0.75)
 HEADER_FILL = Color(0.92, 0.92, 0.92)
 SOLUTION_FILL = Color(0.95, 0.95, 0.95)
-SOLUTION_PAD = 6.0
+SOLUTION_PAD = 4.0
 
 TITLE_SIZE, HEADING_SIZE = 16.0, 12.5
+# Large print (--large-print): body text at 18 pt instead of TEXT_SIZE (11 pt). The sheet
+# is laid out on a page smaller by this factor (margins too) and each page is scaled up
+# by it when drawn, so text, math, figures and answer space grow together.
+LARGE_PRINT = 18.0 / TEXT_SIZE
 HEADING_SPACE_BEFORE = 12.0
+KEY_HEADING_SPACE_BEFORE = 8.0
 
 
 def worksheet_pdf(sheet: Sheet, figures, pagesize=letter,
@@ -92,6 +105,14 @@ def key_files(version, slots: tuple) -> dict[str, bytes]:
     return {"key.pdf": version.key.pdf(slots[1])}
 
 
+def large_worksheet_files(version, slots: tuple) -> dict[str, bytes]:
+    return {"worksheet-large.pdf": version.worksheet_large.pdf(slots[2])}
+
+
+def large_key_files(version, slots: tuple) -> dict[str, bytes]:
+    return {"key-large.pdf": version.key_large.pdf(slots[3])}
+
+
 def prepare_libraries() -> None:
     """The patches of typeset.patches, the fonts, and reportlab's settings for every PDF of
     a build (the blank page of all-worksheets.pdf too, so it must not matter which
@@ -107,19 +128,23 @@ class LaidOut:
     .heights, the height of each piece, and .pdf(slots) as worksheet_pdf/key_pdf. (A
     class set measures every version before writing any; keeping the layout saves
     laying each version out twice. The pieces' arrangement depends only on the width,
-    so the PDF is the same as from a fresh layout.)"""
+    so the PDF is the same as from a fresh layout.)
 
-    def __init__(self, sheet: Sheet, figures, key: bool, pagesize=letter):
+    `scale` above 1 (LARGE_PRINT) lays the sheet out on `pagesize` shrunk by it and draws
+    each page enlarged by it onto `pagesize`."""
+
+    def __init__(self, sheet: Sheet, figures, key: bool, pagesize=letter, scale: float = 1.0):
         prepare_libraries()
-        self.sheet, self.key, self.pagesize = sheet, key, pagesize
-        width, room = _frame_size(pagesize)
+        self.sheet, self.key, self.paper, self.scale = sheet, key, tuple(pagesize), scale
+        self.pagesize = (pagesize[0] / scale, pagesize[1] / scale)  # the page laid out
+        width, room = _frame_size(self.pagesize, scale)
         self.header, self.problems = _layout(sheet, figures, key, width, room)
         self._heights = None
 
     @property
     def heights(self) -> list[float]:
         if self._heights is None:
-            width, room = _frame_size(self.pagesize)
+            width, room = _frame_size(self.pagesize, self.scale)
             scratch = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=REGULAR)
             self._heights = [piece.wrapOn(scratch, width, room)[1]
                              for piece in [self.header, *_flatten(self.problems)]]
@@ -133,27 +158,27 @@ class LaidOut:
         label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
         label += " \u2014 Answer key" if key else ""
         out = io.BytesIO()
-        doc = _doc_template(out, self.pagesize, label)
+        doc = _doc_template(out, self.pagesize, label, self.scale)
         if slots is not None:
             _pad([header, *_flatten(problems)], slots)
-        room = _frame_size(self.pagesize)[1]
+        room = _frame_size(self.pagesize, self.scale)[1]
         story = [header] + [_ProblemFlow([opening, *rows], continued, room, key or k == 0, k == 0)
                             for k, (opening, continued, *rows) in enumerate(problems)]
-        doc.build(story, canvasmaker=_footer_canvas(label))
+        doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper))
         return out.getvalue()
 
 
-def _doc_template(out, pagesize, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                             topMargin=MARGIN_Y, bottomMargin=MARGIN_Y, title=title,
+def _doc_template(out, pagesize, title: str, scale: float = 1.0) -> SimpleDocTemplate:
+    return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN / scale, rightMargin=MARGIN / scale,
+                             topMargin=MARGIN_Y / scale, bottomMargin=MARGIN_Y / scale, title=title,
                              author="", subject="", creator="worksheets", producer="worksheets")
 
 
 @lru_cache(maxsize=8)
-def _frame_size(pagesize) -> tuple[float, float]:
+def _frame_size(pagesize, scale: float = 1.0) -> tuple[float, float]:
     """The width and height that flowables get in the page's frame, computed as reportlab
     computes them (to the last bit: slots measured here must match the real layout)."""
-    doc = _doc_template(io.BytesIO(), pagesize, "")
+    doc = _doc_template(io.BytesIO(), pagesize, "", scale)
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height)
     return frame._getAvailableWidth(), frame._aH
 
@@ -180,9 +205,10 @@ def _pad(pieces: list[Flowable], slots: list[float]) -> None:
 
 # --- page furniture -------------------------------------------------------------
 
-def _footer_canvas(label: str):
+def _footer_canvas(label: str, scale: float = 1.0, paper=None):
     """A canvas class that holds pages back until the end so that every footer can
-    say "Page p of n"."""
+    say "Page p of n". With `scale` above 1 each page, laid out on the smaller page the
+    canvas is made with, is drawn enlarged by it onto `paper`."""
 
     class FooterCanvas(Canvas):
         def __init__(self, *args, **kwargs):
@@ -198,21 +224,24 @@ def _footer_canvas(label: str):
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
                 self._draw_footer(number, len(self._pages))
+                if scale != 1.0:  # the page's content, footer included, enlarged onto the paper
+                    self._code.insert(0, f"{fp_str(scale)} 0 0 {fp_str(scale)} 0 0 cm")
+                    self._pagesize = paper
                 Canvas.showPage(self)
             Canvas.save(self)
 
         def _draw_footer(self, number: int, total: int):
             width, _ = self._pagesize
-            y = MARGIN_Y / 2
+            margin, y = MARGIN / scale, MARGIN_Y / 2 / scale
             self.saveState()
             self.setFillColor(GREY)
-            x = MARGIN
-            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * MARGIN - 80), REGULAR):
+            x = margin
+            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * margin - 80), REGULAR):
                 self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
                 self.drawString(x, y, text)
                 x += stringWidth(text, font, 9)
             self.setFont(REGULAR, 9)
-            self.drawRightString(width - MARGIN, y, f"Page {number} of {total}")
+            self.drawRightString(width - margin, y, f"Page {number} of {total}")
             self.restoreState()
 
     return FooterCanvas
@@ -287,8 +316,10 @@ def _score_table(sheet: Sheet, width: float) -> list[Flowable]:
 def _problem_pieces(problem: Problem, figures, key: bool, width: float, room: float,
                     work_space: float = 0.0) -> list[Flowable]:
     """A problem as pieces: its opening, its continuation heading, then its rows."""
-    opening = _Group([_heading(problem), *_intro(problem, figures, width)],
-                     space_before=HEADING_SPACE_BEFORE, max_height=room)
+    scale = KEY_FIGURE_SCALE if key else FIGURE_SCALE
+    opening = _Group([_heading(problem), *_intro(problem, figures, width, scale)],
+                     space_before=KEY_HEADING_SPACE_BEFORE if key else HEADING_SPACE_BEFORE,
+                     max_height=room)
     continued = [_heading(problem, continued=True)]
     if not key:  # the student needs the figure on every page of the problem
         continued += [f for block in problem.intro if isinstance(block, Figure)
@@ -312,11 +343,11 @@ def _heading(problem: Problem, continued: bool = False) -> InlineParagraph:
     return InlineParagraph(heading, HEADING_SIZE, space_after=4)
 
 
-def _intro(problem: Problem, figures, width: float) -> list[Flowable]:
+def _intro(problem: Problem, figures, width: float, scale: float = FIGURE_SCALE) -> list[Flowable]:
     """The problem's text and figure; the text beside the figure when that is shorter."""
     blocks = list(problem.intro)
     at = [k for k, block in enumerate(blocks) if isinstance(block, Figure)]
-    stacked = [f for block in blocks for f in _block(block, figures, width)]
+    stacked = [f for block in blocks for f in _block(block, figures, width, scale)]
     if len(at) != 1:
         return stacked
     first, last = at[0], at[0] + 1  # the paragraphs around the figure go beside it
@@ -324,7 +355,7 @@ def _intro(problem: Problem, figures, width: float) -> list[Flowable]:
         first -= 1
     while last < len(blocks) and isinstance(blocks[last], Para):
         last += 1
-    figure = _Figure(figures[blocks[at[0]].spec].drawing)
+    figure = _Figure(figures[blocks[at[0]].spec].drawing, scale)
     figure_width = figure.natural_width(width)
     text_width = width - figure_width - COLUMN_GAP
     side = [b for b in blocks[first:last] if not isinstance(b, Figure)]
@@ -352,20 +383,20 @@ def _part_rows(problem: Problem, figures, key: bool, width: float, room: float) 
     in one of them) still have the same pieces, and slots still line them up."""
     widths = _grid(problem.parts, key, width)
     if widths is None:
-        return [_row_piece([_part(part, figures, key, width)], room) for part in problem.parts]
+        return [_row_piece([_part(part, figures, key, width)], room, key) for part in problem.parts]
     n = len(widths)
     cells = [_part(part, figures, key, widths[k % n]) for k, part in enumerate(problem.parts)]
     pieces = []
     for k in range(0, len(cells), n):
         row = cells[k:k + n]
-        pieces.append(_row_piece([_Row(list(zip(row, widths)), COLUMN_GAP)], room))
+        pieces.append(_row_piece([_Row(list(zip(row, widths)), COLUMN_GAP)], room, key))
         pieces += [_Group([]) for _ in row[1:]]
     return pieces
 
 
-def _row_piece(content: list[Flowable], room: float) -> Flowable:
+def _row_piece(content: list[Flowable], room: float, key: bool = False) -> Flowable:
     # The space above a row is inside it, so the empty pieces after a row take none.
-    return _Group([Spacer(1, PART_SPACE), *content], max_height=room)
+    return _Group([Spacer(1, KEY_PART_SPACE if key else PART_SPACE), *content], max_height=room)
 
 
 def _grid(parts: tuple[Part, ...], key: bool, width: float) -> list[float] | None:
@@ -518,25 +549,61 @@ def _beside(prompt: list[Flowable], item: Flowable, item_width: float, width: fl
 
 
 def _compact_steps(blocks, figures, width: float) -> list[Flowable]:
-    """A worked solution, its runs of short formulas in two columns (read down)."""
+    """A worked solution, its runs of formulas in two columns (read down) where they fit."""
     flowables: list[Flowable] = []
     run: list[DisplayMath] = []
-    half = (width - COLUMN_GAP) / 2
-    for block in [*blocks, None]:
-        if isinstance(block, DisplayMath) and _natural_width(block) <= half:
+    blocks = list(blocks)
+    for k, block in enumerate([*blocks, None]):
+        following = blocks[k + 1] if k + 1 < len(blocks) else None
+        if isinstance(block, DisplayMath) and not (_continues(block) or _continues(following)):
             run.append(block)
             continue
-        if len(run) >= 3:
-            down = (len(run) + 1) // 2
-            halves = [_Group([_DisplayFormula(b.latex, space=2) for b in chunk])
-                      for chunk in (run[:down], run[down:])]
-            flowables.append(_Row([(h, half) for h in halves], COLUMN_GAP, space=4))
-        else:
-            flowables += [_DisplayFormula(b.latex, space=3) for b in run]
+        flowables += _formula_columns(run, width)
         run = []
-        if block is not None:
+        if block is not None:  # (a formula of several lines stays one under the other)
             flowables += _block(block, figures, width)
     return flowables
+
+
+def _continues(block) -> bool:
+    """A display line that continues the formula above it ("+ ..." of a long sum)."""
+    return isinstance(block, DisplayMath) and block.latex.lstrip().startswith(("+", "-", "="))
+
+
+def _formula_columns(run: list[DisplayMath], width: float) -> list[Flowable]:
+    """Consecutive formulas: two or more in two columns each as wide as its widest
+    formula when both fit across `width`; else runs of three or more formulas that fit
+    in half the width in two equal columns; else one under the other."""
+    widths = [_natural_width(b) for b in run]
+    # The left column takes half the formulas (rounded up), or as near half as fits.
+    for down in sorted(range(1, len(run)), key=lambda k: (abs(2 * k - len(run) - 0.5), -k)):
+        needs = [max(widths[:down]), max(widths[down:])]
+        if sum(needs) + COLUMN_GAP > width * STEPS_SHRINK or not len(run) - 1 <= 2 * down <= len(run) + 2:
+            continue
+        spare = width - sum(needs) - COLUMN_GAP  # < 0: the formulas are shrunk a little to fit
+        columns = [w + spare / 2 for w in needs] if spare >= 0 else \
+            [w * (width - COLUMN_GAP) / sum(needs) for w in needs]
+        return [_formula_row((run[:down], run[down:]), columns)]
+    flowables, short = [], []
+    half = (width - COLUMN_GAP) / 2
+    for block in [*run, None]:
+        if block is not None and _natural_width(block) <= half:
+            short.append(block)
+            continue
+        if len(short) >= 3:
+            down = (len(short) + 1) // 2
+            flowables.append(_formula_row((short[:down], short[down:]), [half, half]))
+        else:
+            flowables += [_DisplayFormula(b.latex, space=3) for b in short]
+        short = []
+        if block is not None:
+            flowables.append(_DisplayFormula(block.latex, space=3))
+    return flowables
+
+
+def _formula_row(chunks, widths: list[float]) -> Flowable:
+    columns = [_Group([_DisplayFormula(b.latex, space=2) for b in chunk]) for chunk in chunks]
+    return _Row(list(zip(columns, widths)), COLUMN_GAP, space=4)
 
 
 class _Row(Flowable):
@@ -607,7 +674,7 @@ def _answer_space(space: AnswerSpace) -> Flowable:
 
 # --- blocks -----------------------------------------------------------------------
 
-def _block(block, figures, width: float) -> list[Flowable]:
+def _block(block, figures, width: float, figure_scale: float = FIGURE_SCALE) -> list[Flowable]:
     if isinstance(block, Para):
         return [InlineParagraph(block.content), Spacer(1, BLOCK_GAP)]
     if isinstance(block, DisplayMath):
@@ -615,7 +682,7 @@ def _block(block, figures, width: float) -> list[Flowable]:
     if isinstance(block, Figure):
         if block.spec not in figures:
             raise KeyError(f"no drawing given for figure {block.name!r}")
-        return [_Figure(figures[block.spec].drawing), Spacer(1, BLOCK_GAP)]
+        return [_Figure(figures[block.spec].drawing, figure_scale), Spacer(1, BLOCK_GAP)]
     if isinstance(block, Table):
         return [_table(block, width), Spacer(1, BLOCK_GAP + 2)]
     raise TypeError(f"cannot print block {block!r}")
@@ -774,19 +841,20 @@ class _Figure(Flowable):
     any other reportlab Drawing goes through renderPDF, shape by shape."""
     MAX_HEIGHT = 4.5 * inch
 
-    def __init__(self, figure):
+    def __init__(self, figure, scale: float = FIGURE_SCALE):
         super().__init__()
         self.figure = figure  # shared between the worksheet and the key: not modified
+        self.largest = scale  # the scale when there is room
         self.spaceBefore = 4
 
     def natural_width(self, width: float) -> float:
         """The width the figure takes in a column of `width`."""
         f = self.figure
-        return f.width * min(FIGURE_SCALE, width / f.width, self.MAX_HEIGHT / f.height)
+        return f.width * min(self.largest, width / f.width, self.MAX_HEIGHT / f.height)
 
     def wrap(self, availWidth, availHeight):
         f = self.figure
-        self.scale = min(FIGURE_SCALE, availWidth / f.width, self.MAX_HEIGHT / f.height)
+        self.scale = min(self.largest, availWidth / f.width, self.MAX_HEIGHT / f.height)
         self.width = availWidth
         self.height = f.height * self.scale
         return self.width, self.height

@@ -229,7 +229,8 @@ def _forward_lines(solved: Solved, node: str, shown: set) -> list[str]:
             continue
         shown.add(("value", name))
         text = solved.spec.graph[name]
-        filled = expression_latex(text, {n: _value_latex(solved, n) for n in solved.spec.graph})
+        filled = expression_latex(text, {n: _value_latex(solved, n) for n in solved.spec.graph},
+                                  {n: _value_latex(solved, n, inline=True) for n in solved.spec.graph})
         lines.append(rf"{_name_latex(name)} = {expression_latex(text)} = {filled} = "
                      rf"{solved.latex(solved.values[name])}")
         if name == node:
@@ -237,10 +238,12 @@ def _forward_lines(solved: Solved, node: str, shown: set) -> list[str]:
     return lines
 
 
-def _value_latex(solved: Solved, node: str) -> str:
-    """A node's value: an input as given, a computed one to the problem's precision."""
+def _value_latex(solved: Solved, node: str, inline: bool = False) -> str:
+    """A node's value: an input as given, a computed one to the problem's precision
+    (inline: a fraction as 1/2, for inside another fraction)."""
     value = solved.values[node]
-    return numbers.latex(value) if node in solved.circuit.inputs else solved.latex(value)
+    places = None if node in solved.circuit.inputs else solved.places(value)
+    return numbers.text(value, places, minus="-") if inline else numbers.latex(value, places)
 
 
 def _backward_lines(solved: Solved, node: str, shown: set) -> list[str]:
@@ -286,6 +289,8 @@ def _local_latex(gate, position: int, names: dict, solved: Solved) -> str:
     """The local gradient of a gate with respect to one argument, as a formula."""
     args = [_wire_latex(names[a]) if isinstance(a, str) else solved.latex(a) for a in gate.args]
     a = args[0]
+    if r"\frac" in a:  # a constant fraction: 1/2 inline, not a fraction inside the fractions below
+        a = f"({numbers.text(gate.args[0], solved.places(gate.args[0]), minus='-')})"
     if gate.op in ("add", "addc"):
         return "1"
     if gate.op == "mul":
@@ -383,31 +388,44 @@ _FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sigmoid": r"\sigma", "tanh": r"\t
 _PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Pow: 3}
 
 
-def expression_latex(text: str, values: dict | None = None) -> str:
-    """An expression in LaTeX; with values, every name replaced by its value's LaTeX."""
-    return _latex(ast.parse(text, mode="eval").body, values or {})
+def expression_latex(text: str, values: dict | None = None, inline_values: dict | None = None) -> str:
+    """An expression in LaTeX; with values, every name replaced by its value's LaTeX
+    (inline_values: the same values with fractions written 1/2, used inside a fraction).
+    A division is a stacked fraction, and a division or fractional number inside it is
+    written inline, (1/2)/3, never as a fraction inside a fraction."""
+    return _latex(ast.parse(text, mode="eval").body, (values or {}, inline_values or values or {}))
 
 
-def _latex(tree, values: dict, parent: int = 0) -> str:
+def _latex(tree, values: tuple, parent: int = 0, within: bool = False) -> str:
+    """within: inside a stacked fraction, where divisions and fractions are inline."""
     if isinstance(tree, ast.Constant):
-        return numbers.latex(numbers.to_fraction(tree.value))
+        number = numbers.to_fraction(tree.value)
+        if not within:
+            return numbers.latex(number)
+        text = numbers.text(number, minus="-")
+        return _wrap(text, "/" in text and parent >= 2)
     if isinstance(tree, ast.Name):
-        value = values.get(tree.id)
-        return _name_latex(tree.id) if value is None else f"({value})" if value.startswith("-") and parent else value
+        value = values[within].get(tree.id)
+        if value is None:
+            return _name_latex(tree.id)
+        return f"({value})" if (value.startswith("-") and parent) or ("/" in value and parent >= 2) else value
     if isinstance(tree, ast.UnaryOp):
-        inner = _latex(tree.operand, values, 2)
+        inner = _latex(tree.operand, values, 2, within)
         return inner if isinstance(tree.op, ast.UAdd) else _wrap(f"-{inner}", parent > 1)
     if isinstance(tree, ast.BinOp):
         level = _PRECEDENCE[type(tree.op)]
+        if isinstance(tree.op, ast.Div) and within:
+            left, right = _latex(tree.left, values, level, True), _latex(tree.right, values, level + 1, True)
+            return _wrap(f"{left}/{right}", parent >= level)  # (1/2)(x - y), (a/b)/c
         if isinstance(tree.op, ast.Div):
-            return rf"\frac{{{_latex(tree.left, values)}}}{{{_latex(tree.right, values)}}}"
+            return rf"\frac{{{_latex(tree.left, values, 0, True)}}}{{{_latex(tree.right, values, 0, True)}}}"
         if isinstance(tree.op, ast.Pow):
-            return rf"{{{_latex(tree.left, values, 4)}}}^{{{_latex(tree.right, values)}}}"
-        left, right = _latex(tree.left, values, level), _latex(tree.right, values, level + 1)
+            return rf"{{{_latex(tree.left, values, 4, within)}}}^{{{_latex(tree.right, values, 0, True)}}}"
+        left, right = _latex(tree.left, values, level, within), _latex(tree.right, values, level + 1, within)
         operator = {ast.Add: "+", ast.Sub: "-", ast.Mult: r"\cdot"}[type(tree.op)]
         return _wrap(f"{left} {operator} {right}", level < parent)
     if isinstance(tree, ast.Call):
-        args = ", ".join(_latex(a, values) for a in tree.args)
+        args = ", ".join(_latex(a, values, 0, within) for a in tree.args)
         if tree.func.id == "abs":
             return rf"\left| {args} \right|"
         return rf"{_FUNCTIONS[tree.func.id]}({args})"
