@@ -291,13 +291,13 @@ def test_large_print_puts_every_problem_at_the_same_place_in_every_version(built
 
 def test_large_print_from_the_spec_and_in_the_stamp(tmp_path):
     from worksheets.build import Plan
-    from worksheets.stamp import stamp_of
+    from worksheets.stamp import build_options, stamp_of
     spec = tmp_path / "large.yaml"
     spec.write_text((SPECS / "backprop-practice.yaml").read_text() + "large_print: true\n")
     assert {"worksheet-large", "key-large"} <= set(Plan(spec).version_formats)
     assert not {"worksheet-large", "key-large"} & set(Plan(SPECS / "backprop-practice.yaml").version_formats)
     quiz = SPECS / "quiz-07.yaml"
-    assert stamp_of(quiz, None, None, large_print=True) != stamp_of(quiz, None, None)
+    assert stamp_of(quiz, build_options(large_print=True)) != stamp_of(quiz, build_options())
 
 
 def _nested_fraction(latex: str) -> bool:
