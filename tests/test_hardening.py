@@ -271,7 +271,7 @@ def test_control_characters_are_escaped(tmp_path):
 @pytest.mark.parametrize("argv,expected", [
     (["build", "--bogus", "x.yaml"], "worksheets: unrecognized arguments: --bogus (see worksheets --help)"),
     (["build", "--versions", "0", "x.yaml"],
-     "worksheets build: --versions must be 1 to 1000, got 0 (see worksheets build --help)"),
+     "worksheets build: --versions must be 1 to 10000, got 0 (see worksheets build --help)"),
     (["build", "--seed", "many", "x.yaml"],
      "worksheets build: --seed must be a whole number, got 'many' (see worksheets build --help)"),
     ([], "worksheets: the following arguments are required: command (see worksheets --help)"),

@@ -13,7 +13,7 @@ from .errors import SpecError, one_or_all
 from .kinds import KINDS
 from .spec import FieldError, Length, RandomRanges, Strict
 
-MAX_VERSIONS = 1000
+MAX_VERSIONS = 10_000  # a class set; a MOOC's 100,000 is several builds (README, Speed)
 # What a build can write (`formats:` in a spec, --formats on the command line); answers.json,
 # answers.csv, manifest.json and figures/*.svg are written whatever the choice.
 FORMAT_NAMES = ("pdf", "html", "prairielearn", "canvas", "moodle")
