@@ -89,3 +89,10 @@ def test_page_in_a_browser(all_formats, browser, screenshots, page):
         assert len(figures) == 9 and len(boxes) > 100
     elif page.endswith("A/index.html"):
         assert len(browser.find_elements("css selector", "h2")) == 5 and len(figures) == 5
+
+
+def test_a_minus_after_a_parenthesis_or_relation_is_a_sign():
+    from worksheets.output.html import mathml
+    markup = mathml(r"z = 1(-2) + (-3)(1) = -5")
+    assert markup.count('<mo form="prefix">&#x02212;</mo>') == 3  # (−2, (−3 and = −5; none is "a − b"
+    assert mathml("a - b").count('form="prefix"') == 0

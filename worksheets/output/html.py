@@ -136,7 +136,14 @@ def mathml(latex: str, display: bool = False) -> str:
     # \left( ... \right): fences that stretch to the matrix (pmatrix's do not in Chromium)
     source = source.replace(r"\begin{pmatrix}", r"\left(\begin{matrix}").replace(r"\end{pmatrix}", r"\end{matrix}\right)")
     markup = convert(source, display="block" if display else "inline")
+    markup = _UNARY_MINUS.sub(r'\1<mo form="prefix">&#x02212;</mo>', markup)
     return markup.replace(f"<mtext>{_BLANK_MARK}</mtext>", '<mtext class="blank">blank</mtext>')
+
+
+# A minus right after an opening parenthesis, a relation, an operator or a comma is a sign:
+# latex2mathml leaves it an infix operator, which browsers space as in "3 − 2" ("( − 2)").
+_UNARY_MINUS = re.compile(r"(<mo[^>]*>(?:&#x00028;|&#x0005B;|&#x0003D;|&#x02248;|&#x0002B;|&#x02212;|&#x000B7;"
+                          r"|&#x022C5;|&#x000D7;|&#x0002C;)</mo>)<mo>&#x02212;</mo>")
 
 
 # --- figures ------------------------------------------------------------------------
