@@ -16,6 +16,7 @@ from html import escape
 from latex2mathml.converter import convert
 
 from ..document import Answer, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table
+from ..typeset.mathsplit import SPACES_MU, split
 from .alt import describe
 from .pdf import format_number
 
@@ -129,9 +130,36 @@ _BLANK = re.compile(r"\\blank(\{[^}]*\})?")
 _BLANK_MARK = "FILLINBLANK"
 
 
+_MATH_OPEN = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="{}">'
+_SPACE_LATEX = {mu: latex for latex, mu in reversed(SPACES_MU.items())}  # \: and \> are both 4
+
+
 @lru_cache(maxsize=4096)
 def mathml(latex: str, display: bool = False) -> str:
-    """LaTeX as MathML; a fill-in \\blank becomes a line with the word "blank" on it."""
+    """LaTeX as MathML; a fill-in \\blank becomes a line with the word "blank" on it.
+    A formula is converted atom by atom (mathsplit, as the PDFs typeset it), the atoms side
+    by side in one row: worked steps differ between versions only in their numbers, and
+    each atom is converted once."""
+    atoms = None if _BLANK.search(latex) or "matrix" in latex else split(latex)
+    if atoms is None or len(atoms) < 2:
+        return _whole_mathml(latex, display)
+    inner = "".join(_atom_mathml(atom.kind, atom.source, display) for atom in atoms)
+    inner = _UNARY_MINUS.sub(r'\1<mo form="prefix">&#x02212;</mo>', inner)
+    return _MATH_OPEN.format("block" if display else "inline") + f"<mrow>{inner}</mrow></math>"
+
+
+@lru_cache(maxsize=8192)
+def _atom_mathml(kind: str, source: str, display: bool) -> str:
+    """One atom's MathML, without its <math> and outer <mrow>; a space as an <mspace>.
+    (Converted in the formula's own mode: a display sum has its limits below.)"""
+    if kind == "space":  # mathsplit gives its width in mu: written as latex2mathml writes it
+        source = _SPACE_LATEX[int(source)]
+    markup = convert(source, display="block" if display else "inline")
+    inner = markup[markup.index(">") + 1:-len("</math>")]
+    return inner[len("<mrow>"):-len("</mrow>")] if inner.startswith("<mrow>") and inner.endswith("</mrow>") else inner
+
+
+def _whole_mathml(latex: str, display: bool) -> str:
     source = _BLANK.sub(rf"\\text{{{_BLANK_MARK}}}", latex)
     # \left( ... \right): fences that stretch to the matrix (pmatrix's do not in Chromium)
     source = source.replace(r"\begin{pmatrix}", r"\left(\begin{matrix}").replace(r"\end{pmatrix}", r"\end{matrix}\right)")
