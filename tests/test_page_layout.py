@@ -79,6 +79,13 @@ def test_page_counts_are_those_of_a_printed_quiz(built):
     assert pages(practice / "key.pdf") <= 1.5 * pages(practice / "worksheet.pdf")
 
 
+@pytest.mark.parametrize("name", ["graphs", "losses"])
+def test_every_key_has_at_most_one_and_a_half_times_its_worksheets_pages(name, tmp_path):
+    build_sheet(SPECS / f"{name}.yaml", tmp_path, version_letter="A", formats=["pdf"])
+    folder = tmp_path / f"{name}-A"
+    assert pages(folder / "key.pdf") <= 1.5 * pages(folder / "worksheet.pdf"), name
+
+
 def test_problem_1_starts_on_page_1_and_no_problem_is_split(built, tmp_path):
     sheets = quiz_files(built, "worksheet.pdf") + [built / "backprop-practice" / "worksheet.pdf"]
     for pdf in sheets:

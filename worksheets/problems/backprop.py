@@ -63,7 +63,7 @@ def build(spec: Spec, number: int) -> Problem:
             lines = value_steps(solved, q, shown)
         solution = tuple(DisplayMath(line) for line in lines)
         parts.append(Part(letter(index), (para(Math(q.latex())),), solved.answer(q),
-                          solution or (para("See the steps above."),), AnswerSpace(lines=1, short=True)))
+                          solution, AnswerSpace(lines=1, short=True)))
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 

@@ -136,7 +136,7 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]
     prompt = (para("Entries of ", Math(_matrix_name(symbol, layer)), ":"), blank)
     # The answer's matrix is the table filled in: the steps are the worked solution.
-    solution = tuple(work) or (para("See the steps above."),)
+    solution = tuple(work)
     return Part(letter(index), prompt, answer, solution, AnswerSpace(lines=0))
 
 

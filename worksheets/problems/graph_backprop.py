@@ -179,7 +179,7 @@ def build(spec: Spec, number: int) -> Problem:
         lines = _backward_lines(solved, node, shown) if derivative else _forward_lines(solved, node, shown)
         prompt = Math(_derivative_latex(output, node) if derivative else _name_latex(node))
         parts.append(Part(letter(index), (para(prompt),), solved.answer(item),
-                          tuple(DisplayMath(line) for line in lines) or (para("See the steps above."),),
+                          tuple(DisplayMath(line) for line in lines),
                           AnswerSpace(lines=1, short=True)))
     first_backward = next((i for i, item in enumerate(spec.ask) if asked(spec, item)[1]), len(parts) - 1)
     parts[first_backward] = _with_key_figure(parts[first_backward], solved, number)
