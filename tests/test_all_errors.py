@@ -77,3 +77,25 @@ def test_yaml_slips_in_plain_words_with_line_and_column(tmp_path):
     assert check(tmp_path, "title: x\nproblems:\n  - kind: a\n    ask: [a\n")[1] == [
         "4: a [ ... ] list that is not closed or is missing a comma (column 10)"]
     assert check(tmp_path, 'title: "x\nproblems: []\n')[1] == ["1: a quote that is never closed (column 8)"]
+
+
+def test_a_key_known_elsewhere_gets_the_keys_of_its_own_mapping(tmp_path):
+    text = ("title: t\nproblems:\n  - kind: forward\n"
+            "    network: {layers: [1, 1], activation: relu, weights: [[[2]]], x: [1]}\n    ask: [H]\n")
+    # `weights` is a key of random:, not of a network: no "did you mean 'weights'?"
+    assert check(tmp_path, text)[1] == ["4: problems[0].network.weights: unknown key (keys here: activation, "
+                                        "bias, layers, loss, output, x, y, W1…W7, b1…b7)"]
+
+
+def test_own_math_that_cannot_be_typeset_names_its_line_and_key(tmp_path):
+    network = "    network: {layers: [1, 1], activation: relu, W1: [[2]], x: [1]}\n"
+    text = ("title: t\nproblems:\n"
+            "  - kind: forward\n    intro: 'The network $\\foo{x}$ in the figure.'\n" + network + "    ask: [H]\n"
+            "  - kind: forward\n    prompts: ['$x$', 'what is $\\frac{1}{$?']\n" + network + "    ask: [H, z1_1]\n")
+    status, lines = check(tmp_path, text)
+    assert status == 1 and lines == [
+        "4: problems[0].intro: cannot typeset the math $\\foo{x}$ (an unknown command or unbalanced braces?)",
+        "8: problems[1].prompts[1]: cannot typeset the math $\\frac{1}{$ (an unknown command or unbalanced braces?)"]
+    double = "title: t\nproblems:\n  - kind: forward\n    intro: 'Here $$ x $$.'\n" + network + "    ask: [H]\n"
+    assert check(tmp_path, double)[1] == [
+        "4: problems[0].intro: $$ is not supported: math goes between single dollars, $...$ (write \\$ for a dollar sign)"]

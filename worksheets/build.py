@@ -38,6 +38,7 @@ from .problems.checked import CheckFailed
 from .problems.parts import CURRENT_PART, letter
 from .problems.wording import WordingMismatch
 from .sheet import read_sheet
+from .spec import OWN_MATH
 from .stamp import (
     STAMP,
     build_options,
@@ -48,6 +49,7 @@ from .stamp import (
     staging_prefix,
     stamp_of_bytes,
 )
+from .typeset.mathtext import MathError, typeset
 from .variants import (
     NoVariant,
     drawn_unasked,
@@ -226,9 +228,24 @@ class Plan:
             self._built[key] = self._build_problem(number, problem, version)
         return self._built[key]
 
+    def _check_own_math(self, number: int, problem) -> None:
+        """The spec's own $...$ is typeset here, so that a slip names its line and key
+        rather than failing in a worker."""
+        texts = [(("intro",), problem.intro)] if problem.intro else []
+        texts += [(("prompts", k), text) for k, text in enumerate(problem.prompts or [])]
+        for where, text in texts:
+            for match in OWN_MATH.finditer(text):
+                try:
+                    typeset(match.group(1))
+                except MathError:
+                    raise self.document.error(("problems", number - 1, *where),
+                                              f"cannot typeset the math ${match.group(1)}$ "
+                                              f"(an unknown command or unbalanced braces?)") from None
+
     def _build_problem(self, number: int, problem, version: int) -> Problem:
         part = CURRENT_PART.set(None)
         try:
+            self._check_own_math(number, problem)
             built = KINDS[problem.kind].problem(problem, number)
             return replace(built, work_space=problem.work_space)  # page layout, not content
         except CheckFailed as exc:

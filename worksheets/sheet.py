@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 from typing import Annotated, Literal, Union
@@ -167,13 +168,51 @@ def _known_keys() -> set[str]:
         seen.add(model)
         for name, field in model.model_fields.items():
             keys.add(name)
-            types = [field.annotation]
-            while types:  # list[Claim], RandomRanges | None, Annotated[...]: the models inside
-                kind = types.pop()
-                if isinstance(kind, type) and issubclass(kind, BaseModel):
-                    models.append(kind)
-                types.extend(typing.get_args(kind))
+            models.extend(_models_in(field.annotation))
     return keys
+
+
+def _models_in(annotation) -> list[type[BaseModel]]:
+    """The models a field holds: list[Claim], RandomRanges | None, Annotated[...]."""
+    models, types = [], [annotation]
+    while types:
+        kind = types.pop()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            models.append(kind)
+        types.extend(typing.get_args(kind))
+    return models
+
+
+def _keys_at(loc: tuple) -> set[str]:
+    """The keys allowed where an unknown key `loc[-1]` was found (every known key when the
+    place cannot be told), so that a hint names a key of that mapping, not of another."""
+    models: list = [SheetSpec]
+    for step in loc[:-1]:
+        if isinstance(step, int):
+            continue
+        if step in KINDS and not any(step in m.model_fields for m in models):
+            models = [KINDS[step].spec]  # the tag pydantic puts in the path of a problem
+            continue
+        models = [inner for m in models if step in m.model_fields
+                  for inner in _models_in(m.model_fields[step].annotation)]
+        if not models:
+            return _known_keys()
+    return {name for m in models for name in m.model_fields}
+
+
+def _key_list(keys: set[str]) -> str:
+    """'activation, bias, layers, W1…W7, b1…b7': numbered keys as one run."""
+    numbered: dict[str, list[int]] = {}
+    plain = []
+    for key in keys:
+        match = re.fullmatch(r"([A-Za-z]+)(\d+)", key)
+        if match:
+            numbered.setdefault(match.group(1), []).append(int(match.group(2)))
+        else:
+            plain.append(key)
+    runs = [f"{stem}{min(n)}…{stem}{max(n)}" if len(n) > 2 else ", ".join(f"{stem}{k}" for k in sorted(n))
+            for stem, n in sorted(numbered.items())]
+    return ", ".join(sorted(plain) + runs)
 
 
 def describe(error: dict) -> str:
@@ -195,8 +234,11 @@ def describe(error: dict) -> str:
     if kind == "too_long":
         return f"expected at most {ctx['max_length']} items, got {ctx['actual_length']}"
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), sorted(_known_keys()), n=1)
-        return "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+        allowed = _keys_at(loc)
+        hint = difflib.get_close_matches(str(loc[-1]), sorted(allowed), n=1)
+        if hint:
+            return f"unknown key (did you mean '{hint[0]}'?)"
+        return f"unknown key (keys here: {_key_list(allowed)})" if len(allowed) <= 30 else "unknown key"
     if kind == "union_tag_invalid":
         tag = error["input"].get("kind")
         hint = difflib.get_close_matches(str(tag), sorted(KINDS), n=1)

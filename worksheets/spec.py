@@ -483,6 +483,10 @@ class ProblemSpec(Strict):
     def _own_math_is_closed(self):
         for key, texts in (("intro", [self.intro]), ("prompts", self.prompts or [])):
             for index, text in enumerate(texts):
+                if text is not None and re.search(r"(?<!\\)\$\$", text):
+                    where = (key,) if key == "intro" else (key, index)
+                    raise FieldError("$$ is not supported: math goes between single dollars, $...$ "
+                                     "(write \\$ for a dollar sign)", *where)
                 if text is not None and len(OWN_MATH.sub("", text).replace(r"\$", "")) != \
                         len(OWN_MATH.sub("", text).replace(r"\$", "").replace("$", "")):
                     where = (key,) if key == "intro" else (key, index)
