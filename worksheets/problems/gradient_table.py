@@ -3,11 +3,11 @@ given as hints, the way course homework asks for whole gradient matrices."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from .. import numbers
+from .. import notation, numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..errors import Unprintable
 from ..quantities import Quantity
@@ -15,12 +15,12 @@ from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName,
 from .arithmetic import network_numbers
 from .chain import prerequisites, steps
 from .checked import DEFAULT_DECIMALS, solve
-from .figure import network_figure
+from .figure import figure_blocks
 from .formulas import matrix_latex
 from .kind import Kind
 from .parts import each_part, letter
 from .values import require_values
-from .wording import assumptions, precision_note
+from .wording import assumptions, batch_legend, precision_note
 
 MAX_WORKED_LINES = 120  # chain-rule equations in the key: about four pages
 # The key's filled-in table must fit the text width of A4 inside a part's solution box
@@ -38,6 +38,8 @@ class Spec(ProblemSpec):
     hints: list[QuantityName] = Field([], description="entries printed filled in, to check work by",
                                       examples=[["dH/dW1_11"]])
     decimals: Decimals = DEFAULT_DECIMALS
+    takes_loss: ClassVar[bool] = True  # then the tables are of ∂L/∂W^(l) (with L2: its λW too)
+    takes_batch: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self):
@@ -56,7 +58,8 @@ class Spec(ProblemSpec):
         check_quantities(self.network, self.hints, "hints")
         for index, q in enumerate(self.hints):
             if not (q.derivative and q.symbol in ("W", "b")):
-                raise FieldError(f"'{q.name}' is not a table entry; hints are dH/dW or dH/db entries",
+                raise FieldError(f"'{q.name}' is not a table entry; hints are dH/dW or dH/db entries "
+                                 "(dL/dW or dL/db with a loss)",
                                  "hints", index)
         return self
 
@@ -65,9 +68,10 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net, spec.decimals)
     intro = (
+        batch_legend() if net.is_batch else
         para("Consider the neural network in the figure with its weights, input and the values "
              "of every node."),
-        network_figure(net, number, with_values=True, solved=solved),
+        *figure_blocks(net, number, with_values=True, solved=solved),
         assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Fill in every empty entry of the gradient tables. The entries already filled in "
@@ -117,9 +121,10 @@ def _require_width(solved, name: str, values) -> None:
 
 
 def _entries(net, symbol: str, layer: int) -> list[list[Quantity]]:
+    of = net.objective
     if symbol == "b":
-        return [[Quantity("b", layer, j, derivative=True) for j in range(1, net.layers[layer] + 1)]]
-    return [[Quantity("W", layer, i, j, derivative=True) for j in range(1, net.layers[layer] + 1)]
+        return [[Quantity("b", layer, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]]
+    return [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]
             for i in range(1, net.layers[layer - 1] + 1)]
 
 
@@ -127,21 +132,21 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     net = solved.net
     entries = _entries(net, symbol, layer)
     values = [[solved.value(q) for q in row] for row in entries]
-    name = f"dH/d{symbol}{layer}"
+    name = f"d{net.objective}/d{symbol}{layer}"
     _require_width(solved, name, values)
     blank = _table(solved, entries, values, lambda q: q in hints)
     matrix = matrix_latex(values, solved.decimals)
     answer = Answer(name, tuple(tuple(_plain(solved, v) for v in row) for row in values),
-                    rf"{_matrix_name(symbol, layer)} = {matrix}", solved.decimals)
+                    rf"{_matrix_name(symbol, layer, net.objective)} = {matrix}", solved.decimals)
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]
-    prompt = (para("Entries of ", Math(_matrix_name(symbol, layer)), ":"), blank)
+    prompt = (para("Entries of ", Math(_matrix_name(symbol, layer, net.objective)), ":"), blank)
     # The answer's matrix is the table filled in: the steps are the worked solution.
     solution = tuple(work) or (para("See the steps above."),)
     return Part(letter(index), prompt, answer, solution, AnswerSpace(lines=0))
 
 
-def _matrix_name(symbol: str, layer: int) -> str:
-    return rf"\dfrac{{{{\partial}} H}}{{{{\partial}} {symbol}^{{({layer})}}}}"
+def _matrix_name(symbol: str, layer: int, of: str) -> str:
+    return notation.derivative(f"{symbol}{notation.layer_mark(layer)}", of)
 
 
 def _plain(solved, value):
