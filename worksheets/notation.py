@@ -61,6 +61,22 @@ def input_(i) -> str:
     return f"x_{{{i}}}"
 
 
+# ---- the matrix form: whole layers ------------------------------------------------------
+
+def layer_vector(symbol: str, layer) -> str:
+    """z^(l), a^(l), b^(l) as vectors, W^(l) as a matrix (l may be a letter)."""
+    return f"{symbol}{layer_mark(layer)}"
+
+
+def input_vector() -> str:
+    return "x"
+
+
+def delta(layer) -> str:
+    """δ^(l), the vector ∂L/∂z^(l) of the matrix form."""
+    return rf"\delta{layer_mark(layer)}"
+
+
 def derivative(of: str, numerator: str = "H") -> str:
     """∂H/∂(of) (or ∂L/∂(of) with a loss) as a display fraction."""
     return rf"\dfrac{{{{\partial}} {numerator}}}{{{{\partial}} {of}}}"
