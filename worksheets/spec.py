@@ -297,8 +297,8 @@ class NetworkSpec(Strict):
                     _check_vector(row, layers[0], "x", "the input layer", n)
         elif self.x is not None and self.x is not RANDOM:
             _check_vector(self.x, layers[0], "x", "the input layer")
-        self._check_loss(layers)
         self._check_regularization()
+        self._check_loss(layers)
 
     @property
     def is_batch(self) -> bool:
@@ -323,6 +323,9 @@ class NetworkSpec(Strict):
             if self.y is not None:
                 raise FieldError("targets are given but the network has no loss; set loss: (square, "
                                  "half-square, cross-entropy or softmax-cross-entropy)", "y")
+            if self.is_batch:
+                raise FieldError("a batch of points needs a loss (L is the mean or sum of the points' "
+                                 "losses); set loss: and the targets y", "x")
             return
         if (loss == "softmax-cross-entropy") != (self.output == "softmax"):
             raise FieldError("softmax-cross-entropy goes with output: softmax, and a softmax output "
