@@ -615,7 +615,7 @@ class ProblemSpec(Strict):
         network = getattr(self, "network", None)
         if network is not None and network.is_batch and not self.takes_batch:
             raise FieldError(f"the {self.kind} kind works on one input; give x as one point (a batch of points "
-                             "is for backprop, forward, gradient-table, gd-step and matrix-backprop)",
+                             "is for backprop, forward, gradient-table and gd-step)",
                              "network", "x")
         return self
 
