@@ -280,3 +280,38 @@ def test_a_batch_needs_a_loss(tmp_path, capsys):
 def test_a_good_batch_sheet_checks(tmp_path, capsys):
     (tmp_path / "good.yaml").write_text(SHEET)
     assert main(["check", str(tmp_path / "good.yaml")]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("x: [[1, 2], [2, 0]]", "x: [[1, 2], [2, 0], [1, 1], [1, 1], [1, 1], [1, 1], [1, 1], [1, 1], [1, 1]]",
+     "bad.yaml:9: problems[0].network.x: 9 points; a batch has 1 to 8"),
+    ("layers: [2, 2, 1]", "layers: [2, 9, 9, 1]", "bad.yaml:9: problems[0].network.x: 2 points on layers "
+                                                  "[2, 9, 9, 1]: the key would list up to 26 lines"),
+])
+def test_batches_too_large_to_print_are_refused(tmp_path, capsys, old, new, expected):
+    text = SHEET.replace(old, new, 1)
+    if "9, 9" in text:  # the weights to match, and enough points to pass the limit
+        text = text.replace("W1: [[1, 2], [-1, 1]]", "W1: random").replace("W2: [[2], [1]]", "W2: random")
+        text = text.replace("x: [[1, 2], [2, 0]]", "x: [[1, 2], [2, 0], [1, 1], [0, 1]]").replace(
+            "y: [1, 3]", "y: [1, 3, 1, 1]")
+        expected = expected.replace("2 points", "4 points").replace("26 lines", "52 lines")
+    (tmp_path / "bad.yaml").write_text(text)
+    assert main(["check", str(tmp_path / "bad.yaml")]) == 1
+    err = capsys.readouterr().err.replace(str(tmp_path) + "/", "")
+    assert err.count("\n") == 1 and err.startswith(expected), err
+
+
+def test_a_random_softmax_batch_draws_a_class_per_point():
+    from worksheets.variants import problem_versions
+    spec = KINDS["backprop"].spec(**{
+        "kind": "backprop", "random": {"weights": [-2, 2], "inputs": [-2, 2]}, "decimals": 2,
+        "network": {"layers": [2, 2, 3], "output": "softmax", "loss": "softmax-cross-entropy", "bias": True,
+                    "x": [["random", "random"], [1, "random"]], "y": ["random", 2]},
+        "ask": ["L", "dL/db2_1"]})
+    for version in problem_versions(spec, "softmax", 1, 3):
+        net = version.network.to_network()
+        assert len(net.batch) == 2 and net.batch[1][0][0] == 1 and net.batch[1][1] == (0, 1, 0)
+        assert sorted(net.batch[0][1]) == [0, 0, 1]
+        problem = KINDS["backprop"].build(version, 1)
+        p = [engine.evaluate(net.point(n)).a[-1] for n in range(2)]  # ∂L/∂b2_1 = mean of p_1 − y_1
+        assert problem.parts[1].answer.value == round((p[0][0] - net.batch[0][1][0] + p[1][0]) / 2, 2)

@@ -111,6 +111,7 @@ assert set(LossName.__args__) == set(LOSSES)
 
 
 MAX_POINTS = 8  # a batch: its points are printed in a table beside the figure
+MAX_BATCH_LINES = 50  # lines of per-point values a key may list for a batch (one part, one page)
 
 
 def _entry(value: Any, *where: int):
@@ -613,10 +614,19 @@ class ProblemSpec(Strict):
     @model_validator(mode="after")
     def _batch_taken(self):
         network = getattr(self, "network", None)
-        if network is not None and network.is_batch and not self.takes_batch:
+        if network is None or not network.is_batch:
+            return self
+        if not self.takes_batch:
             raise FieldError(f"the {self.kind} kind works on one input; give x as one point (a batch of points "
                              "is for backprop, forward, gradient-table and gd-step)",
                              "network", "x")
+        for layers in network.layers:
+            # the key lists each point's values, 3 a line: at most every z, a and derivative
+            lines = len(network.x) * -(-(2 * sum(layers[1:]) + layers[-1]) // 3)
+            if lines > MAX_BATCH_LINES:
+                raise FieldError(f"{len(network.x)} points on layers {layers}: the key would list up to {lines} "
+                                 f"lines of point values (at most {MAX_BATCH_LINES}); use fewer points or a "
+                                 "smaller network", "network", "x")
         return self
 
     @model_validator(mode="after")

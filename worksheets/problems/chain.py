@@ -256,6 +256,7 @@ def _source(layer: int, i: int) -> Quantity:
 # ---- a batch: each point's values, compactly, then their mean (or sum) ------------------
 
 PER_LINE = 3  # values of one point per line
+NAMED_POINTS = 3  # a mean of more points is written with a Σ
 
 
 def batch_steps(solved: Solved, targets: list[Quantity], shown: set) -> list[str]:
@@ -265,7 +266,7 @@ def batch_steps(solved: Solved, targets: list[Quantity], shown: set) -> list[str
     lines = []
     points = point_solutions(solved)
     for n, point in enumerate(points, start=1):
-        entries = []
+        entries: list[str] = []
         for q in _point_chain(point, targets):
             if (n, q) not in shown:
                 shown.add((n, q))
@@ -299,6 +300,12 @@ def _point_chain(point: Solved, targets: list[Quantity]) -> list[Quantity]:
     return chain
 
 
+def _point_name(q: Quantity, n) -> str:
+    """ℓ_n, or ∂ℓ_n/∂q."""
+    return notation.point_loss(n) if q.symbol == "L" else notation.slash_derivative(symbol_latex(q),
+                                                                                    notation.point_loss(n))
+
+
 def _point_entry(point: Solved, n: int, q: Quantity) -> str:
     """"∂ℓ_n/∂z = 0.14" (or "a = 0.75", "ℓ_n = 0.27") for point n."""
     if q.symbol == "L":
@@ -315,9 +322,8 @@ def _reduced(solved: Solved, points: list[Solved], q: Quantity) -> str:
     net = solved.net
     count = len(points)
     each = " + ".join(_paren_negative(point.latex(point.value(q))) for point in points)
-    names = " + ".join(notation.point_loss(n) if q.symbol == "L" else
-                       notation.slash_derivative(symbol_latex(q), notation.point_loss(n))
-                       for n in range(1, count + 1))
+    names = " + ".join(_point_name(q, n) for n in range(1, count + 1)) if count <= NAMED_POINTS \
+        else rf"\sum_{{n=1}}^{{{count}}} {_point_name(q, 'n')}"
     scale = rf"\tfrac{{1}}{{{count}}}" if net.reduce == "mean" else ""
     rule, numbers_in = rf"{scale}({names})", rf"{scale}({each})"
     if net.l2 and q.symbol == "L":

@@ -11,9 +11,9 @@ from .. import notation, numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..errors import Unprintable
 from ..quantities import Quantity
-from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from ..spec import MAX_BATCH_LINES, Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from .arithmetic import network_numbers
-from .chain import prerequisites, steps
+from .chain import PER_LINE, prerequisites, steps
 from .checked import DEFAULT_DECIMALS, solve
 from .figure import figure_blocks
 from .formulas import matrix_latex
@@ -49,11 +49,14 @@ class Spec(ProblemSpec):
                 raise FieldError(f"the network has layers 1 to {self.network.depth}", "layers", index)
             if layer in self.layers[:index]:
                 raise FieldError(f"layer {layer} is listed twice", "layers", index)
+        points = len(self.network.x) if self.network.is_batch else 0
         for net in self.network.skeletons():
-            lines = worked_lines(net, _tables(net, self.layers))
-            if lines > MAX_WORKED_LINES:
+            lines = worked_lines(net, _tables(net, self.layers), points)
+            limit = MAX_BATCH_LINES if points else MAX_WORKED_LINES
+            if lines > limit:
                 raise FieldError(f"the key would work out {lines} chain-rule equations for these tables "
-                                 f"(at most {MAX_WORKED_LINES} can be printed); ask for fewer layers",
+                                 f"(at most {limit} can be printed); ask for fewer layers"
+                                 f"{' or points' if points else ''}",
                                  *(("layers",) if self.layers else ()))
         check_quantities(self.network, self.hints, "hints")
         for index, q in enumerate(self.hints):
@@ -91,9 +94,10 @@ def _tables(net, layers) -> list[tuple[str, int]]:
     return tables
 
 
-def worked_lines(net, tables) -> int:
+def worked_lines(net, tables, points: int = 0) -> int:
     """How many equations the key's worked solution has (chain.steps: each quantity
-    the tables need, once); it depends only on the architecture."""
+    the tables need, once); it depends only on the architecture (and a batch's size:
+    each point's values, PER_LINE a line, then one line per entry)."""
     shown: set = set()
     solved = SimpleNamespace(net=net)  # prerequisites look at the network's shape only
 
@@ -102,11 +106,13 @@ def worked_lines(net, tables) -> int:
             shown.add(q)
             for needed in prerequisites(solved, q):
                 visit(needed)
-    for symbol, layer in tables:
-        for row in _entries(net, symbol, layer):
-            for q in row:
-                visit(q)
-    return len(shown)
+    entries = [q for symbol, layer in tables for row in _entries(net, symbol, layer) for q in row]
+    for q in entries:
+        visit(q)
+    if not points:
+        return len(shown)
+    per_point = len(shown) + net.layers[-1] + net.depth * max(net.layers)  # outputs and weights' sources
+    return points * -(-per_point // PER_LINE) + len(entries)
 
 
 def _require_width(solved, name: str, values) -> None:
