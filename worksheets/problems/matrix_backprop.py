@@ -207,9 +207,21 @@ def build(spec: Spec, number: int) -> Problem:
     return Problem(number, spec.id, spec.kind, intro, tuple(parts), spec.points)
 
 
+def rule_latex(name: str, layer, source: str | None = None) -> str:
+    """The matrix form's rules in from-to form, written once (with recurrences(), the place
+    a to-from sheet transposes W): "forward" (z = Wᵀa + b), "product" (W^(l+1) δ^(l+1), which
+    is ∂L/∂a^(l) and, ⊙ g′, δ^(l)), and "outer" (a^(l−1) δ^(l)ᵀ, which is ∂L/∂W^(l)).
+    layer may be a letter; source names the outer product's column (x for layer 1)."""
+    if name == "forward":
+        z, a, W, b = (notation.layer_vector(s, layer) for s in ("z", "a", "W", "b"))
+        return rf"{z} = {{{W}}}^{{\top}} {notation.layer_vector('a', f'{layer}-1')} + {b}, \; {a} = g({z})"
+    if name == "product":
+        return rf"{notation.layer_vector('W', layer + 1)} {notation.delta(layer + 1)}"
+    return rf"{source or notation.layer_vector('a', layer - 1)} {{{notation.delta(layer)}}}^{{\top}}"
+
+
 def _forward_rule() -> str:
-    z, a, W, b = (notation.layer_vector(s, "l") for s in ("z", "a", "W", "b"))
-    return rf"{z} = {{{W}}}^{{\top}} {notation.layer_vector('a', 'l-1')} + {b}, \; {a} = g({z})"
+    return rule_latex("forward", "l")
 
 
 def _value_part(solved: Solved, asked: Asked, index: int, shown: set) -> Part:
@@ -231,7 +243,7 @@ def _shape_part(net: Network, asked: Asked, index: int) -> Part:
     if asked.symbol == "W":
         why = para("It has the shape of ", Math(notation.layer_vector("W", asked.layer)), ": one row per node of "
                    f"layer {asked.layer - 1}, one column per node of layer {asked.layer}, as ",
-                   Math(rf"{notation.layer_vector('a', asked.layer - 1)} {{{notation.delta(asked.layer)}}}^{{\top}}"),
+                   Math(rule_latex("outer", asked.layer)),
                    f" ({rows} × 1 times 1 × {cols}).")
     else:
         why = para(f"A column with one entry per node of layer {asked.layer}." if asked.symbol != "x"
@@ -305,9 +317,8 @@ def _delta_line(solved: Solved, layer: int) -> str:
     slopes = _column(solved, _slopes(solved, layer))
     g = rf"{_prime(net, layer)}({notation.layer_vector('z', layer)})"
     if layer < net.depth:
-        W, below = notation.layer_vector("W", layer + 1), notation.delta(layer + 1)
         product = _vector(solved, "a", layer)
-        return (rf"{delta} = ({W} {below}) \odot {g} = ({_weights(net, layer + 1)} "
+        return (rf"{delta} = ({rule_latex('product', layer)}) \odot {g} = ({_weights(net, layer + 1)} "
                 rf"{_vector(solved, 'z', layer + 1)}) \odot {slopes} = {product} \odot {slopes} = {result}")
     if not net.has_loss:
         return rf"{delta} = {g} = {result}"
@@ -358,7 +369,7 @@ def _backward_line(solved: Solved, asked: Asked) -> str:
     """∂L/∂a^(l) = W^(l+1) δ^(l+1) with numbers."""
     above = asked.layer + 1
     symbol = "x" if asked.symbol == "x" else "a"
-    return (rf"{asked.latex()} = {notation.layer_vector('W', above)} {notation.delta(above)} = "
+    return (rf"{asked.latex()} = {rule_latex('product', asked.layer)} = "
             rf"{_weights(solved.net, above)} {_vector(solved, 'z', above)} = {_vector(solved, symbol, asked.layer)}")
 
 
@@ -369,8 +380,7 @@ def _outer_line(solved: Solved, asked: Asked) -> str:
         if layer > 1 else None
     deltas = [solved.value(Quantity("z", layer, j, derivative=True, of=net.objective))
               for j in range(1, net.layers[layer] + 1)]
-    a_name = notation.input_vector() if layer == 1 else notation.layer_vector("a", layer - 1)
-    rule = rf"{a_name} {{{notation.delta(layer)}}}^{{\top}}"
+    rule = rule_latex("outer", layer, notation.input_vector() if layer == 1 else None)
     filled = rf"{_given_column(net.x) if source is None else _column(solved, source)} {_pmatrix(solved, [deltas])}"
     if net.l2:
         rule += rf" + \lambda {notation.layer_vector('W', layer)}"
