@@ -243,7 +243,7 @@ def _shape_part(net: Network, asked: Asked, index: int) -> Part:
     if asked.symbol == "W":
         why = para("It has the shape of ", Math(notation.layer_vector("W", asked.layer)), ": one row per node of "
                    f"layer {asked.layer - 1}, one column per node of layer {asked.layer}, as ",
-                   Math(rule_latex("outer", asked.layer)),
+                   Math(rule_latex("outer", asked.layer, notation.input_vector() if asked.layer == 1 else None)),
                    f" ({rows} × 1 times 1 × {cols}).")
     else:
         why = para(f"A column with one entry per node of layer {asked.layer}." if asked.symbol != "x"
