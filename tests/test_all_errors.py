@@ -43,7 +43,7 @@ def test_five_distinct_mistakes_print_five_lines_in_file_order(tmp_path):
         "9: problems[0].aks: unknown key (did you mean 'ask'?)",
         "10: problems[1]: unknown kind 'forwrd' (did you mean 'forward'?); kinds: all-gradients-zero, backprop, "
         "derivative-claims, forward, gd-step, gradient-size, gradient-table, graph-backprop, local-backprop, "
-        "loss-contribution, output-saturation, path-blank",
+        "loss-contribution, matrix-backprop, output-saturation, path-blank",
         "13: problems[2].network.layers[1]: layer 1 has 12 nodes; a drawn network has 1 to 9 per layer "
         "(set figure: false to describe it in words)",
         "16: problems[3].y: expected a number, got 'abc'",

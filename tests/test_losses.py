@@ -169,7 +169,7 @@ def test_quantities_follow_the_loss():
 
 def test_kinds_about_H_refuse_a_loss():
     from worksheets.kinds import KINDS
-    spec = {"kind": "gradient-table", "network": {"layers": [2, 2, 1], "loss": "square", "y": [1],
-            "W1": [[1, 2], [3, 4]], "W2": [[1], [2]], "x": [1, 1]}, "layers": [1]}
-    with pytest.raises(ValueError, match="the gradient-table kind is about H"):
-        KINDS["gradient-table"].spec(**spec)
+    spec = {"kind": "path-blank", "network": {"layers": [2, 2, 1], "loss": "square", "y": [1]},
+            "target": "dH/dW1_11"}
+    with pytest.raises(ValueError, match="the path-blank kind is about H"):
+        KINDS["path-blank"].spec(**spec)

@@ -1,7 +1,8 @@
 """Forward and backward pass of a network with numpy, in the course's notation.
 
 z^(l) = W^(l)ᵀ a^(l-1) + b^(l),  a^(l) = g(z^(l)),  a^(0) = x,  H = a^(L);
-with a loss, L(a^(L), y) and the derivatives are of L.
+with a loss, L(a^(L), y) and the derivatives are of L; with L2, L + (λ/2)·Σ W².
+A batch's L and gradients are the mean (sum) of its points' own, plus the L2 term.
 Lists are indexed by layer number; index 0 of z, dz, W-gradients is unused (None).
 """
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Values:
     dW: list  # dH/dW^(l), same shape as W^(l)
     db: list  # dH/db^(l)
     loss: float | None = None  # L, on a network with a loss (the derivatives are then of L)
+    points: tuple = ()  # a batch: each point's own Values (z, a, dz, da are then None here)
 
     @property
     def H(self) -> float:
@@ -96,7 +98,29 @@ def backward(net: Network, z: list, a: list, dH: np.ndarray | None = None) -> Va
         dW[layer] = np.outer(a[layer - 1], dz[layer])
         db[layer] = dz[layer].copy()
         da[layer - 1] = net.W(layer) @ dz[layer]
+    if loss is not None:
+        loss, dW = _regularized(net, loss, dW)
     return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db, loss=loss)
+
+
+def _regularized(net: Network, loss: float, dW: list) -> tuple[float, list]:
+    """L + (λ/2)·Σ ||W^(l)||², and λW^(l) added to each ∂L/∂W^(l) (biases are not penalized)."""
+    if not net.l2:
+        return loss, dW
+    lam = float(net.l2)
+    penalty = 0.5 * lam * sum(float(np.sum(net.W(l) ** 2)) for l in range(1, net.depth + 1))
+    return loss + penalty, [None] + [dW[l] + lam * net.W(l) for l in range(1, net.depth + 1)]
+
+
+def _batch(net: Network) -> Values:
+    """A batch: each point's L and gradients, reduced (mean or sum), then the L2 term."""
+    points = tuple(evaluate(net.point(n)) for n in range(len(net.batch)))
+    weight, L = float(net.point_weight()), net.depth
+    loss = weight * sum(p.loss for p in points)
+    dW = [None] + [weight * sum(p.dW[l] for p in points) for l in range(1, L + 1)]
+    db = [None] + [weight * sum(p.db[l] for p in points) for l in range(1, L + 1)]
+    loss, dW = _regularized(net, loss, dW)
+    return Values(z=None, a=None, dz=None, da=None, dW=dW, db=db, loss=loss, points=points)
 
 
 def _loss(net: Network, z_out, a_out) -> tuple[float, np.ndarray]:
@@ -107,6 +131,9 @@ def _loss(net: Network, z_out, a_out) -> tuple[float, np.ndarray]:
 
 
 def evaluate(net: Network, x: np.ndarray | None = None) -> Values:
-    """Forward and backward pass at x (the network's own input by default)."""
+    """Forward and backward pass at x (the network's own input by default; a batch
+    network's points when it has them)."""
+    if net.is_batch and x is None:
+        return _batch(net)
     z, a = forward(net, net.input() if x is None else x)
     return backward(net, z, a)

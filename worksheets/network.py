@@ -4,10 +4,14 @@ Layers are numbered 0 (input) to L (output). W[l] is W^(l): n_(l-1) rows, n_l co
 W[l][i][j] the weight from node i of layer l-1 to node j of layer l (0-based here,
 1-based in every name a person reads). Parameters are exact Fractions; the engine
 works on float copies and the independent checks on the Fractions.
+
+A batch network has several points (x, y) instead of one x and y: its L and every
+gradient are the mean (or sum) over the points of each point's own, and L2
+regularization adds (λ/2)·Σ W² to L (λW to each ∂L/∂W) once, after that reduction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -34,6 +38,23 @@ class Network:
     x: Vector | None = None
     loss: str = "none"  # "none": the output is H itself (one output node)
     y: Vector | None = None  # targets, one per output (softmax cross-entropy: one-hot)
+    l2: Fraction = Fraction(0)  # λ of the L2 term (λ/2)·Σ W², over every weight matrix (not biases)
+    batch: tuple[tuple[Vector, Vector], ...] | None = None  # several points (x, y); then x and y are None
+    reduce: str = "mean"  # how a batch's per-point losses combine: "mean" or "sum"
+
+    @property
+    def is_batch(self) -> bool:
+        return self.batch is not None
+
+    def point(self, n: int) -> "Network":
+        """Point n (0-based) of a batch as a network of its own, without the L2 term: its
+        loss is that point's L_n."""
+        x, y = self.batch[n]
+        return replace(self, x=x, y=y, batch=None, l2=Fraction(0))
+
+    def point_weight(self) -> Fraction:
+        """What each point's loss is multiplied by: 1/N for a mean, 1 for a sum."""
+        return Fraction(1, len(self.batch)) if self.reduce == "mean" else Fraction(1)
 
     @property
     def has_loss(self) -> bool:

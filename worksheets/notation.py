@@ -61,6 +61,22 @@ def input_(i) -> str:
     return f"x_{{{i}}}"
 
 
+# ---- the matrix form: whole layers ------------------------------------------------------
+
+def layer_vector(symbol: str, layer) -> str:
+    """z^(l), a^(l), b^(l) as vectors, W^(l) as a matrix (l may be a letter)."""
+    return f"{symbol}{layer_mark(layer)}"
+
+
+def input_vector() -> str:
+    return "x"
+
+
+def delta(layer) -> str:
+    """δ^(l), the vector ∂L/∂z^(l) of the matrix form."""
+    return rf"\delta{layer_mark(layer)}"
+
+
 def derivative(of: str, numerator: str = "H") -> str:
     """∂H/∂(of) (or ∂L/∂(of) with a loss) as a display fraction."""
     return rf"\dfrac{{{{\partial}} {numerator}}}{{{{\partial}} {of}}}"
@@ -104,3 +120,24 @@ def loss_formula(loss: str, layer) -> str:
 def loss_gradient(loss: str, layer, k) -> str:
     """The rule for ∂L/∂a^(L)_k (softmax cross-entropy: ∂L/∂z^(L)_k = p_k − y_k)."""
     return LOSSES[loss].gradient.format(mark=layer_mark(layer), k=f"{{{k}}}")
+
+
+# ---- batches and L2 --------------------------------------------------------------------
+
+DATA_LOSS = r"\ell"  # the loss of the outputs alone (of one point, in a batch), L without the L2 term
+
+
+def point_loss(n) -> str:
+    """ℓ_n, the loss of point n of a batch (L is the batch's)."""
+    return rf"{DATA_LOSS}_{{{n}}}"
+
+
+def batch_loss(reduce: str, count: int) -> str:
+    """L over a batch: the mean (or sum) of its points' losses."""
+    total = rf"\sum_{{n=1}}^{{{count}}} {point_loss('n')}"
+    return rf"L = \tfrac{{1}}{{{count}}} {total}" if reduce == "mean" else f"L = {total}"
+
+
+def l2_term() -> str:
+    """(λ/2)·Σ W², summed over every entry of every weight matrix."""
+    return rf"\tfrac{{\lambda}}{{2}} \sum_{{l,i,j}} ({weight('l', 'i', 'j')})^2"

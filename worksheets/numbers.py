@@ -82,6 +82,11 @@ def given_text(value) -> str:
     return text(value)
 
 
+def given_latex(value) -> str:
+    """A given number in a formula: as typed (0.01 stays 0.01, 1/10 stays 1/10)."""
+    return value.typed.strip() if isinstance(value, Given) else latex(value)
+
+
 def plain(value: Fraction | int) -> int | Fraction:
     """An integral Fraction becomes an int, so it prints and serialises as one."""
     value = Fraction(value)

@@ -289,10 +289,39 @@ def derivative_value(net: Network, q: Quantity):
     paths from each node is computed once and shared by every path through that node,
     so the work grows with the edges, not the paths (531,441 of them from an input of
     the largest network). Same factors as path_sum, exact with Fractions; nothing is
-    shared with the numpy engine."""
-    z, a = _forward(net)
-    prefix, layer, node = _prefix_and_start(net, q)
-    return term_value(net, prefix, z, a) * _sums_from_nodes(net)[layer][node - 1]
+    shared with the numpy engine. A batch: the points' own, reduced; plus λW with L2."""
+    if net.is_batch:
+        data = net.point_weight() * sum((derivative_value(net.point(n), q) for n in range(len(net.batch))),
+                                        Fraction(0))
+    else:
+        z, a = _forward(net)
+        prefix, layer, node = _prefix_and_start(net, q)
+        data = term_value(net, prefix, z, a) * _sums_from_nodes(net)[layer][node - 1]
+    return data + l2_gradient_exact(net, q)
+
+
+def l2_gradient_exact(net: Network, q: Quantity) -> Fraction:
+    """The L2 term's part of ∂L/∂q: λ W^(l)_ij for a weight, 0 for anything else."""
+    if q.symbol != "W" or not net.l2:
+        return Fraction(0)
+    return net.l2 * net.weights[q.layer - 1][q.i - 1][q.j - 1]
+
+
+def l2_penalty_exact(net: Network) -> Fraction:
+    """(λ/2)·Σ over every weight matrix of the squares of its entries."""
+    if not net.l2:
+        return Fraction(0)
+    return net.l2 / 2 * sum((w * w for W in net.weights for row in W for w in row), Fraction(0))
+
+
+def loss_value(net: Network):
+    """L, from the network's own forward pass (a batch: its points' reduced), with the L2 term."""
+    if net.is_batch:
+        data = net.point_weight() * sum((loss_value(net.point(n)) for n in range(len(net.batch))), Fraction(0))
+    else:
+        z, a = exact_forward(net)
+        data = loss_exact(net, z, a)
+    return data + l2_penalty_exact(net)
 
 
 @lru_cache(maxsize=16)
@@ -315,6 +344,19 @@ def rounding_scale(net: Network, q: Quantity) -> float:
     with |W|, |x|, |b| and g′ = 1. A float64 engine's rounding error stays below about
     1e-15 times this, so a disagreement smaller than that is rounding, not a bug (it
     matters only when intermediate values pass 2^53, e.g. weights near 10^6 in 3 layers)."""
+    if net.is_batch:
+        data = float(net.point_weight()) * sum(rounding_scale(net.point(n), q) for n in range(len(net.batch)))
+        return data + _l2_scale(net, q)
+    return _point_scale(net, q) + _l2_scale(net, q)
+
+
+def _l2_scale(net: Network, q: Quantity) -> float:
+    if q.symbol == "L" and not q.derivative:
+        return abs(float(l2_penalty_exact(net)))
+    return abs(float(l2_gradient_exact(net, q))) if q.derivative else 0.0
+
+
+def _point_scale(net: Network, q: Quantity) -> float:
     z_abs, a_abs = _abs_forward(net)
     if not q.derivative:
         if q.symbol == "H":

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from .network import ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, Network
 from .numbers import Given, OutOfRange, parse_exact, to_fraction
+from .numbers import text as numbers_text
 from .quantities import Quantity, UnknownQuantity, check_exists, parse
 
 MAX_LAYERS = 20  # a network described in words ("784 inputs, 128 and 64 hidden, 10 outputs")
@@ -109,16 +110,64 @@ LossName = Literal["none", "square", "half-square", "cross-entropy", "softmax-cr
 assert set(LossName.__args__) == set(LOSSES)
 
 
+MAX_POINTS = 8  # a batch: its points are printed in a table beside the figure
+MAX_BATCH_LINES = 50  # lines of per-point values a key may list for a batch (one part, one page)
+
+
+def _entry(value: Any, *where: int):
+    """One number (or `random`) of x or y; a mistake names its place in the list."""
+    try:
+        return number_or_random(value)
+    except ValueError as exc:
+        raise FieldError(str(exc), *where) from None
+
+
+def _points(value: Any):
+    """x: one point (a list of numbers) or a batch (a list of rows, one per point; a
+    row may be `random`)."""
+    if value == "random":
+        return RANDOM
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of numbers (or of rows, for a batch of points), got {_show(value)}")
+    if not any(isinstance(v, list) for v in value):
+        return [_entry(v, i) for i, v in enumerate(value)]
+    _check_point_count(value)
+    rows = []
+    for n, row in enumerate(value):
+        if row == "random":
+            rows.append(RANDOM)
+        elif isinstance(row, list):
+            rows.append([_entry(v, n, i) for i, v in enumerate(row)])
+        else:
+            raise FieldError(f"expected a row of numbers (a batch has one row per point), got {_show(row)}", n)
+    return rows
+
+
+def _check_point_count(rows: list) -> None:
+    if not 1 <= len(rows) <= MAX_POINTS:
+        raise ValueError(f"{len(rows)} points; a batch has 1 to {MAX_POINTS}")
+
+
 def _targets(value: Any):
-    """`y: [0.01, 0.99]` (one per output) or `y: 2` (a class): a list either way."""
-    if value == "random" or isinstance(value, list):
-        return _whole(value)
-    return [value]
+    """`y: [0.01, 0.99]` (one per output) or `y: 2` (a class): a list either way. In a
+    batch, one entry per point: a row of targets, or a number (one output, or a class)."""
+    if value == "random":
+        return RANDOM
+    if not isinstance(value, list):
+        return [_entry(value)]
+    if any(isinstance(v, list) for v in value):
+        _check_point_count(value)
+    return [[_entry(v, n, i) for i, v in enumerate(entry)] if isinstance(entry, list) else _entry(entry, n)
+            for n, entry in enumerate(value)]
 
 
-Targets = Annotated[list[Param] | RandomValue, BeforeValidator(_targets),
-                    WithJsonSchema({"anyOf": [{"type": "array", "items": PARAM_SCHEMA}, PARAM_SCHEMA,
-                                              {"const": "random"}]})]
+ROW_SCHEMA = {"type": "array", "items": PARAM_SCHEMA}
+Points = Annotated[Any, BeforeValidator(_points), WithJsonSchema(
+    {"anyOf": [ROW_SCHEMA, {"type": "array", "items": {"anyOf": [ROW_SCHEMA, {"const": "random"}]},
+                            "minItems": 1, "maxItems": MAX_POINTS}, {"const": "random"}]})]
+Targets = Annotated[Any, BeforeValidator(_targets), WithJsonSchema(
+    {"anyOf": [{"type": "array", "items": {"anyOf": [PARAM_SCHEMA, ROW_SCHEMA]}}, PARAM_SCHEMA,
+               {"const": "random"}]})]
 
 
 def _quantity(value: Any) -> Quantity:
@@ -194,10 +243,16 @@ class NetworkSpec(Strict):
                            "−[y log a + (1 − y) log(1 − a)] (one sigmoid output); softmax-cross-entropy: "
                            "−log softmax(z)_c (output: softmax)", examples=["half-square"])
     y: Targets | None = Field(None, description="the targets, one per output node (with a loss); "
-                              "softmax-cross-entropy: the class, 1-based", examples=[[0.01, 0.99], 2, "random"])
+                              "softmax-cross-entropy: the class, 1-based; a batch: one entry per point",
+                              examples=[[0.01, 0.99], 2, "random", [[1, 0], [0, 1]]])
+    l2: Number = Field(Fraction(0), description="λ of L2 regularization: adds (λ/2)·Σ W² over every weight "
+                       "matrix (not the biases) to the loss", examples=["1/10", 0.01])
+    reduce: Literal["mean", "sum"] = Field("mean", description="a batch: L and every gradient are the mean "
+                                           "(or sum) over its points", examples=["sum"])
     bias: bool = Field(False, description="true: every hidden and output node has a bias (b1, b2, ...; "
                        "default 0)", examples=[True])
-    x: Vector | None = Field(None, description="the input, one number per input node", examples=[[1, 3], "random"])
+    x: Points | None = Field(None, description="the input, one number per input node; a batch of points: "
+                             "one row per point", examples=[[1, 3], "random", [[1, 3], [2, -1]]])
     W1: Matrix | None = _weights(1)
     W2: Matrix | None = _weights(2)
     W3: Matrix | None = _weights(3)
@@ -237,9 +292,28 @@ class NetworkSpec(Strict):
                     raise FieldError("biases are given but bias is false; set bias: true", f"b{layer}")
                 if b is not RANDOM:
                     _check_vector(b, layers[layer], f"b{layer}", f"layer {layer}")
-        if self.x is not None and self.x is not RANDOM:
+        if self.is_batch:
+            for n, row in enumerate(self.x):
+                if row is not RANDOM:
+                    _check_vector(row, layers[0], "x", "the input layer", n)
+        elif self.x is not None and self.x is not RANDOM:
             _check_vector(self.x, layers[0], "x", "the input layer")
+        self._check_regularization()
         self._check_loss(layers)
+
+    @property
+    def is_batch(self) -> bool:
+        """True when x is a list of rows, one per point."""
+        return isinstance(self.x, list) and any(isinstance(row, list) for row in self.x)
+
+    def _check_regularization(self) -> None:
+        if self.l2 < 0:
+            raise FieldError(f"λ is 0 or more, got {numbers_text(self.l2)}", "l2")
+        if self.l2 and self.loss == "none":
+            raise FieldError("l2 regularization adds to a loss; set loss: and the targets y", "l2")
+        if "reduce" in self.model_fields_set and not self.is_batch:
+            raise FieldError("reduce combines the losses of a batch; give x as a list of rows, one per point",
+                             "reduce")
 
     def _check_loss(self, layers: list[int]) -> None:
         """The loss fits the output layer, and the targets fit the loss."""
@@ -250,6 +324,9 @@ class NetworkSpec(Strict):
             if self.y is not None:
                 raise FieldError("targets are given but the network has no loss; set loss: (square, "
                                  "half-square, cross-entropy or softmax-cross-entropy)", "y")
+            if self.is_batch:
+                raise FieldError("a batch of points needs a loss (L is the mean or sum of the points' "
+                                 "losses); set loss: and the targets y", "x")
             return
         if (loss == "softmax-cross-entropy") != (self.output == "softmax"):
             raise FieldError("softmax-cross-entropy goes with output: softmax, and a softmax output "
@@ -261,19 +338,34 @@ class NetworkSpec(Strict):
                              "for several classes)", "loss")
         if self.y is None or self.y is RANDOM:
             return
-        if loss == "softmax-cross-entropy":
-            self._check_class(outputs)
-        else:
-            _check_vector(self.y, outputs, "y", "the output layer")
-        if loss == "cross-entropy" and any(v is not RANDOM and not 0 <= v <= 1 for v in self.y):
-            raise FieldError("a cross-entropy target is between 0 and 1", "y")
+        if not self.is_batch:
+            if any(isinstance(v, list) for v in self.y):
+                raise FieldError("rows of targets are for a batch; give x as a list of rows too, one per point",
+                                 "y")
+            self._check_targets(self.y, outputs)
+            return
+        if len(self.y) != len(self.x):
+            raise FieldError(f"expected {len(self.x)} targets, one per point (x has {len(self.x)} rows), "
+                             f"got {len(self.y)}", "y")
+        for n, entry in enumerate(self.y):
+            if entry is not RANDOM:
+                self._check_targets(entry if isinstance(entry, list) else [entry], outputs, n)
 
-    def _check_class(self, outputs: int) -> None:
-        if len(self.y) != 1:
-            raise FieldError(f"softmax-cross-entropy takes the class, a number 1 to {outputs}", "y")
-        c = self.y[0]
+    def _check_targets(self, y: list, outputs: int, *where: int) -> None:
+        """One point's targets: a class, or one number per output."""
+        if self.loss == "softmax-cross-entropy":
+            self._check_class(y, outputs, where)
+        else:
+            _check_vector(y, outputs, "y", "the output layer", *where)
+        if self.loss == "cross-entropy" and any(v is not RANDOM and not 0 <= v <= 1 for v in y):
+            raise FieldError("a cross-entropy target is between 0 and 1", "y", *where)
+
+    def _check_class(self, y: list, outputs: int, where: tuple) -> None:
+        if len(y) != 1:
+            raise FieldError(f"softmax-cross-entropy takes the class, a number 1 to {outputs}", "y", *where)
+        c = y[0]
         if c is not RANDOM and (c.denominator != 1 or not 1 <= c <= outputs):
-            raise FieldError(f"the class is a whole number 1 to {outputs}, got {c}", "y")
+            raise FieldError(f"the class is a whole number 1 to {outputs}, got {c}", "y", *where)
 
     @property
     def architecture(self) -> list[int]:
@@ -332,17 +424,24 @@ class NetworkSpec(Strict):
         biases = None
         if self.bias:
             biases = tuple(tuple(self.bias_vector(l) or [Fraction(0)] * layers[l]) for l in range(1, L + 1))
+        common = dict(l2=self.l2, reduce=self.reduce)
+        if self.is_batch:
+            ys = self.y if self.y is not None else [None] * len(self.x)
+            batch = tuple((tuple(x), self.targets(layers[-1], y)) for x, y in zip(self.x, ys))
+            return Network(tuple(layers), self.activation, self.output, weights, biases, None, self.loss, None,
+                           batch=batch, **common)
         x = tuple(self.x) if self.x is not None else None
         return Network(tuple(layers), self.activation, self.output, weights, biases, x, self.loss,
-                       self.targets(layers[-1]))
+                       self.targets(layers[-1], self.y), **common)
 
-    def targets(self, outputs: int) -> tuple | None:
-        """y as one number per output (a class becomes one-hot)."""
-        if self.y is None or self.loss == "none":
+    def targets(self, outputs: int, y) -> tuple | None:
+        """One point's y as one number per output (a class becomes one-hot)."""
+        if y is None or self.loss == "none":
             return None
+        y = y if isinstance(y, list) else [y]
         if self.loss == "softmax-cross-entropy":
-            return tuple(Fraction(int(k == self.y[0])) for k in range(1, outputs + 1))
-        return tuple(self.y)
+            return tuple(Fraction(int(k == y[0])) for k in range(1, outputs + 1))
+        return tuple(y)
 
 
 def _has_random(value) -> bool:
@@ -387,9 +486,20 @@ def _check_matrix(W, rows: int, cols: int, name: str, layers) -> None:
         raise FieldError(f"expected a {rows}×{cols} matrix for layers {layers}, got {got}", name)
 
 
-def _check_vector(v, size: int, name: str, where: str) -> None:
+def _check_vector(v, size: int, name: str, where: str, *index: int) -> None:
     if len(v) != size:
-        raise FieldError(f"expected {size} numbers ({where} has {size} nodes), got {len(v)}", name)
+        raise FieldError(f"expected {size} numbers ({where} has {size} nodes), got {len(v)}", name, *index)
+
+
+def check_batch_quantities(network: NetworkSpec, quantities, key: str = "ask") -> None:
+    """FieldError naming the first quantity a batch does not have as one number: z, a and
+    their derivatives are one per point; L and ∂L/∂W, ∂L/∂b are the batch's."""
+    if not network.is_batch:
+        return
+    for index, q in enumerate(quantities):
+        if q.symbol != "L" and not (q.derivative and q.symbol in ("W", "b")):
+            raise FieldError(f"'{q.name}' has one value per point of the batch; ask for L, dL/dW or dL/db",
+                             key, index)
 
 
 def check_quantities(network: "NetworkSpec | Network", quantities, key: str = "ask") -> None:
@@ -503,12 +613,32 @@ class ProblemSpec(Strict):
         """True when the problem's network is drawn (and so limited to a page's size)."""
         return getattr(self, "network", None) is not None
 
+    takes_batch: ClassVar[bool] = False  # kinds whose answers are a batch's L and gradients set this
+
+    @model_validator(mode="after")
+    def _batch_taken(self):
+        network = getattr(self, "network", None)
+        if network is None or not network.is_batch:
+            return self
+        if not self.takes_batch:
+            raise FieldError(f"the {self.kind} kind works on one input; give x as one point (a batch of points "
+                             "is for backprop, forward, gradient-table and gd-step)",
+                             "network", "x")
+        for layers in network.layers:
+            # the key lists each point's values, 3 a line: at most every z, a and derivative
+            lines = len(network.x) * -(-(2 * sum(layers[1:]) + layers[-1]) // 3)
+            if lines > MAX_BATCH_LINES:
+                raise FieldError(f"{len(network.x)} points on layers {layers}: the key would list up to {lines} "
+                                 f"lines of point values (at most {MAX_BATCH_LINES}); use fewer points or a "
+                                 "smaller network", "network", "x")
+        return self
+
     @model_validator(mode="after")
     def _loss_taken(self):
         network = getattr(self, "network", None)
         if network is not None and network.loss != "none" and not self.takes_loss:
             raise FieldError(f"the {self.kind} kind is about H, a network without a loss; remove loss: "
-                             "(backprop, forward and gd-step take one)", "network", "loss")
+                             "(backprop, forward, gradient-table, gd-step and matrix-backprop take one)", "network", "loss")
         return self
 
     @model_validator(mode="after")

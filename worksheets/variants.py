@@ -20,7 +20,7 @@ from .paths import path_sum
 from .problems.arithmetic import Numbers
 from .problems.checked import DEFAULT_DECIMALS
 from .quantities import parse
-from .spec import NetworkSpec, RandomRanges
+from .spec import RANDOM, NetworkSpec, RandomRanges
 
 MAX_TRIES = 2000
 FAIRNESS_FACTOR = 3  # largest answers of two versions differ by at most this factor
@@ -124,18 +124,26 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
                                 fill_missing, nonzero=True)
         if network.bias:
             fields[f"b{l}"] = randomness.part(network.bias_vector(l), (layers[l],), ranges.biases, rng, fill_missing)
-    fields["x"] = randomness.part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
+    if network.is_batch:  # one row per point, each drawn like a single input
+        fields["x"] = [randomness.part(row, (layers[0],), ranges.inputs, rng, fill_missing) for row in network.x]
+    else:
+        fields["x"] = randomness.part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
     if network.loss != "none":
         fields["loss"], fields["y"] = network.loss, _draw_targets(network, layers[-1], ranges, rng, fill_missing)
+        fields["l2"], fields["reduce"] = network.l2, network.reduce
     return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
 
 
 def _draw_targets(network: NetworkSpec, outputs: int, ranges: RandomRanges, rng, fill_missing: bool):
     """Targets from the inputs' range; a class 1..n for softmax cross-entropy, 0 or 1 for
-    cross-entropy."""
+    cross-entropy. A batch: one entry per point (a row, or a class)."""
     span = {"softmax-cross-entropy": (1, outputs), "cross-entropy": (0, 1)}.get(network.loss, ranges.inputs)
     shape = (1,) if network.loss == "softmax-cross-entropy" else (outputs,)
-    return randomness.part(network.y, shape, span, rng, fill_missing)
+    if not network.is_batch:
+        return randomness.part(network.y, shape, span, rng, fill_missing)
+    entries = network.y if isinstance(network.y, list) else [network.y] * len(network.x)
+    return [randomness.part(entry if entry is None or entry is RANDOM or isinstance(entry, list) else [entry],
+                            shape, span, rng, fill_missing) for entry in entries]
 
 
 # ---- the good-problem rules -------------------------------------------------------
@@ -147,10 +155,11 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     if found.broken:
         return found.broken
     limit = (spec.random or RandomRanges()).max_value
-    values = np.concatenate([np.asarray(found.intermediates, dtype=float),
-                             np.asarray(list(found.answers.values()), dtype=float)])
-    if found.exact and np.any(values != np.round(values)):
-        return "every value a student computes is an integer"
+    answers = np.asarray(list(found.answers.values()), dtype=float)
+    values = np.concatenate([np.asarray(found.intermediates, dtype=float), answers])
+    if found.exact and not (_whole(found.intermediates) and _whole(answers * found.scale)):
+        return "every value a student computes is an integer" if found.scale == 1 else \
+            f"every value a student computes is an integer (answers: a multiple of 1/{found.scale})"
     if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
     zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or getattr(spec, "zero_ok", False)
@@ -166,6 +175,11 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     if reference is not None and not _fair(found, reference):
         return "versions have a similar amount of arithmetic"
     return None
+
+
+def _whole(values) -> bool:
+    values = np.asarray(values, dtype=float)
+    return not np.any(np.abs(values - np.round(values)) > 1e-9 * np.maximum(1.0, np.abs(values)))
 
 
 def as_printed(spec, found: Numbers) -> Numbers:

@@ -231,9 +231,14 @@ def frame_layout(frame: Frame) -> Layout:
 
 
 def _after_outputs(frame: Frame, outputs: list) -> list[Label]:
-    """Each output's target right of its arrow, and the loss right of the targets."""
+    """Each output's target right of its arrow, and the loss right of the targets (a
+    batch's figure has no targets: the loss alone, right of the arrows)."""
     if not frame.shows("target"):
-        return []
+        if not frame.shows("loss"):
+            return []
+        middle = sum(y for _, y in outputs) / len(outputs)
+        loss_x = outputs[0][0] + TARGET_GAP + _slot_box_width(frame, "loss") / 2
+        return [_value(frame, "loss", "loss", loss_x, middle)]
     width = _slot_box_width(frame, "target")
     x = outputs[0][0] + TARGET_GAP + width / 2
     labels = [_value(frame, "target", f"y{j}", x, y) for j, (_, y) in enumerate(outputs)]

@@ -77,7 +77,7 @@ CSV_COLUMNS = ["version", "problem", "id", "part", "quantity", "entry", "answer"
 
 def answers_csv_from_files(paths) -> bytes:
     """One row per version × part for graders (per entry for a table: `entry` is "(i,j)",
-    1-based), read back from the answers.json files so the two always agree. `exact` holds
+    1-based; for a vector "(i)"), read back from the answers.json files so the two always agree. `exact` holds
     the exact value ("5/3") where the answer column is rounded; `tolerance` is empty for
     true/false and symbolic answers."""
     buffer = io.StringIO()
@@ -95,9 +95,13 @@ def answers_csv_from_files(paths) -> bytes:
 
 
 def _cells(answer, exact) -> list[tuple]:
-    """(entry, answer, exact) per cell: one for a single answer, one per entry of a table."""
+    """(entry, answer, exact) per cell: one for a single answer, one per entry of a table
+    ("(i,j)") or of a vector ("(i)")."""
     if not isinstance(answer, list):
         return [("", json.dumps(answer) if isinstance(answer, bool) else answer, exact)]
+    if not any(isinstance(row, list) for row in answer):  # a vector (or a shape [rows, cols])
+        exact = exact or [""] * len(answer)
+        return [(f"({i})", value, exact[i - 1]) for i, value in enumerate(answer, start=1)]
     exact = exact or [[""] * len(row) for row in answer]
     return [(f"({i},{j})", value, exact[i - 1][j - 1])
             for i, row in enumerate(answer, start=1) for j, value in enumerate(row, start=1)]

@@ -103,7 +103,11 @@ def numeric_entries(entry: dict) -> list[Entry]:
     value, tolerance = entry["answer"], entry["tolerance"]
     if not isinstance(value, list):
         return [Entry("", "", value, tolerance)]
-    rows = value if value and isinstance(value[0], list) else [value]
+    if not (value and isinstance(value[0], list)):  # a vector, or a shape [rows, columns]
+        labels = ("rows", "columns") if entry["quantity"].startswith("shape ") else \
+            [f"entry {i}" for i in range(1, len(value) + 1)]
+        return [Entry(f"_1_{i}", label, v, tolerance) for i, (label, v) in enumerate(zip(labels, value), start=1)]
+    rows = value
     return [Entry(f"_{i}_{j}", f"i = {i}, j = {j}" if len(rows) > 1 else f"j = {j}", v, tolerance)
             for i, row in enumerate(rows, start=1) for j, v in enumerate(row, start=1)]
 

@@ -2,7 +2,9 @@
 rules of worksheets.variants look at."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -21,6 +23,7 @@ class Numbers:
     architecture: tuple = ()
     parts: list = field(default_factory=list)  # one value per part, for "no two parts share an answer"
     broken: str | None = None  # a rule of the kind's own that this instance breaks
+    scale: int = 1  # answers (not intermediates) are whole multiples of 1/scale (batch means, L2)
 
     def __post_init__(self):
         if not self.parts:  # by default each answer is a part
@@ -32,16 +35,35 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     integers or rounded, so floats are exact enough for the rules)."""
     net = spec.network.to_network()
     values = evaluate(net)
-    arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
+    points = _points(net, values)
+    arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
     intermediates = np.concatenate([np.ravel(array) for array in arrays])
     answers = {q.name: lookup(q, values) for q in asked}
-    dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
+    dead = net.hidden == "relu" and any(np.any(z <= 0) for _, v in points for z in v.z[1:-1])
 
     def terms() -> tuple:
-        counts = nonzero_path_counts(net, values)
-        return tuple(_terms(q, net, values, counts) for q in asked if q.derivative)
+        return tuple(_terms(q, point_net, v, nonzero_path_counts(point_net, v))
+                     for point_net, v in points for q in asked if q.derivative)
     return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
-                   parts if parts is not None else list(answers.values()))
+                   parts if parts is not None else list(answers.values()), scale=answer_scale(net))
+
+
+def _points(net, values) -> list[tuple]:
+    """(network, Values) of what a student computes point by point: each point of a batch,
+    or the one input; without the L2 term (its λW and (λ/2)·ΣW² come once, at the end)."""
+    if net.is_batch:
+        return [(net.point(n), point) for n, point in enumerate(values.points)]
+    if net.l2:
+        plain = replace(net, l2=Fraction(0))
+        return [(plain, evaluate(plain))]
+    return [(net, values)]
+
+
+def answer_scale(net) -> int:
+    """Answers are whole multiples of 1/scale on an exact network with whole numbers: a
+    batch's mean divides by N, and L2 multiplies weights by λ (and their squares by λ/2)."""
+    mean = len(net.batch) if net.is_batch and net.reduce == "mean" else 1
+    return math.lcm(mean, 2 * net.l2.denominator if net.l2 else 1)
 
 
 def nonzero_path_counts(net, values) -> list[np.ndarray]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from .. import notation, numbers
 from ..engine import ACTIVATION
-from ..quantities import Quantity
-from .checked import Solved
+from ..numbers import given_latex
+from ..quantities import Quantity, symbol_latex
+from .checked import Solved, point_solutions, without_l2
 
 
 def d(symbol: str, layer: int, node: int, of: str = "H") -> Quantity:
@@ -32,8 +33,11 @@ def prerequisites(solved: Solved, q: Quantity) -> list[Quantity]:
 
 
 def steps(solved: Solved, targets: list[Quantity], shown: set | None = None) -> list[str]:
-    """Equations for targets and everything they need, output side first, none twice."""
+    """Equations for targets and everything they need, output side first, none twice
+    (a batch: each point's values, then their mean or sum)."""
     shown = set() if shown is None else shown
+    if solved.net.is_batch:
+        return batch_steps(solved, targets, shown)
     lines: list[str] = []
 
     def visit(q: Quantity) -> None:
@@ -65,8 +69,18 @@ def equation(solved: Solved, q: Quantity) -> str:
 def _weight(solved: Solved, q: Quantity, value: str) -> str:
     source = Quantity("x", 0, q.i) if q.layer == 1 else Quantity("a", q.layer - 1, q.i)
     dz = d("z", q.layer, q.j, q.of)
+    rule = rf"{source.latex()} \cdot {dz.latex()}"
     numbers = rf"{solved.factor(solved.value(source))} \cdot {solved.factor(solved.value(dz))}"
-    return rf"{q.latex()} = {source.latex()} \cdot {dz.latex()} = {numbers} = {value}"
+    if solved.net.l2:  # the L2 term's gradient, λW
+        rule += rf" + \lambda\, {notation.weight(q.layer, q.i, q.j)}"
+        numbers += rf" + {_l2_product(solved, q)}"
+    return rf"{q.latex()} = {rule} = {numbers} = {value}"
+
+
+def _l2_product(solved: Solved, q: Quantity) -> str:
+    """λ · W^(l)_ij with the numbers put in."""
+    weight = solved.net.weights[q.layer - 1][q.i - 1][q.j - 1]
+    return rf"{given_latex(solved.net.l2)} \cdot {_paren_negative(given_latex(weight))}"
 
 
 def _node(solved: Solved, q: Quantity, value: str) -> str:
@@ -137,9 +151,7 @@ def _softmax_gradient(solved: Solved, q: Quantity, value: str) -> str:
             r"\quad (\text{softmax with cross-entropy: } p = " + notation.node("a", net.depth, "") + ")")
 
 
-def target_latex(value) -> str:
-    """A target as the spec gives it (0.01 stays 0.01, not rounded to the answers' places)."""
-    return value.typed.strip() if isinstance(value, numbers.Given) else numbers.latex(value)
+target_latex = given_latex  # a target as the spec gives it (0.01 stays 0.01, not rounded)
 
 
 def _class_index(net) -> int:
@@ -152,7 +164,24 @@ def _paren_negative(text: str) -> str:
 
 
 def loss_steps(solved: Solved) -> list[str]:
-    """L with the outputs and targets put in."""
+    """L with the outputs and targets put in (with L2: the data term ℓ, then L = ℓ + its term)."""
+    if not solved.net.l2:
+        return [_data_loss(solved, "L")]
+    data = without_l2(solved)
+    ell = notation.DATA_LOSS
+    return [_data_loss(data, ell),
+            rf"L = {ell} + {notation.l2_term()} = {solved.latex(data.value(Quantity('L')))} + "
+            rf"{_l2_penalty_numbers(solved)} = {solved.latex(solved.value(Quantity('L')))}"]
+
+
+def _l2_penalty_numbers(solved: Solved) -> str:
+    """\tfrac{λ}{2} · (Σ W²) with the numbers put in."""
+    squares = sum((w * w for W in solved.net.weights for row in W for w in row), numbers.Fraction(0))
+    return rf"\tfrac{{1}}{{2}} \cdot {given_latex(solved.net.l2)} \cdot {numbers.latex(squares)}"
+
+
+def _data_loss(solved: Solved, name: str) -> str:
+    """The loss of the outputs against the targets, named `name`, with the numbers put in."""
     net = solved.net
     outs = [solved.latex(solved.value(Quantity("a", net.depth, k))) for k in range(1, net.layers[-1] + 1)]
     ys = [target_latex(t) for t in net.y]
@@ -164,7 +193,8 @@ def loss_steps(solved: Solved) -> list[str]:
         "cross-entropy": rf"-[{ys[0]} \log {outs[0]} + (1 - {ys[0]}) \log(1 - {outs[0]})]",
         "softmax-cross-entropy": rf"-\log {outs[_class_index(net)]}",
     }[net.loss]
-    return [rf"{notation.loss_formula(net.loss, net.depth)} = {with_numbers} = {value}"]
+    formula = notation.loss_formula(net.loss, net.depth).replace("L = ", f"{name} = ", 1)
+    return rf"{formula} = {with_numbers} = {value}"
 
 
 # ---- the forward pass ------------------------------------------------------------------
@@ -172,6 +202,8 @@ def loss_steps(solved: Solved) -> list[str]:
 def value_steps(solved, q: Quantity, shown: set) -> list[str]:
     """The forward pass to a value: z or a of a node, H, or the loss L (every output)."""
     net = solved.net
+    if net.is_batch:
+        return batch_steps(solved, [q], shown)
     if q.symbol == "H":
         return forward_steps(solved, Quantity("a", net.depth, 1), shown)
     if q.symbol != "L":
@@ -219,3 +251,85 @@ def _equation(solved, q: Quantity) -> str:
 
 def _source(layer: int, i: int) -> Quantity:
     return Quantity("x", 0, i) if layer == 1 else Quantity("a", layer - 1, i)
+
+
+# ---- a batch: each point's values, compactly, then their mean (or sum) ------------------
+
+PER_LINE = 3  # values of one point per line
+NAMED_POINTS = 3  # a mean of more points is written with a Σ
+
+
+def batch_steps(solved: Solved, targets: list[Quantity], shown: set) -> list[str]:
+    """For each point n its values on the way to the targets (ℓ_n and ∂ℓ_n/∂...), a few
+    per line; then each target as the mean (or sum) of its points' values, plus the L2
+    term. shown holds (n, quantity) of the values already listed, and targets done."""
+    lines = []
+    points = point_solutions(solved)
+    for n, point in enumerate(points, start=1):
+        entries: list[str] = []
+        for q in _point_chain(point, targets):
+            if (n, q) not in shown:
+                shown.add((n, q))
+                entries.append(_point_entry(point, n, q))
+        lines += [(rf"n = {n}{{:}}\quad " if i == 0 else r"\quad ") + r",\; ".join(entries[i:i + PER_LINE])
+                  for i in range(0, len(entries), PER_LINE)]
+    for q in targets:
+        if q not in shown:
+            shown.add(q)
+            lines.append(_reduced(solved, points, q))
+    return lines
+
+
+def _point_chain(point: Solved, targets: list[Quantity]) -> list[Quantity]:
+    """A point's quantities a key shows for the targets: the outputs, then each
+    derivative the chain rule needs (output side first), a weight's source beside it."""
+    net = point.net
+    chain = [Quantity("a", net.depth, k) for k in range(1, net.layers[-1] + 1)]
+
+    def visit(q: Quantity) -> None:
+        if q in chain:
+            return
+        for needed in reversed(prerequisites(point, q)):
+            visit(needed)
+        if q.symbol == "W" and q.layer > 1 and Quantity("a", q.layer - 1, q.i) not in chain:
+            chain.append(Quantity("a", q.layer - 1, q.i))
+        chain.append(q)
+
+    for target in targets:
+        visit(target)
+    return chain
+
+
+def _point_name(q: Quantity, n) -> str:
+    """ℓ_n, or ∂ℓ_n/∂q."""
+    return notation.point_loss(n) if q.symbol == "L" else notation.slash_derivative(symbol_latex(q),
+                                                                                    notation.point_loss(n))
+
+
+def _point_entry(point: Solved, n: int, q: Quantity) -> str:
+    """"∂ℓ_n/∂z = 0.14" (or "a = 0.75", "ℓ_n = 0.27") for point n."""
+    if q.symbol == "L":
+        name = notation.point_loss(n)
+    elif q.derivative:
+        name = notation.slash_derivative(symbol_latex(q), notation.point_loss(n))
+    else:
+        name = q.latex()
+    return f"{name} = {point.latex(point.value(q))}"
+
+
+def _reduced(solved: Solved, points: list[Solved], q: Quantity) -> str:
+    """q of the batch: the mean (sum) of the points' values, plus the L2 term's part."""
+    net = solved.net
+    count = len(points)
+    each = " + ".join(_paren_negative(point.latex(point.value(q))) for point in points)
+    names = " + ".join(_point_name(q, n) for n in range(1, count + 1)) if count <= NAMED_POINTS \
+        else rf"\sum_{{n=1}}^{{{count}}} {_point_name(q, 'n')}"
+    scale = rf"\tfrac{{1}}{{{count}}}" if net.reduce == "mean" else ""
+    rule, numbers_in = rf"{scale}({names})", rf"{scale}({each})"
+    if net.l2 and q.symbol == "L":
+        rule += f" + {notation.l2_term()}"
+        numbers_in += f" + {_l2_penalty_numbers(solved)}"
+    elif net.l2 and q.symbol == "W":
+        rule += rf" + \lambda\, {notation.weight(q.layer, q.i, q.j)}"
+        numbers_in += f" + {_l2_product(solved, q)}"
+    return rf"{q.latex()} = {rule} = {numbers_in} = {solved.latex(solved.value(q))}"

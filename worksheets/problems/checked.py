@@ -4,7 +4,8 @@ stops the build (CheckFailed)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from .. import numbers
 from ..document import Answer
 from ..engine import Values, evaluate
 from ..network import Network
-from ..paths import derivative_value, exact_forward, loss_exact, rounding_scale
+from ..paths import derivative_value, exact_forward, loss_value, rounding_scale
 from ..quantities import Quantity, lookup
 
 DEFAULT_DECIMALS = 3
@@ -80,11 +81,11 @@ def _independent(net: Network, q: Quantity):
     """q by exact forward pass and sum over paths: no code shared with the engine."""
     if q.derivative:
         return derivative_value(net, q)
+    if q.symbol == "L":
+        return loss_value(net)
     z, a = exact_forward(net)
     if q.symbol == "H":
         return a[-1][0]
-    if q.symbol == "L":
-        return loss_exact(net, z, a)
     table = {"x": a[0], "z": z[q.layer] if q.layer else None, "a": a[q.layer]}[q.symbol]
     return table[q.i - 1]
 
@@ -97,3 +98,15 @@ def _rounding(net: Network, q: Quantity, engine_value: float, independent) -> bo
 
 def _agree(engine_value: float, independent) -> bool:
     return math.isclose(engine_value, float(independent), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def point_solutions(solved: Solved) -> list[Solved]:
+    """Each point of a batch as a problem of its own (its loss ℓ_n, no L2 term), from the
+    engine's pass over the batch; every value again checked when asked."""
+    return [Solved(solved.net.point(n), values, solved.decimals) for n, values in enumerate(solved.values.points)]
+
+
+def without_l2(solved: Solved) -> Solved:
+    """The same network without its L2 term: its L is the data term ℓ."""
+    net = replace(solved.net, l2=Fraction(0))
+    return Solved(net, evaluate(net), solved.decimals)

@@ -6,14 +6,14 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..document import AnswerSpace, DisplayMath, Math, Part, Problem, para
-from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_quantities
+from ..spec import Asked, Decimals, FieldError, NetworkSpec, ProblemSpec, check_batch_quantities, check_quantities
 from .chain import value_steps
 from .checked import DEFAULT_DECIMALS, solve
-from .figure import network_figure
+from .figure import figure_blocks
 from .kind import Kind
 from .parts import each_part, letter
 from .values import require_values
-from .wording import assumptions, precision_note
+from .wording import assumptions, batch_legend, precision_note
 
 
 class Spec(ProblemSpec):
@@ -23,11 +23,13 @@ class Spec(ProblemSpec):
     ask: Asked
     decimals: Decimals = DEFAULT_DECIMALS
     takes_loss: ClassVar[bool] = True
+    takes_batch: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self):
         require_values(self)
         check_quantities(self.network, self.ask)
+        check_batch_quantities(self.network, self.ask)
         for index, q in enumerate(self.ask):
             if q.derivative or q.symbol not in ("z", "a", "H", "L"):
                 raise FieldError(f"'{q.name}' is not computed by the forward pass; "
@@ -39,9 +41,10 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net, spec.decimals)
     intro = (
+        batch_legend() if net.is_batch else
         para("Consider the neural network in the figure. The blue numbers on the edges are the "
              "weights and the blue numbers above the inputs are the input values."),
-        network_figure(net, number, with_values=True, solved=solved, node_values=False),
+        *figure_blocks(net, number, with_values=True, solved=solved, node_values=False),
         assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Compute each of the following."),

@@ -20,11 +20,11 @@ from ..spec import Decimals, FieldError, NetworkSpec, Number, ProblemSpec, Quant
 from .arithmetic import Numbers, network_numbers
 from .chain import steps, value_steps
 from .checked import DEFAULT_DECIMALS, CheckFailed, Solved, solve
-from .figure import network_figure
+from .figure import figure_blocks
 from .kind import Kind
 from .parts import each_part, letter
 from .values import require_values
-from .wording import assumptions, precision_note
+from .wording import assumptions, batch_legend, precision_note
 
 Updated = Annotated[list[QuantityName], Field(min_length=1, max_length=8, description="the weights and biases "
                     "whose values after the step are asked, one part each", examples=[["W2_11", "b1_2"]])]
@@ -41,6 +41,7 @@ class Spec(ProblemSpec):
                              examples=[True])
     decimals: Decimals = DEFAULT_DECIMALS
     takes_loss: ClassVar[bool] = True
+    takes_batch: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self):
@@ -130,9 +131,10 @@ def build(spec: Spec, number: int) -> Problem:
     rate = spec.learning_rate
     rate_latex = _given_latex(rate)
     intro = (
+        batch_legend() if net.is_batch else
         para("Consider the neural network in the figure, with its weights and input. The blue numbers on the "
              "edges are the weights; the blue numbers above the inputs are the input values."),
-        network_figure(net, number, with_values=True, solved=solved, node_values=False),
+        *figure_blocks(net, number, with_values=True, solved=solved, node_values=False),
         assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Take one step of gradient descent with learning rate ", Math(rf"\eta = {rate_latex}"),
@@ -164,8 +166,7 @@ def _rule(solved: Solved, q: Quantity, rate_latex: str, value) -> str:
             rf"{old} - {rate_latex} \cdot {gradient} = {_value_latex(solved, value)}")
 
 
-def _given_latex(value) -> str:
-    return value.typed.strip() if isinstance(value, numbers.Given) else numbers.latex(value)
+_given_latex = numbers.given_latex
 
 
 def _value_latex(solved: Solved, value) -> str:

@@ -3,24 +3,24 @@ given as hints, the way course homework asks for whole gradient matrices."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from .. import numbers
+from .. import notation, numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..errors import Unprintable
 from ..quantities import Quantity
-from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
+from ..spec import MAX_BATCH_LINES, Decimals, FieldError, NetworkSpec, ProblemSpec, QuantityName, check_quantities
 from .arithmetic import network_numbers
-from .chain import prerequisites, steps
+from .chain import PER_LINE, prerequisites, steps
 from .checked import DEFAULT_DECIMALS, solve
-from .figure import network_figure
+from .figure import figure_blocks
 from .formulas import matrix_latex
 from .kind import Kind
 from .parts import each_part, letter
 from .values import require_values
-from .wording import assumptions, precision_note
+from .wording import assumptions, batch_legend, precision_note
 
 MAX_WORKED_LINES = 120  # chain-rule equations in the key: about four pages
 # The key's filled-in table must fit the text width of A4 inside a part's solution box
@@ -38,6 +38,8 @@ class Spec(ProblemSpec):
     hints: list[QuantityName] = Field([], description="entries printed filled in, to check work by",
                                       examples=[["dH/dW1_11"]])
     decimals: Decimals = DEFAULT_DECIMALS
+    takes_loss: ClassVar[bool] = True  # then the tables are of ∂L/∂W^(l) (with L2: its λW too)
+    takes_batch: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self):
@@ -47,16 +49,20 @@ class Spec(ProblemSpec):
                 raise FieldError(f"the network has layers 1 to {self.network.depth}", "layers", index)
             if layer in self.layers[:index]:
                 raise FieldError(f"layer {layer} is listed twice", "layers", index)
+        points = len(self.network.x) if self.network.is_batch else 0
         for net in self.network.skeletons():
-            lines = worked_lines(net, _tables(net, self.layers))
-            if lines > MAX_WORKED_LINES:
+            lines = worked_lines(net, _tables(net, self.layers), points)
+            limit = MAX_BATCH_LINES if points else MAX_WORKED_LINES
+            if lines > limit:
                 raise FieldError(f"the key would work out {lines} chain-rule equations for these tables "
-                                 f"(at most {MAX_WORKED_LINES} can be printed); ask for fewer layers",
+                                 f"(at most {limit} can be printed); ask for fewer layers"
+                                 f"{' or points' if points else ''}",
                                  *(("layers",) if self.layers else ()))
         check_quantities(self.network, self.hints, "hints")
         for index, q in enumerate(self.hints):
             if not (q.derivative and q.symbol in ("W", "b")):
-                raise FieldError(f"'{q.name}' is not a table entry; hints are dH/dW or dH/db entries",
+                raise FieldError(f"'{q.name}' is not a table entry; hints are dH/dW or dH/db entries "
+                                 "(dL/dW or dL/db with a loss)",
                                  "hints", index)
         return self
 
@@ -65,9 +71,10 @@ def build(spec: Spec, number: int) -> Problem:
     net = spec.network.to_network()
     solved = solve(net, spec.decimals)
     intro = (
+        batch_legend() if net.is_batch else
         para("Consider the neural network in the figure with its weights, input and the values "
              "of every node."),
-        network_figure(net, number, with_values=True, solved=solved),
+        *figure_blocks(net, number, with_values=True, solved=solved),
         assumptions(net, biases_drawn=True),
         *precision_note(solved),
         para("Fill in every empty entry of the gradient tables. The entries already filled in "
@@ -87,9 +94,10 @@ def _tables(net, layers) -> list[tuple[str, int]]:
     return tables
 
 
-def worked_lines(net, tables) -> int:
+def worked_lines(net, tables, points: int = 0) -> int:
     """How many equations the key's worked solution has (chain.steps: each quantity
-    the tables need, once); it depends only on the architecture."""
+    the tables need, once); it depends only on the architecture (and a batch's size:
+    each point's values, PER_LINE a line, then one line per entry)."""
     shown: set = set()
     solved = SimpleNamespace(net=net)  # prerequisites look at the network's shape only
 
@@ -98,11 +106,13 @@ def worked_lines(net, tables) -> int:
             shown.add(q)
             for needed in prerequisites(solved, q):
                 visit(needed)
-    for symbol, layer in tables:
-        for row in _entries(net, symbol, layer):
-            for q in row:
-                visit(q)
-    return len(shown)
+    entries = [q for symbol, layer in tables for row in _entries(net, symbol, layer) for q in row]
+    for q in entries:
+        visit(q)
+    if not points:
+        return len(shown)
+    per_point = len(shown) + net.layers[-1] + net.depth * max(net.layers)  # outputs and weights' sources
+    return points * -(-per_point // PER_LINE) + len(entries)
 
 
 def _require_width(solved, name: str, values) -> None:
@@ -117,9 +127,10 @@ def _require_width(solved, name: str, values) -> None:
 
 
 def _entries(net, symbol: str, layer: int) -> list[list[Quantity]]:
+    of = net.objective
     if symbol == "b":
-        return [[Quantity("b", layer, j, derivative=True) for j in range(1, net.layers[layer] + 1)]]
-    return [[Quantity("W", layer, i, j, derivative=True) for j in range(1, net.layers[layer] + 1)]
+        return [[Quantity("b", layer, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]]
+    return [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]
             for i in range(1, net.layers[layer - 1] + 1)]
 
 
@@ -127,21 +138,21 @@ def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -
     net = solved.net
     entries = _entries(net, symbol, layer)
     values = [[solved.value(q) for q in row] for row in entries]
-    name = f"dH/d{symbol}{layer}"
+    name = f"d{net.objective}/d{symbol}{layer}"
     _require_width(solved, name, values)
     blank = _table(solved, entries, values, lambda q: q in hints)
     matrix = matrix_latex(values, solved.decimals)
     answer = Answer(name, tuple(tuple(_plain(solved, v) for v in row) for row in values),
-                    rf"{_matrix_name(symbol, layer)} = {matrix}", solved.decimals)
+                    rf"{_matrix_name(symbol, layer, net.objective)} = {matrix}", solved.decimals)
     work = [DisplayMath(line) for line in steps(solved, [q for row in entries for q in row], shown)]
-    prompt = (para("Entries of ", Math(_matrix_name(symbol, layer)), ":"), blank)
+    prompt = (para("Entries of ", Math(_matrix_name(symbol, layer, net.objective)), ":"), blank)
     # The answer's matrix is the table filled in: the steps are the worked solution.
     solution = tuple(work)
     return Part(letter(index), prompt, answer, solution, AnswerSpace(lines=0))
 
 
-def _matrix_name(symbol: str, layer: int) -> str:
-    return rf"\dfrac{{{{\partial}} H}}{{{{\partial}} {symbol}^{{({layer})}}}}"
+def _matrix_name(symbol: str, layer: int, of: str) -> str:
+    return notation.derivative(f"{symbol}{notation.layer_mark(layer)}", of)
 
 
 def _plain(solved, value):

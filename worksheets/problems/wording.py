@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import notation
+from .. import notation, numbers
 from ..document import Math, Para, Problem, para
 from ..network import Network
 from ..spec import OWN_MATH
@@ -30,12 +30,32 @@ def assumptions(net: Network, biases_drawn: bool = False) -> Para:
     return para(sentence, *loss_sentence(net))
 
 
+def batch_legend() -> Para:
+    """The opening sentence of a problem on a batch: its figure shows the weights only."""
+    return para("Consider the neural network in the figure, with its weights, and the batch of points in the "
+                "table below it. The blue numbers on the edges are the weights.")
+
+
 def loss_sentence(net: Network) -> tuple:
-    """" The loss is ..., L = ...; the targets are written beside the outputs." """
+    """" The loss is ..., L = ...; the targets are written beside the outputs." (a batch:
+    the mean or sum of each point's loss; with L2, plus its term)"""
     targets = ("the class c is the output whose target y is 1" if net.loss == "softmax-cross-entropy"
                else "the targets y are written beside the outputs")
-    return (f" The loss is {notation.LOSSES[net.loss].name}, ", Math(notation.loss_formula(net.loss, net.depth)),
-            f"; {targets}.")
+    if net.is_batch:
+        targets = "the table gives each point's input and " + (
+            "class" if net.loss == "softmax-cross-entropy" else "targets")
+        formula = notation.loss_formula(net.loss, net.depth).replace("L = ", notation.point_loss("n") + " = ", 1)
+        reduce = "mean" if net.reduce == "mean" else "sum"
+        pieces = (f" Each point n has {notation.LOSSES[net.loss].name}, ", Math(formula),
+                  f"; {targets}. The batch's loss is the {reduce} over its points, ",
+                  Math(notation.batch_loss(net.reduce, len(net.batch))))
+    else:
+        pieces = (f" The loss is {notation.LOSSES[net.loss].name}, ", Math(notation.loss_formula(net.loss, net.depth)),
+                  f"; {targets}")
+    if net.l2:
+        pieces += (", plus L2 regularization of every weight matrix (not the biases), ",
+                   Math(notation.l2_term()), " with ", Math(rf"\lambda = {numbers.given_latex(net.l2)}"))
+    return pieces + (".",)
 
 
 def precision_note(solved: Solved) -> list[Para]:
