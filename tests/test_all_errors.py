@@ -84,7 +84,7 @@ def test_a_key_known_elsewhere_gets_the_keys_of_its_own_mapping(tmp_path):
             "    network: {layers: [1, 1], activation: relu, weights: [[[2]]], x: [1]}\n    ask: [H]\n")
     # `weights` is a key of random:, not of a network: no "did you mean 'weights'?"
     assert check(tmp_path, text)[1] == ["4: problems[0].network.weights: unknown key (keys here: activation, "
-                                        "bias, layers, loss, output, x, y, W1…W7, b1…b7)"]
+                                        "bias, l2, layers, loss, output, reduce, x, y, W1…W7, b1…b7)"]
 
 
 def test_own_math_that_cannot_be_typeset_names_its_line_and_key(tmp_path):

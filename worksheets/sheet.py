@@ -210,8 +210,8 @@ def _key_list(keys: set[str]) -> str:
             numbered.setdefault(match.group(1), []).append(int(match.group(2)))
         else:
             plain.append(key)
-    runs = [f"{stem}{min(n)}…{stem}{max(n)}" if len(n) > 2 else ", ".join(f"{stem}{k}" for k in sorted(n))
-            for stem, n in sorted(numbered.items())]
+    plain += [f"{stem}{k}" for stem, n in numbered.items() if len(n) <= 2 for k in n]
+    runs = [f"{stem}{min(n)}…{stem}{max(n)}" for stem, n in sorted(numbered.items()) if len(n) > 2]
     return ", ".join(sorted(plain) + runs)
 
 
