@@ -81,8 +81,12 @@ def test_page_in_a_browser(all_formats, browser, screenshots, page):
     browser.execute_script(AXE.read_text())
     violations = browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "axe.run(document).then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])))")
-    assert [v for v in violations if v[1] in ("serious", "critical")] == []
+        "axe.run(document).then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.map(n => n.html)])))")
+    # Minor ones too (an empty corner header was one). axe counts no text in MathML, so a
+    # header holding only math (i = 1) is reported as empty; that one is not a finding.
+    findings = [v for v in violations
+                if not (v[0] == "empty-table-header" and all("<math" in html for html in v[2]))]
+    assert findings == []
 
     if page == "backprop-practice/index.html":  # the course page: 14 problems, 9 figures, math
         assert len(browser.find_elements("css selector", "h2")) == 14

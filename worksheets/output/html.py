@@ -111,11 +111,18 @@ def _inline(content) -> str:
 
 def _table(table: Table) -> str:
     header, *rows = table.rows
-    head = "".join(f'<th scope="col">{_cell(cell)}</th>' for cell in header)
+    head = "".join(_header_cell(cell, "col") for cell in header)
     # The first column names the rows (i = 1, i = 2): row headers for screen readers.
-    body = "".join(f'<tr><th scope="row">{_cell(row[0])}</th>' + "".join(f"<td>{_cell(cell)}</td>" for cell in row[1:])
+    body = "".join(f'<tr>{_header_cell(row[0], "row")}' + "".join(f"<td>{_cell(cell)}</td>" for cell in row[1:])
                    + "</tr>" for row in rows)
     return f'<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>'
+
+
+def _header_cell(cell, scope: str) -> str:
+    """A header names its column or row; an empty corner is a plain cell (an empty
+    header tells a screen reader nothing)."""
+    text = _cell(cell)
+    return f'<th scope="{scope}">{text}</th>' if text else "<td></td>"
 
 
 def _cell(cell) -> str:
