@@ -34,6 +34,7 @@ class Network:
     x: Vector | None = None
     loss: str = "none"  # "none": the output is H itself (one output node)
     y: Vector | None = None  # targets, one per output (softmax cross-entropy: one-hot)
+    relu_at_zero: int = 0  # ReLU′(0), the sheet's convention (0 or 1)
 
     @property
     def has_loss(self) -> bool:

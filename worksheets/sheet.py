@@ -8,7 +8,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from . import yamlfile
+from . import conventions, yamlfile
+from .conventions import Conventions
 from .errors import SpecError, one_or_all
 from .kinds import KINDS
 from .spec import FieldError, Length, RandomRanges, Strict
@@ -49,6 +50,10 @@ class SheetSpec(Strict):
         list(DEFAULT_FORMATS), description="what a build writes besides answers.json, answers.csv and the "
         "figures' SVG: pdf (worksheet and key), html (the accessible page), prairielearn, canvas, moodle",
         examples=[["pdf", "html"], ["pdf", "html", "moodle"]])
+    conventions: Conventions = Field(
+        default_factory=Conventions, description="the course's notation: how weights are indexed, layer marks, "
+        "δ, ReLU′(0); every default is this course's", examples=[{"weights": "to-from", "layer_mark": "bracket",
+                                                                  "delta": True, "relu_at_zero": 0}])
     problems: Annotated[list[ProblemEntry], Field(min_length=1)] = Field(
         description="the problems, each with its `kind`")
 
@@ -77,9 +82,18 @@ def read_sheet(path: str | Path, display_name: str | None = None) -> tuple[Sheet
         raise SpecError("expected a mapping with title: and problems:", document.file, 1)
     _share_random_ranges(document.data)
     try:
-        return SheetSpec.model_validate(document.data), document
+        with conventions.use(_conventions_of(document.data)):  # problems are read in the sheet's notation
+            return SheetSpec.model_validate(document.data), document
     except ValidationError as exc:
         raise one_or_all(_all_errors(exc, document)) from None
+
+
+def _conventions_of(data: dict) -> Conventions:
+    """The sheet's conventions, or the defaults when they are wrong (reported with the rest)."""
+    try:
+        return Conventions.model_validate(data.get("conventions") or {})
+    except ValidationError:
+        return conventions.DEFAULT
 
 
 def _share_random_ranges(data: dict) -> None:

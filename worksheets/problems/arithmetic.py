@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import ACTIVATION, evaluate
+from ..engine import evaluate, slope
 from ..quantities import Quantity, lookup
 
 
@@ -50,7 +50,7 @@ def nonzero_path_counts(net, values) -> list[np.ndarray]:
     counts = [None] * (net.depth + 1)
     counts[net.depth] = np.ones(net.layers[-1])
     for layer in range(net.depth, 0, -1):
-        alive = ACTIVATION[net.activation(layer)][1](values.z[layer]) != 0
+        alive = slope(net.activation(layer), values.z[layer], net.relu_at_zero) != 0
         counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
     return counts
 
@@ -60,7 +60,7 @@ def _terms(q: Quantity, net, values, counts) -> int:
     if q.symbol in ("x", "a"):
         return int(counts[q.layer if q.symbol == "a" else 0][q.i - 1])
     node = q.j if q.symbol == "W" else q.i
-    local = ACTIVATION[net.activation(q.layer)][1](values.z[q.layer][node - 1]) != 0
+    local = slope(net.activation(q.layer), values.z[q.layer][node - 1], net.relu_at_zero) != 0
     if q.symbol == "W":
         local = local and values.a[q.layer - 1][q.i - 1] != 0
     return int(counts[q.layer][node - 1]) if local else 0

@@ -6,7 +6,7 @@ course's solutions do: ∂H/∂a = Σ_k W ∂H/∂z = 5(−3) + 1(1) = −14.
 from __future__ import annotations
 
 from .. import notation, numbers
-from ..engine import ACTIVATION
+from ..engine import slope as g_slope
 from ..quantities import Quantity
 from .checked import Solved
 
@@ -93,7 +93,7 @@ def _slope(solved: Solved, q: Quantity):
     """g'(z) of q's node: dH/dz divided by dH/da, computed directly to avoid 0/0."""
     act = solved.net.activation(q.layer)
     z = solved.values.z[q.layer][q.i - 1]
-    slope = float(ACTIVATION[act][1](z))
+    slope = float(g_slope(act, z, solved.net.relu_at_zero))
     return int(slope) if solved.decimals is None else slope
 
 

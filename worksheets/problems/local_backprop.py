@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from .. import notation, numbers, randomness
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
+from ..engine import slope as g_slope
 from ..network import Network
 from ..paths import g_exact, g_prime_exact
 from ..quantities import Quantity, parse
@@ -118,7 +119,7 @@ class Step:
         fragment = Network((n, m), "linear", "linear", (tuple(map(tuple, self.W)),), None, None)
         zs, as_ = forward(fragment, a)
         values = backward(fragment, zs, as_, dH=[float(v) for v in self.dz_next])
-        slope = ACTIVATION[self.act][1](np.array([float(v) for v in self.z]))
+        slope = g_slope(self.act, np.array([float(v) for v in self.z]), self.net.relu_at_zero)
         return {"a": as_[0], "da": values.da[0], "dz": values.da[0] * slope, "dW": values.dW[1],
                 "db": values.db[1]}
 
@@ -139,7 +140,7 @@ class Step:
         if q.symbol == "a":
             return sum((self.W[q.i - 1][k] * dz for k, dz in enumerate(self.dz_next)), Fraction(0))
         if q.symbol == "z":
-            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * g_prime_exact(self.act, self.z[q.i - 1])
+            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * g_prime_exact(self.act, self.z[q.i - 1], self.net.relu_at_zero)
         if q.symbol == "W":
             return self.a(q.i) * self.dz_next[q.j - 1]
         return self.dz_next[q.i - 1]
@@ -184,7 +185,7 @@ def _work(step: Step, q: Quantity, fmt) -> str:
                 rf"{{{{\partial}} z^{{({l + 1})}}_{{k}}}} = {terms} = {value}")
     if q.symbol == "z":
         da = step.value(Quantity("a", l, q.i, derivative=True))
-        slope = g_prime_exact(step.act, step.z[q.i - 1])
+        slope = g_prime_exact(step.act, step.z[q.i - 1], step.net.relu_at_zero)
         return (rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} a^{{({l})}}_{{{q.i}}}}} \cdot g'(z^{{({l})}}_{{{q.i}}})"
                 rf" = {fmt(da)} \cdot g'({fmt(step.z[q.i - 1])}) = {fmt(da)} \cdot {fmt(slope)} = {value}")
     if q.symbol == "W":
