@@ -107,7 +107,7 @@ def _activation(solved: Solved, q: Quantity, value: str) -> str:
         w = net.weights[layer][q.i - 1][k - 1]
         pieces.append(f"{solved.factor(w)}{_paren(solved.latex(solved.value(d('z', layer + 1, k, q.of))))}")
     rule = (rf"\sum_k {notation.weight(layer + 1, q.i, 'k')} "
-            rf"{notation.derivative(notation.node('z', layer + 1, 'k'), q.of)}")
+            rf"{notation.node_derivative('z', layer + 1, 'k', q.of)}")
     return rf"{q.latex()} = {rule} = {' + '.join(pieces)} = {value}"
 
 

@@ -1,7 +1,7 @@
 """A problem's network figure: the network in the course's style, with its numbers."""
 from __future__ import annotations
 
-from .. import numbers
+from .. import conventions, numbers
 from ..document import Figure
 from ..figures import FigureSpec
 from ..network import Network
@@ -14,7 +14,8 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
     """The network drawn in the course's style; with weights, inputs and (unless
     node_values is False) the z and a of every node when with_values is set."""
     activations = tuple(net.activation(layer) for layer in range(1, net.depth + 1))
-    spec = FigureSpec(layers=net.layers, activations=activations)
+    marks = "".join(conventions.brackets())
+    spec = FigureSpec(layers=net.layers, activations=activations, marks=marks)
     if with_values:
         solved = solved or solve(net)
         text, given = solved.text, numbers.given_text  # given numbers print as typed
@@ -25,7 +26,7 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
                             for l in range(1, net.depth + 1))
         biases = tuple(tuple(given(v) for v in b) for b in net.biases) if net.has_bias else None
         spec = FigureSpec(net.layers, weights, values if node_values else None,
-                          tuple(given(v) for v in net.x), biases, activations, *_loss_labels(net))
+                          tuple(given(v) for v in net.x), biases, activations, *_loss_labels(net), marks)
     return Figure(spec, f"problem-{number:02d}")
 
 
