@@ -90,11 +90,11 @@ def matrix_shape(sources: int, targets: int) -> tuple[int, int]:
     return (targets, sources) if current().to_from else (sources, targets)
 
 
-def forward_rule() -> str:
-    """z^(l) = ... in LaTeX, with the sheet's layer marks."""
-    l, prev = mark("l"), mark("l-1")
-    weights = rf"W{l} a{prev}" if current().to_from else rf"W{l}{{}}^{{\mathsf{{T}}}} a{prev}"
-    return rf"z{l} = {weights} + b{l}"
+def forward_rule(bias: bool = True) -> str:
+    """z^(l) = W^(l)ᵀ a^(l−1) + b^(l) (to-from: W^(l) a^(l−1) + ...) in LaTeX, in the sheet's marks."""
+    l, prev = mark("l"), mark("l - 1")
+    weights = rf"W{l} a{prev}" if current().to_from else rf"W{l[:-1]} \top}} a{prev}"
+    return rf"z{l} = {weights}" + (rf" + b{l}" if bias else "")
 
 
 # ---- layer marks and δ ----------------------------------------------------------------

@@ -98,7 +98,7 @@ def build(spec: Spec, number: int) -> Problem:
              " and that the output layer uses a linear activation. " if net.output == "linear"
              else f" and that the output layer uses a {notation.ACTIVATIONS[net.output].name} activation. ",
              "There are no biases. " if not net.has_bias else "",
-             "Here ", Math(r"W^{(\ell)}"), " is the weight matrix from layer ", Math(r"\ell - 1"),
+             "Here ", Math("W" + notation.layer_mark(r"\ell")), " is the weight matrix from layer ", Math(r"\ell - 1"),
              " to layer ", Math(r"\ell"), "."),
     )
     parts = tuple(_part(net, claim, index) for index, claim in each_part(spec.claims))
