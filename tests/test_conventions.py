@@ -223,7 +223,7 @@ def test_bad_conventions_are_one_line_each(tmp_path):
     path = tmp_path / "bad.yaml"
     assert check(tmp_path, text).splitlines() == [
         f"{path}:3: conventions.weights: 'to_from' is not one of 'from-to' or 'to-from' (did you mean 'to-from'?)",
-        f"{path}:5: conventions.relu_at_zero: 2 is not one of 0 or 1",
+        f"{path}:5: conventions.relu_at_zero: expected a number of at most 1, got 2",
         f"{path}:6: conventions.deltas: unknown key (did you mean 'delta'?)",
         f"{path}:7: conventions.delta: expected true or false, got 'maybe'",
     ]
@@ -236,3 +236,20 @@ def test_a_from_to_matrix_on_a_to_from_sheet_is_named_with_its_line(tmp_path):
     path = tmp_path / "bad.yaml"
     assert check(tmp_path, text).splitlines() == [
         f"{path}:12: problems[0].network.W2: expected a 2×2 matrix for layers [3, 2, 2], got 2×3"]
+
+
+def test_delta_is_asked_only_where_the_sheet_writes_it(tmp_path):
+    text = SHEET.replace("  delta: true\n", "  relu_at_zero: true\n")
+    path = tmp_path / "bad.yaml"
+    assert check(tmp_path, text).splitlines() == [
+        f"{path}:5: conventions.relu_at_zero: expected a whole number, got True",
+        f"{path}:15: problems[0].ask[0]: 'delta2_1': δ is written on sheets with conventions: {{delta: true}}; "
+        "ask for dL/dz2_1 (dH/dz2_1 without a loss)",
+    ]
+
+
+def test_empty_conventions_are_the_defaults(tmp_path):
+    text = SHEET.replace("  weights: to-from\n  layer_mark: bracket\n  delta: true\n", "")
+    text = text.replace("delta2_1", "dL/dz2_1").replace("delta1_2", "dL/dz1_2")
+    problem = check_plan(write(tmp_path, text)).sheet(0).problems[0]
+    assert [p.answer.quantity for p in problem.parts] == ["dL/dz2_1", "dL/dW1_12", "dL/dz1_2", "dL/dW2_21"]

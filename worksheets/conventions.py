@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,8 +31,9 @@ class Conventions(BaseModel):
     layer_mark: Literal["paren", "bracket"] = Field("paren", description="paren: W^(l); bracket: W^[l]",
                                                     examples=["bracket"])
     delta: bool = Field(False, description="true: δ^(l)_j names ∂L/∂z^(l)_j (∂H/∂z^(l)_j without a loss) in "
-                        "texts and keys, and `delta2_1` may be asked", examples=[True])
-    relu_at_zero: Literal[0, 1] = Field(0, description="ReLU′(0): 0 or 1, in the answers, their check and "
+                        "texts, keys and answers.json, and `delta2_1` may be asked",
+                        examples=[True])
+    relu_at_zero: Annotated[int, Field(strict=True, ge=0, le=1)] = Field(0, description="ReLU′(0): 0 or 1, in the answers, their check and "
                                         "the texts", examples=[1])
 
     @property

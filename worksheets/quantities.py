@@ -89,7 +89,10 @@ def parse(name: str) -> Quantity:
     if not m:
         raise UnknownQuantity(f"'{name}' is not a quantity name (examples: x_1, W2_11, b2_1, "
                               "z1_2, a1_2, H, dH/dW2_11; with a loss L, y_1, dL/dW2_11)")
-    if m["dl"]:  # of H here: a spec's delta is read as dH/dz or dL/dz (spec.delta_names)
+    if m["dl"]:  # of H here: a spec's delta is read as dH/dz or dL/dz (spec.ProblemSpec._delta_names)
+        if not conventions.uses_delta():
+            raise UnknownQuantity(f"'{name}': δ is written on sheets with conventions: {{delta: true}}; "
+                                  f"ask for dL/dz{m['dl']}_{m['dj']} (dH/dz{m['dl']}_{m['dj']} without a loss)")
         return Quantity("z", int(m["dl"]), int(m["dj"]), derivative=True)
     d, of = bool(m["of"]), m["of"] or "H"
     if m["x"]:

@@ -6,7 +6,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
 
 from . import conventions, yamlfile
 from .conventions import Conventions
@@ -50,7 +50,7 @@ class SheetSpec(Strict):
         list(DEFAULT_FORMATS), description="what a build writes besides answers.json, answers.csv and the "
         "figures' SVG: pdf (worksheet and key), html (the accessible page), prairielearn, canvas, moodle",
         examples=[["pdf", "html"], ["pdf", "html", "moodle"]])
-    conventions: Conventions = Field(
+    conventions: Annotated[Conventions, BeforeValidator(lambda v: {} if v is None else v)] = Field(
         default_factory=Conventions, description="the course's notation: how weights are indexed, layer marks, "
         "δ, ReLU′(0); every default is this course's", examples=[{"weights": "to-from", "layer_mark": "bracket",
                                                                   "delta": True, "relu_at_zero": 0}])
@@ -89,11 +89,19 @@ def read_sheet(path: str | Path, display_name: str | None = None) -> tuple[Sheet
 
 
 def _conventions_of(data: dict) -> Conventions:
-    """The sheet's conventions, or the defaults when they are wrong (reported with the rest)."""
-    try:
-        return Conventions.model_validate(data.get("conventions") or {})
-    except ValidationError:
+    """The sheet's conventions, each wrong one at its default (and reported with the rest),
+    so a mistake in one does not make the problems read in the wrong notation."""
+    given = data.get("conventions")
+    if not isinstance(given, dict):
         return conventions.DEFAULT
+    valid = {}
+    for key, value in given.items():
+        try:
+            Conventions.model_validate({key: value})
+            valid[key] = value
+        except ValidationError:  # a wrong delta: still read delta names (the sheet fails anyway)
+            valid.update({"delta": True} if key == "delta" else {})
+    return Conventions.model_validate(valid)
 
 
 def _share_random_ranges(data: dict) -> None:

@@ -499,12 +499,17 @@ class ProblemSpec(Strict):
     @model_validator(mode="before")
     @classmethod
     def _delta_names(cls, data):
-        """`delta2_1` in `ask` (and `target`) is dH/dz2_1, or dL/dz2_1 on a network with a loss."""
-        if not isinstance(data, dict):
-            return data
+        """`delta2_1` in `ask` (`target`, a claim's `about`) is dH/dz2_1, or dL/dz2_1 on a network
+        with a loss."""
+        if not isinstance(data, dict) or not conventions.uses_delta():
+            return data  # (parse refuses delta names on other sheets)
         network = data.get("network")
         of = "L" if isinstance(network, dict) and network.get("loss", "none") != "none" else "H"
         changed = {}
+        claims = data.get("claims")
+        if isinstance(claims, list) and any(isinstance(c, dict) and _is_delta(c.get("about")) for c in claims):
+            changed["claims"] = [{**c, "about": f"d{of}/dz{c['about'].strip()[5:]}"}
+                                 if isinstance(c, dict) and _is_delta(c.get("about")) else c for c in claims]
         for key in ("ask", "target"):
             names = data.get(key)
             if _is_delta(names):

@@ -15,7 +15,7 @@ class Numbers:
     """What a student computes in one instance, for the rules."""
     intermediates: list = field(default_factory=list)
     answers: dict = field(default_factory=dict)  # quantity name -> value
-    dead_relu: bool = False  # some hidden ReLU is off (z <= 0)
+    dead_relu: bool = False  # some hidden ReLU is off (z < 0, or z = 0 where ReLU′(0) = 0)
     terms: object = tuple  # () -> nonzero path terms per asked derivative (computed when needed)
     exact: bool = True
     architecture: tuple = ()
@@ -35,7 +35,7 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     arrays = values.z[1:] + values.a[1:] + values.dz[1:] + values.da + values.dW[1:] + values.db[1:]
     intermediates = np.concatenate([np.ravel(array) for array in arrays])
     answers = {q.name: lookup(q, values) for q in asked}
-    dead = net.hidden == "relu" and any(np.any(z <= 0) for z in values.z[1:-1])
+    dead = net.hidden == "relu" and any(np.any(slope("relu", z, net.relu_at_zero) == 0) for z in values.z[1:-1])
 
     def terms() -> tuple:
         counts = nonzero_path_counts(net, values)

@@ -204,7 +204,7 @@ def variant_numbers(spec: Spec):
     step = Step(spec)
     activations = [step.a(i) for i in range(1, len(step.z) + 1)]
     answers = {q.name: step.value(q) for q in spec.ask}
-    dead = step.act == "relu" and any(z <= 0 for z in step.z)
+    dead = step.act == "relu" and any(z < 0 or (z == 0 and not step.net.relu_at_zero) for z in step.z)
     return Numbers([float(v) for v in activations], {k: float(v) for k, v in answers.items()},
                    dead, tuple, step.exact)
 
