@@ -14,9 +14,10 @@ class WordingMismatch(ValueError):
     """Own prompts that do not match the problem's parts one to one."""
 
 
-def assumptions(net: Network, biases_drawn: bool = False) -> Para:
+def assumptions(net: Network, biases_drawn: bool = False, derivatives: bool = True) -> Para:
     """The sentence that tells students the activations and biases (and, when the
-    figure shows them, what the bias labels mean)."""
+    figure shows them, what the bias labels mean), then the sheet's notation (δ and
+    ReLU′(0) only for a problem about derivatives)."""
     hidden = f"all hidden nodes use {_named(net.hidden)} activation" if net.depth > 1 else None
     output = (f"the output node uses {_named(net.output)} activation" if net.layers[-1] == 1
               else f"the output nodes use {_named(net.output)} activation")
@@ -26,10 +27,10 @@ def assumptions(net: Network, biases_drawn: bool = False) -> Para:
     clauses = [c for c in (hidden, output, bias) if c]
     sentence = "Assume that " + ", that ".join(clauses[:-1]) + ", and that " + clauses[-1] + "."
     loss = loss_sentence(net) if net.has_loss else ()
-    return para(sentence, *loss, *notation_sentences(net))
+    return para(sentence, *loss, *notation_sentences(net, derivatives))
 
 
-def notation_sentences(net: Network) -> tuple:
+def notation_sentences(net: Network, derivatives: bool = True) -> tuple:
     """What the sheet's conventions mean, where they differ from the course's (whose
     sheets say nothing more)."""
     pieces: tuple = ()
@@ -37,11 +38,11 @@ def notation_sentences(net: Network) -> tuple:
         pieces += (" Here ", Math(notation.weight("l", "k", "j")), " is the weight from node ", Math("k"),
                    " of layer ", Math("l - 1"), " to node ", Math("j"), " of layer ", Math("l"), ", so ",
                    Math(conventions.forward_rule(net.has_bias)), ".")
-    if conventions.uses_delta():
+    if conventions.uses_delta() and derivatives:
         objective = net.objective
         pieces += (" We write ", Math(notation.delta("l", "j")), " for ",
                    Math(notation.slash_derivative(notation.node("z", "l", "j"), objective)), ".")
-    if conventions.relu_at_zero() and "relu" in (net.hidden, net.output):
+    if conventions.relu_at_zero() and "relu" in (net.hidden, net.output) and derivatives:
         pieces += (" Take ", Math(r"\text{ReLU}'(0) = 1"), ".",)
     return pieces
 
