@@ -44,7 +44,7 @@ def networks(draw):
     loss = draw(st.sampled_from(["square", "half-square"] + ["none"] * (layers[-1] == 1)))
     weights = [draw(st.lists(st.lists(st.integers(-3, 3), min_size=m, max_size=m), min_size=n, max_size=n))
                for n, m in zip(layers, layers[1:])]
-    network = {"layers": layers, "activation": draw(st.sampled_from(["relu", "linear"])), "loss": loss,
+    network = {"layers": layers, "activation": draw(st.sampled_from(["relu", "linear", "sigmoid"])), "loss": loss,
                "x": draw(st.lists(st.integers(-3, 3), min_size=layers[0], max_size=layers[0]))}
     network.update({f"W{l}": W for l, W in enumerate(weights, start=1)})
     if draw(st.booleans()):
