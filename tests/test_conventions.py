@@ -253,3 +253,13 @@ def test_empty_conventions_are_the_defaults(tmp_path):
     text = text.replace("delta2_1", "dL/dz2_1").replace("delta1_2", "dL/dz1_2")
     problem = check_plan(write(tmp_path, text)).sheet(0).problems[0]
     assert [p.answer.quantity for p in problem.parts] == ["dL/dz2_1", "dL/dW1_12", "dL/dz1_2", "dL/dW2_21"]
+
+
+def test_relu_at_zero_decides_whether_every_gradient_vanishes(tmp_path):
+    """z1_1 = 1·(−1) + 1 = 0: with ReLU′(0) = 1, ∂H/∂W1_11 = x_1 · 1 · W2_11 = 2; with 0, every ∂H/∂W is 0."""
+    network = {"layers": [1, 1, 1], "bias": True, "W1": [[-1]], "W2": [[2]], "b1": [1], "x": [1]}
+    for at_zero, all_zero in ((0, True), (1, False)):
+        text = yaml.safe_dump({"title": "t", "conventions": {"relu_at_zero": at_zero},
+                               "problems": [{"kind": "all-gradients-zero", "network": network}]})
+        problem = check_plan(write(tmp_path, text, f"zero-{at_zero}.yaml")).sheet(0).problems[0]
+        assert problem.parts[0].answer.value is all_zero
