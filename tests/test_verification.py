@@ -132,8 +132,9 @@ def test_backward_bug_stops_every_version_of_quiz_07(monkeypatch, tmp_path):
 def test_relu_slope_bug_is_caught(monkeypatch, tmp_path):
     """ReLU'(0) = 1 instead of the course's 0: #150 has z2_1 = 0, so its weight gradients
     are wrong in the engine; the path sums (their own g') catch it."""
-    g, _ = engine.ACTIVATION["relu"]
-    monkeypatch.setitem(engine.ACTIVATION, "relu", (g, lambda z: (np.asarray(z) >= 0).astype(float)))
+    slope = engine.slope
+    monkeypatch.setattr(engine, "slope", lambda act, z, relu_at_zero=0: (np.asarray(z) >= 0).astype(float)
+                        if act == "relu" else slope(act, z, relu_at_zero))
     spec = practice_problem("150", tmp_path)
     status, err = build(spec, tmp_path / "out")
     # ∂H/∂W2_21 = a1_2 g'(z2_1) W3_11 = 9 · g'(0) · 3
@@ -177,7 +178,8 @@ def test_path_sum_slope_bug_is_caught(monkeypatch, tmp_path):
     """The exact side wrong instead: its ReLU'(0) is 1. The engine is right, and they disagree."""
     original = paths.g_prime_exact
     monkeypatch.setattr(paths, "g_prime_exact",
-                        lambda act, v: Fraction(1) if act == "relu" and v == 0 else original(act, v))
+                        lambda act, v, relu_at_zero=0: Fraction(1) if act == "relu" and v == 0
+                        else original(act, v, relu_at_zero))
     spec = practice_problem("150", tmp_path)
     status, err = build(spec, tmp_path / "out")
     assert err == (f"{spec}:3: sheet only-150, problem 1 (#150), part (a): the key failed its independent "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from reportlab.lib import pagesizes
 
-from . import __version__
+from . import __version__, conventions
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
 from .document import Figure, Problem, Sheet, para
 from .errors import BuildError, SpecError, Unprintable, one_or_all
@@ -100,8 +100,13 @@ class Plan:
         # warm(plan, sheet of version A) runs while worker processes draw the other versions
         # (only then): a chance to fill this process's caches before rendering.
         self.written = self._written(version_letter)  # the versions whose files are written
-        self.instances = self._draw(warm)  # instances[problem][version]
-        self._warn_of_surprises()
+        with self.notation():
+            self.instances = self._draw(warm)  # instances[problem][version]
+            self._warn_of_surprises()
+
+    def notation(self):
+        """A block in which names and numbers are read and written in the sheet's conventions."""
+        return conventions.use(self.spec.conventions)
 
     def _draw(self, warm=None) -> list[list]:
         keys = problem_keys(self.document.data["problems"])
@@ -205,7 +210,8 @@ class Plan:
         return version_label(version) if self.versioned else None
 
     def sheet(self, version: int) -> Sheet:
-        return self._sheet_of([versions[version] for versions in self.instances], version)
+        with self.notation():
+            return self._sheet_of([versions[version] for versions in self.instances], version)
 
     def _sheet_of(self, instances: list, version: int) -> Sheet:
         problems, errors = [], []
@@ -273,6 +279,10 @@ class Plan:
         return f"{self.count} versions, {pdfs}"
 
     def manifest(self) -> dict:
+        with self.notation():  # the parameters as the spec writes them
+            return self._manifest()
+
+    def _manifest(self) -> dict:
         return {
             "sheet": self.name,
             "tool_version": __version__,
@@ -326,7 +336,8 @@ def crowded_figure_warnings(plan: Plan) -> list[str]:
     warnings = []
     for problem in plan.sheet(0).problems:
         figures = [b for b in problem.intro if isinstance(b, Figure)]
-        crowded = [name for f in figures for name in crowded_weights(f.spec)]
+        with plan.notation():  # the weights' names
+            crowded = [name for f in figures for name in crowded_weights(f.spec)]
         if crowded:
             line = plan.document.line_of(("problems", problem.number - 1))
             warnings.append(f"{plan.document.file}:{line}: problems[{problem.number - 1}]: warning: "

@@ -25,7 +25,7 @@ def _softmax(z):
     return e / np.sum(e)
 
 
-# g and g' by name. ReLU'(0) = 0, as in the course. Softmax (output layer, with the
+# g and g' by name. ReLU'(0) = 0, as in the course (a sheet may say 1: see slope). Softmax (output layer, with the
 # softmax cross-entropy loss only) acts on the whole layer; its slope is folded into
 # ∂L/∂z = p − y, so its g′ here is 1 (no factor of its own).
 ACTIVATION = {
@@ -35,6 +35,14 @@ ACTIVATION = {
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
     "softmax": (_softmax, lambda z: np.ones_like(z)),
 }
+
+
+def slope(act: str, z, relu_at_zero: int = 0):
+    """g′(z), elementwise; ReLU′(0) is the sheet's relu_at_zero."""
+    if act == "relu":
+        z = np.asarray(z, dtype=float)
+        return (z > 0).astype(float) + (z == 0) * float(relu_at_zero)
+    return ACTIVATION[act][1](z)
 
 
 def _log_sigmoid(z):
@@ -91,8 +99,7 @@ def backward(net: Network, z: list, a: list, dH: np.ndarray | None = None) -> Va
     if net.has_loss and dH is None:
         loss, da[L] = _loss(net, z[L], a[L])
     for layer in range(L, 0, -1):
-        g_prime = ACTIVATION[net.activation(layer)][1]
-        dz[layer] = da[layer] * g_prime(z[layer])
+        dz[layer] = da[layer] * slope(net.activation(layer), z[layer], net.relu_at_zero)
         if layer == L and net.loss == "softmax-cross-entropy":
             dz[layer], da[layer] = da[layer], -net.targets() / a[layer]  # ∂L/∂a_k = −y_k / p_k
         dW[layer] = np.outer(a[layer - 1], dz[layer])

@@ -55,6 +55,7 @@ class Network:
     def point_weight(self) -> Fraction:
         """What each point's loss is multiplied by: 1/N for a mean, 1 for a sum."""
         return Fraction(1, len(self.batch)) if self.reduce == "mean" else Fraction(1)
+    relu_at_zero: int = 0  # ReLU′(0), the sheet's convention (0 or 1)
 
     @property
     def has_loss(self) -> bool:

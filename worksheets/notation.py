@@ -1,13 +1,16 @@
 """How the course writes a network: activation names and the typesetting of quantities.
 
 Every text and key that names an activation, a weight, a node value or a derivative
-takes its words and LaTeX from here, so a course's notation is changed in one place.
+takes its words and LaTeX from here, so a course's notation is changed in one place; the
+sheet's `conventions:` (layer marks, the order of a weight's indices, δ) enter here.
 (The numeric activations live apart, on purpose: see engine.ACTIVATION and
 paths.g_exact.)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from . import conventions
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,15 @@ def applied(act: str, argument: str) -> str:
 # ---- quantities ------------------------------------------------------------------------
 
 def layer_mark(layer) -> str:
-    return f"^{{({layer})}}"
+    """^(l), or ^[l] in the bracket convention."""
+    return conventions.mark(layer)
 
 
 def weight(layer, i, j) -> str:
-    """W^(l)_ij; i or j may be a letter ("k") in a sum."""
-    return f"W{layer_mark(layer)}_{{{i}{j}}}"
+    """The weight from node i of layer l−1 to node j of layer l: W^(l)_ij, or W^(l)_ji in
+    the to-from convention; i or j may be a letter ("k") in a sum."""
+    first, second = conventions.weight_indices(i, j)
+    return f"W{layer_mark(layer)}_{{{first}{second}}}"
 
 
 def node(symbol: str, layer, i) -> str:
@@ -72,14 +78,23 @@ def input_vector() -> str:
     return "x"
 
 
-def delta(layer) -> str:
-    """δ^(l), the vector ∂L/∂z^(l) of the matrix form."""
-    return rf"\delta{layer_mark(layer)}"
-
-
 def derivative(of: str, numerator: str = "H") -> str:
     """∂H/∂(of) (or ∂L/∂(of) with a loss) as a display fraction."""
     return rf"\dfrac{{{{\partial}} {numerator}}}{{{{\partial}} {of}}}"
+
+
+def node_derivative(symbol: str, layer, i, numerator: str = "H") -> str:
+    """∂H/∂z^(l)_i (∂H/∂a, ∂H/∂b ...) as a display fraction; δ^(l)_i for z when the sheet
+    writes δ."""
+    if symbol == "z" and conventions.uses_delta():
+        return delta(layer, i)
+    return derivative(node(symbol, layer, i), numerator)
+
+
+def delta(layer, i=None) -> str:
+    """δ^(l)_i, the sheet's name for ∂L/∂z^(l)_i (∂H/∂z^(l)_i without a loss); without i,
+    δ^(l), the vector ∂L/∂z^(l) of the matrix form."""
+    return rf"\delta{layer_mark(layer)}" if i is None else node(r"\delta", layer, i)
 
 
 def slash_derivative(of: str, numerator: str = "H") -> str:

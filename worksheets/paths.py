@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from . import notation
+from . import conventions, notation
+from .conventions import weight_name
 from .errors import Unprintable
 from .network import Network
 from .quantities import Quantity
@@ -28,13 +29,13 @@ class Factor:
 
     def notation(self, net: Network) -> str:
         if self.kind == "W":
-            return f"W{self.layer}_{self.i}{self.j}"
+            return weight_name(self.layer, self.i, self.j)
         if self.kind == "g'":
             return f"{_derivative_name(net, self.layer)}(z{self.layer}_{self.i})"
         if self.kind == "x":
             return f"x_{self.i}"
         if self.kind == "dL":
-            return f"dL/d{_loss_end(net)}{self.layer}_{self.i}"
+            return Quantity(_loss_end(net), self.layer, self.i, derivative=True, of="L").name
         return f"a{self.layer}_{self.i}"
 
     def latex(self, net: Network) -> str:
@@ -45,7 +46,7 @@ class Factor:
         if self.kind == "x":
             return notation.input_(self.i)
         if self.kind == "dL":
-            return notation.derivative(notation.node(_loss_end(net), self.layer, self.i), "L")
+            return notation.node_derivative(_loss_end(net), self.layer, self.i, "L")
         return notation.node("a", self.layer, self.i)
 
 
@@ -208,10 +209,10 @@ def g_exact(act: str, v):
     return math.tanh(float(v))
 
 
-def g_prime_exact(act: str, v):
-    """g'(v), exactly where it can be; ReLU'(0) = 0."""
+def g_prime_exact(act: str, v, relu_at_zero: int = 0):
+    """g'(v), exactly where it can be; ReLU'(0) = relu_at_zero (the sheet's convention)."""
     if act == "relu":
-        return Fraction(1) if v > 0 else Fraction(0)
+        return Fraction(1) if v > 0 else Fraction(relu_at_zero if v == 0 else 0)
     if act in ("linear", "softmax"):  # softmax: folded into p − y (see _slope)
         return Fraction(1)
     if act == "sigmoid":
@@ -232,7 +233,7 @@ def factor_value(net: Network, f: Factor, z: list, a: list):
     if f.kind == "W":
         return net.weights[f.layer - 1][f.i - 1][f.j - 1]
     if f.kind == "g'":
-        return g_prime_exact(net.activation(f.layer), z[f.layer][f.i - 1])
+        return g_prime_exact(net.activation(f.layer), z[f.layer][f.i - 1], net.relu_at_zero)
     if f.kind == "x":
         return a[0][f.i - 1]
     if f.kind == "dL":
@@ -405,14 +406,15 @@ def parse_term(net: Network, text: str) -> Term:
             continue
         if word.startswith("W"):
             layer, ij = word[1:].split("_")
-            factors.append(Factor("W", int(layer), int(ij[0]), int(ij[1])))
+            source, target = conventions.weight_indices(int(ij[0]), int(ij[1]))
+            factors.append(Factor("W", int(layer), source, target))
         elif "'(z" in word:
             layer, node = word[word.index("(z") + 2:-1].split("_")
             factors.append(Factor("g'", int(layer), int(node)))
         elif word.startswith("x_"):
             factors.append(Factor("x", 0, int(word[2:])))
-        elif word.startswith("dL/d"):
-            layer, node = word[5:].split("_")
+        elif word.startswith(("dL/d", "delta")):
+            layer, node = word[5:].split("_")  # after "dL/dz" or "delta"
             factors.append(Factor("dL", int(layer), int(node)))
         elif word.startswith("a"):
             layer, node = word[1:].split("_")

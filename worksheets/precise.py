@@ -71,10 +71,11 @@ def g(act: str, v: Number) -> Number:
     return e / (1 + e) if act == "sigmoid" else -high
 
 
-def g_prime(act: str, v: Number) -> Number:
-    """g′(v) without cancellation: σ′ = e^-|v| / (1 + e^-|v|)², tanh′ = 4e^-2|v| / (1 + e^-2|v|)²."""
+def g_prime(act: str, v: Number, relu_at_zero: int = 0) -> Number:
+    """g′(v) without cancellation: σ′ = e^-|v| / (1 + e^-|v|)², tanh′ = 4e^-2|v| / (1 + e^-2|v|)²;
+    ReLU′(0) = relu_at_zero (the sheet's convention)."""
     if act == "relu":
-        return Fraction(1 if v > 0 else 0)
+        return Fraction(1 if v > 0 else relu_at_zero if v == 0 else 0)
     if act == "linear":
         return Fraction(1)
     if v == 0:
@@ -111,7 +112,7 @@ def _factor(net: Network, f: Factor) -> Number:
     if f.kind == "W":
         return net.weights[f.layer - 1][f.i - 1][f.j - 1]
     if f.kind == "g'":
-        return g_prime(net.activation(f.layer), z[f.layer][f.i - 1])
+        return g_prime(net.activation(f.layer), z[f.layer][f.i - 1], net.relu_at_zero)
     return a[0 if f.kind == "x" else f.layer][f.i - 1]
 
 

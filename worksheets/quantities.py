@@ -2,18 +2,23 @@
 and their derivatives `dH/dW2_11`, ... (1-based, layer number right after the letter).
 A network with a loss has the loss `L`, the targets `y_1`, ... and derivatives of L,
 `dL/dW2_11`, ...
+
+Names follow the sheet's conventions (conventions.py): in to-from, `W2_12` is the weight
+from node 2 of layer 1 to node 1 of layer 2 (a Quantity always holds the source node in
+i and the target node in j); with delta, `delta2_1` names ∂H/∂z2_1 (∂L/∂z2_1).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from . import notation
+from . import conventions, notation
+from .conventions import weight_name
 from .engine import Values
 from .network import Network
 
 _NAME = re.compile(r"^(?:d(?P<of>[HL])/d)?(?:(?P<x>[xy])_(?P<xi>\d)|(?P<W>W)(?P<Wl>\d)_(?P<Wi>\d)(?P<Wj>\d)"
-                   r"|(?P<s>[bza])(?P<sl>\d)_(?P<sj>\d)|(?P<H>[HL]))$")
+                   r"|(?P<s>[bza])(?P<sl>\d)_(?P<sj>\d)|(?P<H>[HL]))$|^delta(?P<dl>\d)_(?P<dj>\d)$")
 
 
 class UnknownQuantity(ValueError):
@@ -31,7 +36,14 @@ class Quantity:
 
     @property
     def name(self) -> str:
+        if self.is_delta:
+            return f"delta{self.layer}_{self.i}"
         return (f"d{self.of}/d" if self.derivative else "") + self.base_name
+
+    @property
+    def is_delta(self) -> bool:
+        """∂H/∂z (∂L/∂z) on a sheet that calls it δ."""
+        return self.derivative and self.symbol == "z" and conventions.uses_delta()
 
     @property
     def base_name(self) -> str:
@@ -40,19 +52,23 @@ class Quantity:
         if self.symbol in ("x", "y"):
             return f"{self.symbol}_{self.i}"
         if self.symbol == "W":
-            return f"W{self.layer}_{self.i}{self.j}"
+            return weight_name(self.layer, self.i, self.j)
         return f"{self.symbol}{self.layer}_{self.i}"
 
     def value_of(self) -> "Quantity":
         return Quantity(self.symbol, self.layer, self.i, self.j, False, self.of)
 
     def latex(self) -> str:
+        if self.is_delta:
+            return notation.delta(self.layer, self.i)
         base = symbol_latex(self)
         return notation.derivative(base, self.of) if self.derivative else base
 
     def slash_latex(self) -> str:
         """∂H/∂q written inline with a slash, as the course writes it in running text."""
-        return notation.slash_derivative(symbol_latex(self), self.of) if self.derivative else self.latex()
+        if self.derivative and not self.is_delta:
+            return notation.slash_derivative(symbol_latex(self), self.of)
+        return self.latex()
 
 
 def symbol_latex(q: Quantity) -> str:
@@ -73,13 +89,19 @@ def parse(name: str) -> Quantity:
     if not m:
         raise UnknownQuantity(f"'{name}' is not a quantity name (examples: x_1, W2_11, b2_1, "
                               "z1_2, a1_2, H, dH/dW2_11; with a loss L, y_1, dL/dW2_11)")
+    if m["dl"]:  # of H here: a spec's delta is read as dH/dz or dL/dz (spec.ProblemSpec._delta_names)
+        if not conventions.uses_delta():
+            raise UnknownQuantity(f"'{name}': δ is written on sheets with conventions: {{delta: true}}; "
+                                  f"ask for dL/dz{m['dl']}_{m['dj']} (dH/dz{m['dl']}_{m['dj']} without a loss)")
+        return Quantity("z", int(m["dl"]), int(m["dj"]), derivative=True)
     d, of = bool(m["of"]), m["of"] or "H"
     if m["x"]:
         if m["x"] == "y" and d:
             raise UnknownQuantity(f"'{name}': a target is given, not a variable; ask for another derivative")
         return Quantity(m["x"], 0, int(m["xi"]), derivative=d, of=of)
     if m["W"]:
-        return Quantity("W", int(m["Wl"]), int(m["Wi"]), int(m["Wj"]), derivative=d, of=of)
+        source, target = conventions.weight_indices(int(m["Wi"]), int(m["Wj"]))  # the order is its own inverse
+        return Quantity("W", int(m["Wl"]), source, target, derivative=d, of=of)
     if m["s"]:
         return Quantity(m["s"], int(m["sl"]), int(m["sj"]), derivative=d, of=of)
     if d:

@@ -7,9 +7,10 @@ import typing
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
 
-from . import yamlfile
+from . import conventions, yamlfile
+from .conventions import Conventions
 from .errors import SpecError, one_or_all
 from .kinds import KINDS
 from .spec import FieldError, Length, RandomRanges, Strict
@@ -50,6 +51,10 @@ class SheetSpec(Strict):
         list(DEFAULT_FORMATS), description="what a build writes besides answers.json, answers.csv and the "
         "figures' SVG: pdf (worksheet and key), html (the accessible page), prairielearn, canvas, moodle",
         examples=[["pdf", "html"], ["pdf", "html", "moodle"]])
+    conventions: Annotated[Conventions, BeforeValidator(lambda v: {} if v is None else v)] = Field(
+        default_factory=Conventions, description="the course's notation: how weights are indexed, layer marks, "
+        "δ, ReLU′(0); every default is this course's", examples=[{"weights": "to-from", "layer_mark": "bracket",
+                                                                  "delta": True, "relu_at_zero": 0}])
     problems: Annotated[list[ProblemEntry], Field(min_length=1)] = Field(
         description="the problems, each with its `kind`")
 
@@ -78,9 +83,26 @@ def read_sheet(path: str | Path, display_name: str | None = None) -> tuple[Sheet
         raise SpecError("expected a mapping with title: and problems:", document.file, 1)
     _share_random_ranges(document.data)
     try:
-        return SheetSpec.model_validate(document.data), document
+        with conventions.use(_conventions_of(document.data)):  # problems are read in the sheet's notation
+            return SheetSpec.model_validate(document.data), document
     except ValidationError as exc:
         raise one_or_all(_all_errors(exc, document)) from None
+
+
+def _conventions_of(data: dict) -> Conventions:
+    """The sheet's conventions, each wrong one at its default (and reported with the rest),
+    so a mistake in one does not make the problems read in the wrong notation."""
+    given = data.get("conventions")
+    if not isinstance(given, dict):
+        return conventions.DEFAULT
+    valid = {}
+    for key, value in given.items():
+        try:
+            Conventions.model_validate({key: value})
+            valid[key] = value
+        except ValidationError:  # a wrong delta: still read delta names (the sheet fails anyway)
+            valid.update({"delta": True} if key == "delta" else {})
+    return Conventions.model_validate(valid)
 
 
 def _share_random_ranges(data: dict) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
+from . import conventions
 from .network import ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, Network
 from .numbers import Given, OutOfRange, parse_exact, to_fraction
 from .numbers import text as numbers_text
@@ -179,11 +180,12 @@ def _quantity(value: Any) -> Quantity:
         raise ValueError(str(exc)) from None
 
 
-QUANTITY_PATTERN = r"^(d[HL]/d)?([xy]_\d|W\d_\d\d|[bza]\d_\d|H|L)$"
+QUANTITY_PATTERN = r"^(d[HL]/d)?([xy]_\d|W\d_\d\d|[bza]\d_\d|H|L)$|^delta\d_\d$"
 QuantityName = Annotated[Quantity, BeforeValidator(_quantity), WithJsonSchema(
     {"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["dH/dW2_11", "dH/dx_1", "z1_2", "H"],
      "description": "a quantity: x_1, W2_11, b2_1, z1_2, a1_2, H, or dH/d of one of them; with a loss "
-                    "L, y_1 and dL/d..."})]
+                    "L, y_1 and dL/d...; delta2_1 for dH/dz2_1 (dL/dz2_1); W2_12 in to-from joins node 2 "
+                    "of layer 1 to node 1 of layer 2"})]
 Asked = Annotated[list[QuantityName], Field(min_length=1, max_length=12, description="the quantities asked, "
                   "one part each", examples=[["dH/dz2_1", "dH/da1_2", "dH/dW1_11"]])]
 Decimals = Annotated[int, Field(ge=0, le=6, description="decimal places of answers that are not exact "
@@ -217,7 +219,8 @@ def _choices(value: Any):
 
 def _weights(layer: int):
     return Field(None, description=f"W^({layer}): one row per node of layer {layer - 1}, one column per node of "
-                 f"layer {layer}; numbers, `random` entries, or `random` for the whole matrix",
+                 f"layer {layer} (conventions: weights: to-from, one row per node of layer {layer}); numbers, "
+                 "`random` entries, or `random` for the whole matrix",
                  examples=[[[2, 1], [3, "random"]], "random"])
 
 
@@ -276,7 +279,17 @@ class NetworkSpec(Strict):
             where = ("layers", choice)  # the choice index is dropped for a single architecture
             _check_layers(layers, where)
             self._check_parameters(layers)
+        self._turn_weights_around()
         return self
+
+    def _turn_weights_around(self) -> None:
+        """A to-from sheet's matrices (n_l rows), held as every other (n_(l-1) rows)."""
+        if not conventions.current().to_from:
+            return
+        for layer in range(1, WEIGHT_FIELDS + 1):
+            W = self.weight(layer)
+            if W is not None and W is not RANDOM:
+                object.__setattr__(self, f"W{layer}", conventions.from_written(W))  # frozen: once, here
 
     def _check_parameters(self, layers: list[int]) -> None:
         L = len(layers) - 1
@@ -286,7 +299,7 @@ class NetworkSpec(Strict):
                 name = f"W{layer}" if W is not None else f"b{layer}"
                 raise FieldError(f"the network has no layer {layer} (layers: {layers})", name)
             if W is not None and W is not RANDOM:
-                _check_matrix(W, layers[layer - 1], layers[layer], f"W{layer}", layers)
+                _check_matrix(W, *conventions.matrix_shape(layers[layer - 1], layers[layer]), f"W{layer}", layers)
             if b is not None:
                 if not self.bias:
                     raise FieldError("biases are given but bias is false; set bias: true", f"b{layer}")
@@ -412,7 +425,7 @@ class NetworkSpec(Strict):
         """The network of every architecture choice, without numbers (for validation)."""
         return [Network(tuple(layers), self.activation, self.output, None,
                         tuple((Fraction(0),) * n for n in layers[1:]) if self.bias else None, None,
-                        self.loss) for layers in self.layers]
+                        self.loss, relu_at_zero=conventions.relu_at_zero()) for layers in self.layers]
 
     def to_network(self) -> Network:
         """The network with its numbers (zeros for biases not given); needs a concrete spec."""
@@ -429,10 +442,10 @@ class NetworkSpec(Strict):
             ys = self.y if self.y is not None else [None] * len(self.x)
             batch = tuple((tuple(x), self.targets(layers[-1], y)) for x, y in zip(self.x, ys))
             return Network(tuple(layers), self.activation, self.output, weights, biases, None, self.loss, None,
-                           batch=batch, **common)
+                           batch=batch, relu_at_zero=conventions.relu_at_zero(), **common)
         x = tuple(self.x) if self.x is not None else None
         return Network(tuple(layers), self.activation, self.output, weights, biases, x, self.loss,
-                       self.targets(layers[-1], self.y), **common)
+                       self.targets(layers[-1], self.y), relu_at_zero=conventions.relu_at_zero(), **common)
 
     def targets(self, outputs: int, y) -> tuple | None:
         """One point's y as one number per output (a class becomes one-hot)."""
@@ -565,6 +578,10 @@ MAX_OWN_TEXT = 2000  # characters of an own intro or prompt
 OWN_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)  # $...$ in own text; \$ is a dollar sign
 
 
+def _is_delta(name) -> bool:
+    return isinstance(name, str) and re.fullmatch(r"\s*delta\d_\d\s*", name) is not None
+
+
 class ProblemSpec(Strict):
     """Keys every problem kind accepts."""
     id: Annotated[str, BeforeValidator(_text_id), WithJsonSchema({"type": ["string", "integer"]})] | None = Field(
@@ -588,6 +605,28 @@ class ProblemSpec(Strict):
                        Field(min_length=1)] | None = Field(
         None, description="your own prompt for each part, in order ($...$ is math)",
         examples=[["How much does $H$ change per unit of $W^{(1)}_{11}$?"]])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _delta_names(cls, data):
+        """`delta2_1` in `ask` (`target`, a claim's `about`) is dH/dz2_1, or dL/dz2_1 on a network
+        with a loss."""
+        if not isinstance(data, dict) or not conventions.uses_delta():
+            return data  # (parse refuses delta names on other sheets)
+        network = data.get("network")
+        of = "L" if isinstance(network, dict) and network.get("loss", "none") != "none" else "H"
+        changed = {}
+        claims = data.get("claims")
+        if isinstance(claims, list) and any(isinstance(c, dict) and _is_delta(c.get("about")) for c in claims):
+            changed["claims"] = [{**c, "about": f"d{of}/dz{c['about'].strip()[5:]}"}
+                                 if isinstance(c, dict) and _is_delta(c.get("about")) else c for c in claims]
+        for key in ("ask", "target"):
+            names = data.get(key)
+            if _is_delta(names):
+                changed[key] = f"d{of}/dz{names.strip()[5:]}"
+            elif isinstance(names, list) and any(_is_delta(n) for n in names):
+                changed[key] = [f"d{of}/dz{n.strip()[5:]}" if _is_delta(n) else n for n in names]
+        return {**data, **changed} if changed else data
 
     @model_validator(mode="after")
     def _own_math_is_closed(self):

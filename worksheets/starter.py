@@ -20,6 +20,7 @@ paper: letter                          # or a4
 # versions: 4                          # A, B, C, D: numbers left out or `random` are drawn
 # seed: 2026                           # the same seed gives the same versions
 # random: {{weights: [-3, 3], inputs: [-2, 3], biases: [-2, 2], max_value: 60}}
+# conventions: {{weights: to-from, layer_mark: bracket, delta: true}}   # CS231n: W with a row per node of layer l
 problems:
 """
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import numbers, randomness
+from . import conventions, numbers, randomness
 from .kinds import KINDS
 from .paths import path_sum
 from .problems.arithmetic import Numbers
@@ -325,8 +325,10 @@ def parameters(spec) -> dict:
         data["layers"] = network.architecture
         for l in range(1, len(network.architecture)):
             for name in (f"W{l}", f"b{l}"):
-                if getattr(network, name) is not None:
-                    data[name] = numbers.parameter_json(getattr(network, name))
+                value = getattr(network, name)
+                if value is not None:
+                    written = [list(row) for row in conventions.as_written(value)] if name[0] == "W" else value
+                    data[name] = numbers.parameter_json(written)
         if network.x is not None:
             data["x"] = numbers.parameter_json(network.x)
         if network.y is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Drawing
 
+from ..conventions import weight_name
 from .dot import to_dot
 from .drawing import FigureDrawing, Painting, drawing, scaled
 from .graphviz import render
@@ -53,7 +54,7 @@ def crowded_weights(spec: FigureSpec) -> list[str]:
     up to 4 nodes per layer; 5 or 6 nodes are best effort. (A graph's figure has none.)"""
     if not isinstance(spec, FigureSpec) or spec.weights is None:
         return []
-    return [f"W{w.layer}_{w.source + 1}{w.target + 1}" for w in uncleared(frame_layout(frame_of(spec)))]
+    return [weight_name(w.layer, w.source + 1, w.target + 1) for w in uncleared(frame_layout(frame_of(spec)))]
 
 
 _templates: dict[Frame, Template] = {}

@@ -39,7 +39,7 @@ def to_dot(layout: Layout) -> str:
         f"{_pos(layout.width, layout.height)}];",
     ]
     for column in layout.nodes:
-        lines += [f"  {_name(n)} [{_node_attributes(n)}];" for n in column]
+        lines += [f"  {_name(n)} [{_node_attributes(n, layout.marks)}];" for n in column]
     for k, (x, y) in enumerate(layout.outputs):
         lines.append(f"  out{k} [shape=point, style=invis, width=0, height=0, {_pos(x, y)}];")
     for label in [w.label for w in layout.weights] + list(layout.values):
@@ -62,20 +62,20 @@ def _pos(x: float, y: float) -> str:
     return f'pos="{_num(x)},{_num(y)}"'
 
 
-def _node_attributes(node: Node) -> str:
+def _node_attributes(node: Node, marks: str) -> str:
     size = f"width={node.size / 72:.4f}, height={node.size / 72:.4f}"
     if node.is_input:
         label = _letter("x", str(node.index + 1), "")
         return f"shape=box, fixedsize=true, {size}, {_pos(node.x, node.y)}, label=<{label}>"
-    return f"shape=circle, fixedsize=true, {size}, {_pos(node.x, node.y)}, label=<{_split(node)}>"
+    return f"shape=circle, fixedsize=true, {size}, {_pos(node.x, node.y)}, label=<{_split(node, marks)}>"
 
 
-def _split(node: Node) -> str:
+def _split(node: Node, marks: str) -> str:
     """The two halves of a hidden or output node, z left and a right of a vertical rule.
 
     The cells are nearly as tall as the circle so that the rule spans it.
     """
-    sub, sup = str(node.index + 1), f"({node.layer})"
+    sub, sup = str(node.index + 1), f"{marks[0]}{node.layer}{marks[1]}"
     half = f'FIXEDSIZE="TRUE" WIDTH="{node.size / 2 - 1:.0f}" HEIGHT="{node.size - 4:.0f}"'
     return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
             f"<TD {half}>{_letter('z', sub, sup)}</TD><VR/>"

@@ -113,6 +113,7 @@ class Layout:
     outputs: tuple[tuple[float, float], ...]  # where each output arrow ends
     width: float
     height: float
+    marks: str = "()"  # around the layer number of a node's z and a: "()" or "[]"
 
     def edges(self):
         """(tail, head) for every edge between layers, in a fixed order."""
@@ -134,6 +135,7 @@ class Frame:
     """A figure without its numbers: all its geometry depends on."""
     layers: tuple[int, ...]
     slots: tuple[tuple[str, float], ...]  # (kind, text width in points) per kind shown
+    marks: str = "()"  # the layer marks of the node labels
 
     def shows(self, kind: str) -> bool:
         return kind in dict(self.slots)
@@ -193,7 +195,7 @@ def frame_of(spec: FigureSpec) -> Frame:
         least = widest.get(kind, text_width(NARROWEST, SLOT_SIZES[kind]))
         widest[kind] = max(least, text_width(text, SLOT_SIZES[kind]))
     slots = tuple((kind, float(math.ceil(widest[kind]))) for kind in SLOT_KINDS if kind in widest)
-    return Frame(tuple(spec.layers), slots)
+    return Frame(tuple(spec.layers), slots, spec.marks)
 
 
 def placeholder(name: str) -> str:
@@ -227,7 +229,7 @@ def frame_layout(frame: Frame) -> Layout:
         weights += placed
     values = [v for column in columns for v in _values_of(frame, column)]
     outputs = [(n.x + n.radius + OUT_ARROW, n.y) for n in columns[-1]]
-    return _shifted(columns, weights, values + _after_outputs(frame, outputs), outputs)
+    return replace(_shifted(columns, weights, values + _after_outputs(frame, outputs), outputs), marks=frame.marks)
 
 
 def _after_outputs(frame: Frame, outputs: list) -> list[Label]:

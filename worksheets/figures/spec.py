@@ -26,3 +26,5 @@ class FigureSpec:
     targets: tuple[str, ...] | None = None
     # The loss, named right of the targets ("half-square loss L"); None: no loss.
     loss: str | None = None
+    # The two characters around the layer number in z^(l) and a^(l): "()" or "[]".
+    marks: str = "()"

@@ -14,7 +14,7 @@ from ..figures.spec import FigureSpec
 from ..notation import OUTPUT_ACTIVATIONS as ACTIVATIONS
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")  # no superscript [ ]: written z₁^[1]
 
 
 def describe(spec) -> str:
@@ -28,36 +28,41 @@ def describe(spec) -> str:
 
 # --- networks -------------------------------------------------------------------------
 
-def node_name(symbol: str, layer: int, j: int) -> str:
-    """z₁⁽¹⁾ for node j (0-based) of layer l; x₁ for the inputs."""
+def node_name(symbol: str, layer: int, j: int, marks: str = "()") -> str:
+    """z₁⁽¹⁾ (z₁^[1] with bracket marks) for node j (0-based) of layer l; x₁ for the inputs."""
     sub = str(j + 1).translate(_SUB)
-    return f"x{sub}" if layer == 0 else f"{symbol}{sub}{f'({layer})'.translate(_SUP)}"
+    if layer == 0:
+        return f"x{sub}"
+    return f"{symbol}{sub}{f'({layer})'.translate(_SUP)}" if marks == "()" else f"{symbol}{sub}^[{layer}]"
 
 
 def network_description(spec: FigureSpec) -> str:
+    def named(symbol: str, layer: int, j: int) -> str:  # in the figure's layer marks
+        return node_name(symbol, layer, j, spec.marks)
+
     sentences = [_layers_sentence(spec)]
     if spec.input_values:
-        sentences.append("Inputs: " + ", ".join(f"{node_name('x', 0, i)} = {v}"
+        sentences.append("Inputs: " + ", ".join(f"{named('x', 0, i)} = {v}"
                                                 for i, v in enumerate(spec.input_values)) + ".")
     if spec.weights:
         sentences.append("Weights: " + "; ".join(
-            f"{node_name('x' if layer == 1 else 'a', layer - 1, i)} to {node_name('z', layer, j)}: weight {w}"
+            f"{named('x' if layer == 1 else 'a', layer - 1, i)} to {named('z', layer, j)}: weight {w}"
             for layer, matrix in enumerate(spec.weights, start=1)
             for i, row in enumerate(matrix) for j, w in enumerate(row)) + ".")
     else:
         sentences.append("No weights are shown.")
     if spec.biases:
         sentences.append("Biases: " + ", ".join(
-            f"{node_name('b', layer, j)} = {b}" for layer, row in enumerate(spec.biases, start=1)
+            f"{named('b', layer, j)} = {b}" for layer, row in enumerate(spec.biases, start=1)
             for j, b in enumerate(row)) + ".")
     if spec.node_values:
         sentences.append("Node values: " + "; ".join(
-            f"{node_name('z', layer, j)} = {z}, {node_name('a', layer, j)} = {a}"
+            f"{named('z', layer, j)} = {z}, {named('a', layer, j)} = {a}"
             for layer, nodes in enumerate(spec.node_values, start=1) for j, (z, a) in enumerate(nodes)) + ".")
     if spec.targets:
         depth = len(spec.layers) - 1
         sentences.append("Targets beside the outputs: " + ", ".join(
-            f"{node_name('a', depth, j)}: y = {t}" for j, t in enumerate(spec.targets)) + ".")
+            f"{named('a', depth, j)}: y = {t}" for j, t in enumerate(spec.targets)) + ".")
     if spec.loss:
         sentences.append(f"After the outputs: the {spec.loss}.")
     return " ".join(sentences)

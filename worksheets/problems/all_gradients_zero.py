@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .. import numbers, precise
+from .. import notation, numbers, precise
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..paths import rounding_scale
 from ..quantities import Quantity
@@ -63,7 +63,7 @@ def build(spec: Spec, number: int) -> Problem:
         network_figure(net, number, with_values=True, solved=solved),
         assumptions(net, biases_drawn=True),
     )
-    claim = para("True or False: ", Math(r"{\partial} H / {\partial} W^{(\ell)}_{ij} = 0"),
+    claim = para("True or False: ", Math(f"{_any_weight_gradient()} = 0"),
                  " for all ", Math(r"i, j, \ell"), ".")
     nonzero = nonzero_gradients(solved)
     answer = Answer("all dH/dW = 0", not nonzero, "True" if not nonzero else "False")
@@ -71,10 +71,19 @@ def build(spec: Spec, number: int) -> Problem:
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
 
 
+def _any_weight_gradient() -> str:
+    """∂H/∂W^(ℓ)_ij (in the sheet's notation) for every i, j, ℓ."""
+    return notation.slash_derivative(notation.weight(ELL, "i", "j"))
+
+
+ELL = r"\ell"  # a layer's number in formulas
+
+
 def _solution(solved, nonzero) -> tuple:
     if not nonzero:
-        return (para("True. Each ", Math(r"{\partial} H / {\partial} W^{(\ell)}_{ij}"), " is ",
-                     Math(r"a^{(\ell-1)}_i \cdot {\partial} H / {\partial} z^{(\ell)}_j"),
+        return (para("True. Each ", Math(_any_weight_gradient()), " is ",
+                     Math(f"a{notation.layer_mark(ELL + '-1')}_i " + r"\cdot {\partial} H / {\partial} "
+                          f"z{notation.layer_mark(ELL)}_j"),
                      ", and in every layer either the incoming activations or the derivatives "
                      "with respect to ", Math("z"), " are all zero, so no gradient flows to any weight."),)
     # The seed's argument: a weight nearest the output with a nonzero gradient.

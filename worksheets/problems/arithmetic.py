@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..engine import ACTIVATION, evaluate
+from ..engine import evaluate, slope
 from ..quantities import Quantity, lookup
 
 
@@ -17,7 +17,7 @@ class Numbers:
     """What a student computes in one instance, for the rules."""
     intermediates: list = field(default_factory=list)
     answers: dict = field(default_factory=dict)  # quantity name -> value
-    dead_relu: bool = False  # some hidden ReLU is off (z <= 0)
+    dead_relu: bool = False  # some hidden ReLU is off (z < 0, or z = 0 where ReLU′(0) = 0)
     terms: object = tuple  # () -> nonzero path terms per asked derivative (computed when needed)
     exact: bool = True
     architecture: tuple = ()
@@ -39,7 +39,8 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
     intermediates = np.concatenate([np.ravel(array) for array in arrays])
     answers = {q.name: lookup(q, values) for q in asked}
-    dead = net.hidden == "relu" and any(np.any(z <= 0) for _, v in points for z in v.z[1:-1])
+    dead = net.hidden == "relu" and any(np.any(slope("relu", z, net.relu_at_zero) == 0)
+                                        for _, v in points for z in v.z[1:-1])
 
     def terms() -> tuple:
         return tuple(_terms(q, point_net, v, nonzero_path_counts(point_net, v))
@@ -72,7 +73,7 @@ def nonzero_path_counts(net, values) -> list[np.ndarray]:
     counts = [None] * (net.depth + 1)
     counts[net.depth] = np.ones(net.layers[-1])
     for layer in range(net.depth, 0, -1):
-        alive = ACTIVATION[net.activation(layer)][1](values.z[layer]) != 0
+        alive = slope(net.activation(layer), values.z[layer], net.relu_at_zero) != 0
         counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
     return counts
 
@@ -82,7 +83,7 @@ def _terms(q: Quantity, net, values, counts) -> int:
     if q.symbol in ("x", "a"):
         return int(counts[q.layer if q.symbol == "a" else 0][q.i - 1])
     node = q.j if q.symbol == "W" else q.i
-    local = ACTIVATION[net.activation(q.layer)][1](values.z[q.layer][node - 1]) != 0
+    local = slope(net.activation(q.layer), values.z[q.layer][node - 1], net.relu_at_zero) != 0
     if q.symbol == "W":
         local = local and values.a[q.layer - 1][q.i - 1] != 0
     return int(counts[q.layer][node - 1]) if local else 0

@@ -6,7 +6,7 @@ course's solutions do: ∂H/∂a = Σ_k W ∂H/∂z = 5(−3) + 1(1) = −14.
 from __future__ import annotations
 
 from .. import notation, numbers
-from ..engine import ACTIVATION
+from ..engine import slope as g_slope
 from ..numbers import given_latex
 from ..quantities import Quantity, symbol_latex
 from .checked import Solved, point_solutions, without_l2
@@ -107,7 +107,7 @@ def _slope(solved: Solved, q: Quantity):
     """g'(z) of q's node: dH/dz divided by dH/da, computed directly to avoid 0/0."""
     act = solved.net.activation(q.layer)
     z = solved.values.z[q.layer][q.i - 1]
-    slope = float(ACTIVATION[act][1](z))
+    slope = float(g_slope(act, z, solved.net.relu_at_zero))
     return int(slope) if solved.decimals is None else slope
 
 
@@ -121,7 +121,7 @@ def _activation(solved: Solved, q: Quantity, value: str) -> str:
         w = net.weights[layer][q.i - 1][k - 1]
         pieces.append(f"{solved.factor(w)}{_paren(solved.latex(solved.value(d('z', layer + 1, k, q.of))))}")
     rule = (rf"\sum_k {notation.weight(layer + 1, q.i, 'k')} "
-            rf"{notation.derivative(notation.node('z', layer + 1, 'k'), q.of)}")
+            rf"{notation.node_derivative('z', layer + 1, 'k', q.of)}")
     return rf"{q.latex()} = {rule} = {' + '.join(pieces)} = {value}"
 
 

@@ -18,6 +18,7 @@ from .figure import network_figure
 from .formulas import full_sum
 from .kind import Kind
 from .parts import each_part, letter
+from .wording import notation_sentences
 
 Mistake = Literal["dropped-term", "wrong-index", "missing-slope"]
 MISTAKES = typing.get_args(Mistake)
@@ -98,8 +99,8 @@ def build(spec: Spec, number: int) -> Problem:
              " and that the output layer uses a linear activation. " if net.output == "linear"
              else f" and that the output layer uses a {notation.ACTIVATIONS[net.output].name} activation. ",
              "There are no biases. " if not net.has_bias else "",
-             "Here ", Math(r"W^{(\ell)}"), " is the weight matrix from layer ", Math(r"\ell - 1"),
-             " to layer ", Math(r"\ell"), "."),
+             "Here ", Math("W" + notation.layer_mark(r"\ell")), " is the weight matrix from layer ", Math(r"\ell - 1"),
+             " to layer ", Math(r"\ell"), ".", *notation_sentences(net)),
     )
     parts = tuple(_part(net, claim, index) for index, claim in each_part(spec.claims))
     return Problem(number, spec.id, spec.kind, intro, parts, spec.points)

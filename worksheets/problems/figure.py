@@ -1,7 +1,7 @@
 """A problem's network figure: the network in the course's style, with its numbers."""
 from __future__ import annotations
 
-from .. import notation, numbers
+from .. import conventions, notation, numbers
 from ..document import Block, Figure, Math, Table, Text
 from ..figures import FigureSpec
 from ..network import Network
@@ -14,11 +14,13 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
     """The network drawn in the course's style; with weights, inputs and (unless
     node_values is False) the z and a of every node when with_values is set."""
     activations = tuple(net.activation(layer) for layer in range(1, net.depth + 1))
-    spec = FigureSpec(layers=net.layers, activations=activations)
+    marks = "".join(conventions.brackets())
+    spec = FigureSpec(layers=net.layers, activations=activations, marks=marks)
     if with_values and net.is_batch:  # the weights only; the points go in a table (points_table)
         weights = tuple(tuple(tuple(numbers.given_text(w) for w in row) for row in W) for W in net.weights)
         biases = tuple(tuple(numbers.given_text(v) for v in b) for b in net.biases) if net.has_bias else None
-        spec = FigureSpec(net.layers, weights, None, None, biases, activations, None, _loss_labels(net)[1])
+        spec = FigureSpec(net.layers, weights, None, None, biases, activations, None, _loss_labels(net)[1],
+                          marks)
     elif with_values:
         solved = solved or solve(net)
         text, given = solved.text, numbers.given_text  # given numbers print as typed
@@ -29,7 +31,7 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
                             for l in range(1, net.depth + 1))
         biases = tuple(tuple(given(v) for v in b) for b in net.biases) if net.has_bias else None
         spec = FigureSpec(net.layers, weights, values if node_values else None,
-                          tuple(given(v) for v in net.x), biases, activations, *_loss_labels(net))
+                          tuple(given(v) for v in net.x), biases, activations, *_loss_labels(net), marks)
     return Figure(spec, f"problem-{number:02d}")
 
 

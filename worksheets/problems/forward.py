@@ -45,7 +45,7 @@ def build(spec: Spec, number: int) -> Problem:
         para("Consider the neural network in the figure. The blue numbers on the edges are the "
              "weights and the blue numbers above the inputs are the input values."),
         *figure_blocks(net, number, with_values=True, solved=solved, node_values=False),
-        assumptions(net, biases_drawn=True),
+        assumptions(net, biases_drawn=True, derivatives=False),
         *precision_note(solved),
         para("Compute each of the following."),
     )

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .. import conventions
 from ..document import Answer, AnswerSpace, Math, Part, Problem, para
 from ..spec import NetworkSpec, ProblemSpec
 from .figure import network_figure
@@ -69,7 +70,8 @@ def _solution(net) -> list:
         totals.append(total)
         name = "Output" if layer == net.depth else f"Layer {layer}"
         biases = rf" + {n_out}\text{{ biases}}" if net.has_bias else ""
-        pieces += [f"{name}: ", Math(rf"{n_in} \times {n_out}\text{{ weights}}{biases} = {total}"), ". "]
+        rows, columns = conventions.matrix_shape(n_in, n_out)  # the shape of W as the sheet writes it
+        pieces += [f"{name}: ", Math(rf"{rows} \times {columns}\text{{ weights}}{biases} = {total}"), ". "]
     pieces += ["Total: ", Math(" + ".join(map(str, totals)) + f" = {sum(totals)}"), "."]
     return pieces
 

@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from .. import notation, numbers
+from .. import conventions, notation, numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Table, Text, para
 from ..errors import Unprintable
 from ..quantities import Quantity
@@ -130,8 +130,9 @@ def _entries(net, symbol: str, layer: int) -> list[list[Quantity]]:
     of = net.objective
     if symbol == "b":
         return [[Quantity("b", layer, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]]
-    return [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]
+    held = [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]
             for i in range(1, net.layers[layer - 1] + 1)]
+    return [list(row) for row in conventions.as_written(held)]  # to-from: a row per node of layer l
 
 
 def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -> Part:
@@ -160,14 +161,20 @@ def _plain(solved, value):
 
 
 def _table(solved, entries, values, show) -> Table:
-    """Header row of column indices j, then one row per i; None marks a cell to fill in."""
-    header = ((Text(""),),) + tuple((Math(f"j = {j}"),) for j in range(1, len(entries[0]) + 1))
+    """Header row of column indices (j; k in to-from), then one row per i (j); None marks a
+    cell to fill in."""
+    row_index, column_index = conventions.weight_indices("i", "j") if row_is_weight(entries) else ("", "j")
+    header = ((Text(""),),) + tuple((Math(f"{column_index} = {j}"),) for j in range(1, len(entries[0]) + 1))
     rows = [header]
     for i, (row, row_values) in enumerate(zip(entries, values), start=1):
-        label = (Math(f"i = {i}"),) if row[0].symbol == "W" else (Text(""),)
+        label = (Math(f"{row_index} = {i}"),) if row[0].symbol == "W" else (Text(""),)
         rows.append((label,) + tuple((Text(solved.text(v)),) if show(q) else None
                                      for q, v in zip(row, row_values)))
     return Table(tuple(rows))
+
+
+def row_is_weight(entries) -> bool:
+    return entries[0][0].symbol == "W"
 
 
 def variant_numbers(spec: Spec):

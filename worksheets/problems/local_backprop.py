@@ -13,9 +13,10 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .. import notation, numbers, randomness
+from .. import conventions, notation, numbers, randomness
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
 from ..engine import ACTIVATION, backward, forward
+from ..engine import slope as g_slope
 from ..network import Network
 from ..paths import g_exact, g_prime_exact
 from ..quantities import Quantity, parse
@@ -54,9 +55,11 @@ class Spec(ProblemSpec):
                                  f"{layer} needs W{layer + 1}, every z{layer}_i and every dH/dz{layer + 1}_k",
                                  "given")
         W = self.given[f"W{layer + 1}"]
-        rows, cols = net.layers[layer], net.layers[layer + 1]
+        rows, cols = conventions.matrix_shape(net.layers[layer], net.layers[layer + 1])
         if W is not RANDOM and (not isinstance(W, list) or len(W) != rows or any(len(r) != cols for r in W)):
             raise FieldError(f"expected a {rows}×{cols} matrix", "given", f"W{layer + 1}")
+        if W is not RANDOM:  # held from-to, as every matrix (conventions.py)
+            self.given[f"W{layer + 1}"] = conventions.from_written(W)
         for name in _required(net, layer)[1:]:
             if isinstance(self.given[name], list):
                 raise FieldError("expected a number, got a list", "given", name)
@@ -65,9 +68,9 @@ class Spec(ProblemSpec):
             raise FieldError(f"unknown given '{extra[0]}' (expected {', '.join(_required(net, layer))})",
                              "given", extra[0])
         check_quantities(self.network, self.ask)
-        allowed = {f"dH/da{layer}_", f"dH/dz{layer}_", f"dH/dW{layer + 1}_", f"dH/db{layer + 1}_"}
+        allowed = {("a", layer), ("z", layer), ("W", layer + 1), ("b", layer + 1)}
         for index, q in enumerate(self.ask):
-            if not any(q.name.startswith(prefix) for prefix in allowed):
+            if not (q.derivative and (q.symbol, q.layer) in allowed):
                 raise FieldError(f"'{q.name}' cannot be found from the given values; ask for "
                                  f"dH/da{layer}_i, dH/dz{layer}_i, dH/dW{layer + 1}_ik or dH/db{layer + 1}_k",
                                  "ask", index)
@@ -118,7 +121,7 @@ class Step:
         fragment = Network((n, m), "linear", "linear", (tuple(map(tuple, self.W)),), None, None)
         zs, as_ = forward(fragment, a)
         values = backward(fragment, zs, as_, dH=[float(v) for v in self.dz_next])
-        slope = ACTIVATION[self.act][1](np.array([float(v) for v in self.z]))
+        slope = g_slope(self.act, np.array([float(v) for v in self.z]), self.net.relu_at_zero)
         return {"a": as_[0], "da": values.da[0], "dz": values.da[0] * slope, "dW": values.dW[1],
                 "db": values.db[1]}
 
@@ -139,7 +142,7 @@ class Step:
         if q.symbol == "a":
             return sum((self.W[q.i - 1][k] * dz for k, dz in enumerate(self.dz_next)), Fraction(0))
         if q.symbol == "z":
-            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * g_prime_exact(self.act, self.z[q.i - 1])
+            return self._scalar(Quantity("a", q.layer, q.i, derivative=True)) * g_prime_exact(self.act, self.z[q.i - 1], self.net.relu_at_zero)
         if q.symbol == "W":
             return self.a(q.i) * self.dz_next[q.j - 1]
         return self.dz_next[q.i - 1]
@@ -149,15 +152,15 @@ def build(spec: Spec, number: int) -> Problem:
     step = Step(spec)
     net, l = step.net, step.layer
     fmt = lambda v: numbers.latex(v, step.decimals)  # noqa: E731
-    known = [rf"z^{{({l})}}_{{{i}}} = {fmt(v)}" for i, v in enumerate(step.z, start=1)]
-    known += [rf"{{\partial}} H / {{\partial}} z^{{({l + 1})}}_{{{k}}} = {fmt(v)}"
+    known = [rf"{notation.node('z', l, i)} = {fmt(v)}" for i, v in enumerate(step.z, start=1)]
+    known += [rf"{Quantity('z', l + 1, k, derivative=True).slash_latex()} = {fmt(v)}"
               for k, v in enumerate(step.dz_next, start=1)]
     intro = (
         para("Consider the neural network ", Math(r"H(\vec x)"), " in the figure."),
         network_figure(net, number),
         assumptions(net),
         para("Let the weights of layer ", str(l + 1), " be ",
-             Math(rf"W^{{({l + 1})}} = {matrix_latex(step.W)}"),
+             Math(rf"W{notation.layer_mark(l + 1)} = {matrix_latex(conventions.as_written(step.W))}"),
              ". In addition, suppose it is known that, when the network is evaluated at ",
              Math(r"\vec x"), ":"),
         DisplayMath(r", \qquad ".join(known)),
@@ -180,20 +183,20 @@ def _work(step: Step, q: Quantity, fmt) -> str:
     if q.symbol == "a":
         terms = " + ".join(f"{numbers.factor_latex(w, step.decimals)}({fmt(dz)})"
                            for w, dz in zip(step.W[q.i - 1], step.dz_next))
-        return (rf"{q.latex()} = \sum_k W^{{({l + 1})}}_{{{q.i}k}} \dfrac{{{{\partial}} H}}"
-                rf"{{{{\partial}} z^{{({l + 1})}}_{{k}}}} = {terms} = {value}")
+        return (rf"{q.latex()} = \sum_k {notation.weight(l + 1, q.i, 'k')} "
+                rf"{notation.node_derivative('z', l + 1, 'k')} = {terms} = {value}")
     if q.symbol == "z":
         da = step.value(Quantity("a", l, q.i, derivative=True))
-        slope = g_prime_exact(step.act, step.z[q.i - 1])
-        return (rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} a^{{({l})}}_{{{q.i}}}}} \cdot g'(z^{{({l})}}_{{{q.i}}})"
+        slope = g_prime_exact(step.act, step.z[q.i - 1], step.net.relu_at_zero)
+        return (rf"{q.latex()} = {notation.node_derivative('a', l, q.i)} \cdot g'({notation.node('z', l, q.i)})"
                 rf" = {fmt(da)} \cdot g'({fmt(step.z[q.i - 1])}) = {fmt(da)} \cdot {fmt(slope)} = {value}")
     if q.symbol == "W":
         a = step.a(q.i)
         applied = notation.applied(step.act, fmt(step.z[q.i - 1]))
-        return (rf"{q.latex()} = a^{{({l})}}_{{{q.i}}} \cdot \dfrac{{{{\partial}} H}}{{{{\partial}} z^{{({l + 1})}}_{{{q.j}}}}}"
+        return (rf"{q.latex()} = {notation.node('a', l, q.i)} \cdot {notation.node_derivative('z', l + 1, q.j)}"
                 rf" = {applied} \cdot {numbers.factor_latex(step.dz_next[q.j - 1], step.decimals)}"
                 rf" = {numbers.factor_latex(a, step.decimals)}({fmt(step.dz_next[q.j - 1])}) = {value}")
-    return rf"{q.latex()} = \dfrac{{{{\partial}} H}}{{{{\partial}} z^{{({l + 1})}}_{{{q.i}}}}} = {value}"
+    return rf"{q.latex()} = {notation.node_derivative('z', l + 1, q.i)} = {value}"
 
 
 def variant_numbers(spec: Spec):
@@ -201,7 +204,7 @@ def variant_numbers(spec: Spec):
     step = Step(spec)
     activations = [step.a(i) for i in range(1, len(step.z) + 1)]
     answers = {q.name: step.value(q) for q in spec.ask}
-    dead = step.act == "relu" and any(z <= 0 for z in step.z)
+    dead = step.act == "relu" and any(z < 0 or (z == 0 and not step.net.relu_at_zero) for z in step.z)
     return Numbers([float(v) for v in activations], {k: float(v) for k, v in answers.items()},
                    dead, tuple, step.exact)
 
@@ -229,7 +232,8 @@ def _draw_given(spec: Spec, ranges, rng) -> dict:
 
 
 def _given_parameters(spec: Spec) -> dict:
-    return {name: numbers.parameter_json(value) for name, value in spec.given.items()}
+    return {name: numbers.parameter_json([list(r) for r in conventions.as_written(value)] if name[0] == "W" else value)
+            for name, value in spec.given.items()}
 
 
 EXAMPLE = '''\

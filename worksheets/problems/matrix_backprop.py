@@ -12,9 +12,9 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from .. import notation, numbers
+from .. import conventions, notation, numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, para
-from ..engine import ACTIVATION, LOSS
+from ..engine import LOSS, slope
 from ..network import Network
 from ..quantities import Quantity, UnknownQuantity, check_exists
 from ..spec import Decimals, FieldError, NetworkSpec, ProblemSpec
@@ -51,13 +51,14 @@ class Asked:
         return "z" if self.symbol == "delta" else self.symbol
 
     def rows_cols(self, net: Network) -> tuple[int, int]:
-        """A matrix's rows and columns; a vector is a column, n × 1."""
+        """A matrix's rows and columns as the sheet writes it; a vector is a column, n × 1."""
         if self.symbol == "W":
-            return net.layers[self.layer - 1], net.layers[self.layer]
+            return conventions.matrix_shape(net.layers[self.layer - 1], net.layers[self.layer])
         return net.layers[self.layer], 1
 
     def entries(self, net: Network) -> list[list[Quantity]]:
-        """The scalar derivatives, as rows (a vector: one row of n entries)."""
+        """The scalar derivatives, as rows (a vector: one row of n entries); a matrix
+        [source][target], as the program holds it (conventions.as_written turns it)."""
         if self.symbol == "W":
             return [[Quantity("W", self.layer, i, j, True, self.of) for j in range(1, net.layers[self.layer] + 1)]
                     for i in range(1, net.layers[self.layer - 1] + 1)]
@@ -145,7 +146,7 @@ def recurrences(net: Network, a: list, z: list) -> dict:
     for layer in range(L, 0, -1):
         if layer < L:
             da[layer] = net.W(layer + 1) @ delta[layer + 1]
-            delta[layer] = da[layer] * ACTIVATION[net.activation(layer)][1](z[layer])
+            delta[layer] = da[layer] * slope(net.activation(layer), z[layer], net.relu_at_zero)
         dW[layer] = np.outer(a[layer - 1], delta[layer]) + float(net.l2) * net.W(layer)
     da[0] = net.W(1) @ delta[1]
     return {"delta": delta, "a": da, "W": dW, "b": delta}
@@ -153,11 +154,11 @@ def recurrences(net: Network, a: list, z: list) -> dict:
 
 def _output_delta(net: Network, a_out, z_out) -> tuple[np.ndarray, np.ndarray]:
     """δ^(L) = ∂L/∂a^(L) ⊙ g′(z^(L)) (p − y after a softmax), and ∂L/∂a^(L) (1 for H)."""
-    slope = ACTIVATION[net.activation(net.depth)][1](z_out)
+    slopes = slope(net.activation(net.depth), z_out, net.relu_at_zero)
     if not net.has_loss:
-        return slope, np.ones_like(slope)
+        return slopes, np.ones_like(slopes)
     gradient = LOSS[net.loss][1](z_out, a_out, net.targets())
-    return (gradient, None) if net.output == "softmax" else (gradient * slope, gradient)
+    return (gradient, None) if net.output == "softmax" else (gradient * slopes, gradient)
 
 
 def matrix_of(solved: Solved, asked: Asked) -> list[list]:
@@ -212,12 +213,18 @@ def rule_latex(name: str, layer, source: str | None = None) -> str:
     a to-from sheet transposes W): "forward" (z = Wᵀa + b), "product" (W^(l+1) δ^(l+1), which
     is ∂L/∂a^(l) and, ⊙ g′, δ^(l)), and "outer" (a^(l−1) δ^(l)ᵀ, which is ∂L/∂W^(l)).
     layer may be a letter; source names the outer product's column (x for layer 1)."""
+    to_from = conventions.current().to_from
     if name == "forward":
         z, a, W, b = (notation.layer_vector(s, layer) for s in ("z", "a", "W", "b"))
-        return rf"{z} = {{{W}}}^{{\top}} {notation.layer_vector('a', f'{layer}-1')} + {b}, \; {a} = g({z})"
+        weights = W if to_from else rf"{{{W}}}^{{\top}}"
+        return rf"{z} = {weights} {notation.layer_vector('a', f'{layer}-1')} + {b}, \; {a} = g({z})"
     if name == "product":
-        return rf"{notation.layer_vector('W', layer + 1)} {notation.delta(layer + 1)}"
-    return rf"{source or notation.layer_vector('a', layer - 1)} {{{notation.delta(layer)}}}^{{\top}}"
+        W = notation.layer_vector('W', layer + 1)
+        return rf"{{{W}}}^{{\top}} {notation.delta(layer + 1)}" if to_from else rf"{W} {notation.delta(layer + 1)}"
+    column = source or notation.layer_vector('a', layer - 1)
+    if to_from:
+        return rf"{notation.delta(layer)} {{{column}}}^{{\top}}"
+    return rf"{column} {{{notation.delta(layer)}}}^{{\top}}"
 
 
 def _forward_rule() -> str:
@@ -226,14 +233,18 @@ def _forward_rule() -> str:
 
 def _value_part(solved: Solved, asked: Asked, index: int, shown: set) -> Part:
     net = solved.net
-    rows = matrix_of(solved, asked)
+    rows = _written(asked, matrix_of(solved, asked))
     value = tuple(tuple(_plain(solved, v) for v in row) for row in rows) if asked.symbol == "W" \
         else tuple(_plain(solved, v) for v in rows[0])
     answer = Answer(asked.name, value, rf"{asked.latex()} = {_matrix(solved, rows, asked)}", solved.decimals)
     lines = _work(solved, asked, shown)
     prompt = (para(Math(asked.latex()), f" (a {_size(asked, net)} {'matrix' if asked.symbol == 'W' else 'vector'})"),)
-    return Part(letter(index), prompt, answer, tuple(DisplayMath(line) for line in lines) or
-                (para("See the steps above."),), AnswerSpace(lines=2))
+    return Part(letter(index), prompt, answer, tuple(DisplayMath(line) for line in lines), AnswerSpace(lines=2))
+
+
+def _written(asked: Asked, rows: list[list]) -> list[list]:
+    """A gradient matrix as the sheet writes W (to-from: n_l rows); a vector as it is."""
+    return [list(row) for row in conventions.as_written(rows)] if asked.symbol == "W" else rows
 
 
 def _shape_part(net: Network, asked: Asked, index: int) -> Part:
@@ -241,8 +252,10 @@ def _shape_part(net: Network, asked: Asked, index: int) -> Part:
     answer = Answer(asked.name, (rows, cols), rf"{rows} \times {cols}", None)
     what = "the shape of"
     if asked.symbol == "W":
+        row_layer, col_layer = (asked.layer, asked.layer - 1) if conventions.current().to_from \
+            else (asked.layer - 1, asked.layer)
         why = para("It has the shape of ", Math(notation.layer_vector("W", asked.layer)), ": one row per node of "
-                   f"layer {asked.layer - 1}, one column per node of layer {asked.layer}, as ",
+                   f"layer {row_layer}, one column per node of layer {col_layer}, as ",
                    Math(rule_latex("outer", asked.layer, notation.input_vector() if asked.layer == 1 else None)),
                    f" ({rows} × 1 times 1 × {cols}).")
     else:
@@ -318,7 +331,7 @@ def _delta_line(solved: Solved, layer: int) -> str:
     g = rf"{_prime(net, layer)}({notation.layer_vector('z', layer)})"
     if layer < net.depth:
         product = _vector(solved, "a", layer)
-        return (rf"{delta} = ({rule_latex('product', layer)}) \odot {g} = ({_weights(net, layer + 1)} "
+        return (rf"{delta} = ({rule_latex('product', layer)}) \odot {g} = ({_weights(net, layer + 1, product=True)} "
                 rf"{_vector(solved, 'z', layer + 1)}) \odot {slopes} = {product} \odot {slopes} = {result}")
     if not net.has_loss:
         return rf"{delta} = {g} = {result}"
@@ -355,14 +368,16 @@ def _prime(net: Network, layer: int) -> str:
 
 def _slopes(solved: Solved, layer: int) -> list:
     """g′(z^(l)) entry by entry (ReLU: 0 or 1, exact)."""
-    slopes = ACTIVATION[solved.net.activation(layer)][1](solved.values.z[layer])
+    slopes = slope(solved.net.activation(layer), solved.values.z[layer], solved.net.relu_at_zero)
     return [int(s) if solved.decimals is None else float(s) for s in slopes]
 
 
-def _weights(net: Network, layer: int) -> str:
-    rows = net.weights[layer - 1]
+def _weights(net: Network, layer: int, product: bool = False) -> str:
+    """W^(l) as the sheet writes it; in a product W^(l)ᵀ δ on a to-from sheet, transposed."""
+    rows = conventions.as_written(net.weights[layer - 1])
     body = r" \\ ".join(" & ".join(numbers.given_latex(w) for w in row) for row in rows)
-    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+    turned = r"^{\top}" if product and conventions.current().to_from else ""
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}{turned}"
 
 
 def _backward_line(solved: Solved, asked: Asked) -> str:
@@ -370,7 +385,7 @@ def _backward_line(solved: Solved, asked: Asked) -> str:
     above = asked.layer + 1
     symbol = "x" if asked.symbol == "x" else "a"
     return (rf"{asked.latex()} = {rule_latex('product', asked.layer)} = "
-            rf"{_weights(solved.net, above)} {_vector(solved, 'z', above)} = {_vector(solved, symbol, asked.layer)}")
+            rf"{_weights(solved.net, above, product=True)} {_vector(solved, 'z', above)} = {_vector(solved, symbol, asked.layer)}")
 
 
 def _outer_line(solved: Solved, asked: Asked) -> str:
@@ -381,11 +396,16 @@ def _outer_line(solved: Solved, asked: Asked) -> str:
     deltas = [solved.value(Quantity("z", layer, j, derivative=True, of=net.objective))
               for j in range(1, net.layers[layer] + 1)]
     rule = rule_latex("outer", layer, notation.input_vector() if layer == 1 else None)
-    filled = rf"{_given_column(net.x) if source is None else _column(solved, source)} {_pmatrix(solved, [deltas])}"
+    column = _given_column(net.x) if source is None else _column(solved, source)
+    filled = rf"{column} {_pmatrix(solved, [deltas])}"
+    if conventions.current().to_from:  # δ aᵀ
+        row = _pmatrix(solved, [source]) if source is not None else \
+            r"\begin{pmatrix} " + " & ".join(numbers.given_latex(v) for v in net.x) + r" \end{pmatrix}"
+        filled = rf"{_column(solved, deltas)} {row}"
     if net.l2:
         rule += rf" + \lambda {notation.layer_vector('W', layer)}"
         filled += rf" + {numbers.given_latex(net.l2)} {_weights(net, layer)}"
-    rows = [[solved.value(q) for q in row] for row in asked.entries(net)]
+    rows = _written(asked, [[solved.value(q) for q in row] for row in asked.entries(net)])
     return rf"{asked.latex()} = {rule} = {filled} = {_pmatrix(solved, rows)}"
 
 

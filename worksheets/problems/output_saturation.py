@@ -63,11 +63,14 @@ def build(spec: Spec, number: int) -> Problem:
                   "in its output layer. Suppose as well that for a given input ", Math(r"\vec x"), ", ",
                   Math(rf"H(\vec x) \approx {h}"), "."),)
     claim = para("True or False: evaluated at this point ", Math(r"\vec x"), ", ",
-                 Math(rf"{{\partial}} H / {{\partial}} W^{{(\ell)}}_{{ij}} {relation} 0"),
+                 Math(f"{notation.slash_derivative(notation.weight(ELL, 'i', 'j'))} {relation} 0"),
                  " for all ", Math(r"i, j, \ell"), ".")
     answer = Answer("claim", vanishes, "True" if vanishes else "False")
     part = Part("a", (claim,), answer, _solution(spec.output, h, vanishes), AnswerSpace(true_false=True))
     return Problem(number, spec.id, spec.kind, intro, (part,), spec.points)
+
+
+ELL, OUT = r"\ell", r"\text{out}"  # a layer's number, and the output layer's, in formulas
 
 
 def _by_identity(output: str, H: float) -> bool:
@@ -83,7 +86,7 @@ def _article(word: str) -> str:
 def _solution(output: str, h: str, vanishes: bool) -> tuple:
     verdict = "True." if vanishes else "False."
     chain = ("Every partial derivative of H with respect to a weight contains the factor ",
-             Math(r"g'(z^{(\text{out})})"), " of the output node (the chain rule passes through it). ")
+             Math(f"g'(z{notation.layer_mark(OUT)})"), " of the output node (the chain rule passes through it). ")
     if output == "sigmoid":
         why = (Math(r"\sigma'(z) = \sigma(z)(1 - \sigma(z))"), ", and with ",
                Math(rf"H = \sigma(z) \approx {h}"), " this is ", Math(rf"\approx {h}(1 - {h})"), ".")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import notation, numbers
+from .. import conventions, notation, numbers
 from ..document import Math, Para, Problem, para
 from ..network import Network
 from ..spec import OWN_MATH
@@ -14,9 +14,10 @@ class WordingMismatch(ValueError):
     """Own prompts that do not match the problem's parts one to one."""
 
 
-def assumptions(net: Network, biases_drawn: bool = False) -> Para:
+def assumptions(net: Network, biases_drawn: bool = False, derivatives: bool = True) -> Para:
     """The sentence that tells students the activations and biases (and, when the
-    figure shows them, what the bias labels mean)."""
+    figure shows them, what the bias labels mean), then the sheet's notation (δ and
+    ReLU′(0) only for a problem about derivatives)."""
     hidden = f"all hidden nodes use {_named(net.hidden)} activation" if net.depth > 1 else None
     output = (f"the output node uses {_named(net.output)} activation" if net.layers[-1] == 1
               else f"the output nodes use {_named(net.output)} activation")
@@ -25,9 +26,25 @@ def assumptions(net: Network, biases_drawn: bool = False) -> Para:
         bias += ", written b = \u2026 under the node"
     clauses = [c for c in (hidden, output, bias) if c]
     sentence = "Assume that " + ", that ".join(clauses[:-1]) + ", and that " + clauses[-1] + "."
-    if not net.has_loss:
-        return para(sentence)
-    return para(sentence, *loss_sentence(net))
+    loss = loss_sentence(net) if net.has_loss else ()
+    return para(sentence, *loss, *notation_sentences(net, derivatives))
+
+
+def notation_sentences(net: Network, derivatives: bool = True) -> tuple:
+    """What the sheet's conventions mean, where they differ from the course's (whose
+    sheets say nothing more)."""
+    pieces: tuple = ()
+    if conventions.current().to_from:
+        pieces += (" Here ", Math(notation.weight("l", "k", "j")), " is the weight from node ", Math("k"),
+                   " of layer ", Math("l - 1"), " to node ", Math("j"), " of layer ", Math("l"), ", so ",
+                   Math(conventions.forward_rule(net.has_bias)), ".")
+    if conventions.uses_delta() and derivatives:
+        objective = net.objective
+        pieces += (" We write ", Math(notation.delta("l", "j")), " for ",
+                   Math(notation.slash_derivative(notation.node("z", "l", "j"), objective)), ".")
+    if conventions.relu_at_zero() and "relu" in (net.hidden, net.output) and derivatives:
+        pieces += (" Take ", Math(r"\text{ReLU}'(0) = 1"), ".",)
+    return pieces
 
 
 def batch_legend() -> Para:
