@@ -79,7 +79,7 @@ def test_page_counts_are_those_of_a_printed_quiz(built):
     assert pages(practice / "key.pdf") <= 1.5 * pages(practice / "worksheet.pdf")
 
 
-@pytest.mark.parametrize("name", ["graphs", "losses"])
+@pytest.mark.parametrize("name", ["graphs", "losses", "to-from"])
 def test_every_key_has_at_most_one_and_a_half_times_its_worksheets_pages(name, tmp_path):
     build_sheet(SPECS / f"{name}.yaml", tmp_path, version_letter="A", formats=["pdf"])
     folder = tmp_path / f"{name}-A"

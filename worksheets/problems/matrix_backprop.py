@@ -373,11 +373,11 @@ def _slopes(solved: Solved, layer: int) -> list:
 
 
 def _weights(net: Network, layer: int, product: bool = False) -> str:
-    """W^(l) as the sheet writes it; in a product W^(l)ᵀ δ on a to-from sheet, transposed."""
-    rows = conventions.as_written(net.weights[layer - 1])
+    """W^(l) as the sheet writes it; in a to-from sheet's product W^(l)ᵀ δ, Wᵀ written out
+    (which is the matrix as the program holds it)."""
+    rows = net.weights[layer - 1] if product else conventions.as_written(net.weights[layer - 1])
     body = r" \\ ".join(" & ".join(numbers.given_latex(w) for w in row) for row in rows)
-    turned = r"^{\top}" if product and conventions.current().to_from else ""
-    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}{turned}"
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
 
 
 def _backward_line(solved: Solved, asked: Asked) -> str:
