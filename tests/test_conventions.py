@@ -8,6 +8,8 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+import pytest
 import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -292,3 +294,55 @@ def test_relu_at_zero_decides_whether_every_gradient_vanishes(tmp_path):
                                "problems": [{"kind": "all-gradients-zero", "network": network}]})
         problem = check_plan(write(tmp_path, text, f"zero-{at_zero}.yaml")).sheet(0).problems[0]
         assert problem.parts[0].answer.value is all_zero
+
+
+# ---- a to-from sheet's answers against finite differences of L, computed as it writes z = W a
+
+LOSS_CASES = [("square", "sigmoid", 2), ("half-square", "linear", 2), ("cross-entropy", "sigmoid", 1),
+              ("softmax-cross-entropy", "softmax", 3)]
+
+
+def _to_from_loss(W, b, x, y, loss, output) -> float:
+    """L of a 2-3-n tanh network written to-from (z = W a + b), plainly, with numpy."""
+    hidden = np.tanh(W[0] @ x + b[0])
+    z = W[1] @ hidden + b[1]
+    a = {"sigmoid": lambda v: 1 / (1 + np.exp(-v)), "linear": lambda v: v,
+         "softmax": lambda v: np.exp(v) / np.sum(np.exp(v))}[output](z)
+    if loss == "square":
+        return float(np.sum((a - y) ** 2))
+    if loss == "half-square":
+        return float(np.sum((a - y) ** 2) / 2)
+    if loss == "cross-entropy":
+        return float(-(y[0] * np.log(a[0]) + (1 - y[0]) * np.log(1 - a[0])))
+    return float(-np.log(a[int(np.argmax(y))]))
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("loss, output, outputs", LOSS_CASES)
+def test_to_from_answers_are_finite_differences_of_L(loss, output, outputs, bias):
+    rng = np.random.default_rng(len(loss) + outputs + bias)
+    tenths = lambda *shape: np.round(rng.normal(0, 1, shape), 1)  # noqa: E731
+    W = [tenths(3, 2), tenths(outputs, 3)]  # to-from: n_l rows
+    b = [tenths(3), tenths(outputs)] if bias else [np.zeros(3), np.zeros(outputs)]
+    x = tenths(2)
+    y = np.eye(outputs)[-1] if loss == "softmax-cross-entropy" else np.round(rng.uniform(0.1, 0.9, outputs), 1)
+    network = {"layers": [2, 3, outputs], "activation": "tanh", "output": output, "loss": loss,
+               "W1": W[0].tolist(), "W2": W[1].tolist(), "x": x.tolist(),
+               "y": [outputs] if loss == "softmax-cross-entropy" else y.tolist()}
+    if bias:
+        network.update(bias=True, b1=b[0].tolist(), b2=b[1].tolist())
+    names = [f"dL/dW{l}_{j}{k}" for l, M in ((1, W[0]), (2, W[1]))
+             for j in range(1, M.shape[0] + 1) for k in range(1, M.shape[1] + 1)]
+    parts = [part for chunk in (names[:12], names[12:]) if chunk  # at most 12 parts a problem
+             for part in built({"kind": "backprop", "network": network, "ask": chunk, "decimals": 6}, TO_FROM).parts]
+    assert [part.answer.quantity for part in parts] == names
+    for part in parts:
+        layer, (j, k) = int(part.answer.quantity[5]), map(int, part.answer.quantity[7:9])
+        M = W[layer - 1]
+        old = M[j - 1, k - 1]
+        M[j - 1, k - 1] = old + 1e-6
+        up = _to_from_loss(W, b, x, y, loss, output)
+        M[j - 1, k - 1] = old - 1e-6
+        down = _to_from_loss(W, b, x, y, loss, output)
+        M[j - 1, k - 1] = old
+        assert float(part.answer.value) == pytest.approx((up - down) / 2e-6, abs=2e-6), part.answer.quantity
