@@ -246,7 +246,7 @@ problems:
      "bad.yaml:9: problems[0].network.x[1]: expected 2 numbers (the input layer has 2 nodes), got 3"),
     ("y: [1, 3]", "y: [1, 3, 2]", "bad.yaml:10: problems[0].network.y: expected 2 targets, one per point "
                                   "(x has 2 rows), got 3"),
-    ("y: [1, 3]", "y: [[1, 2], 3]", "bad.yaml:10: problems[0].network.y[0]: expected 1 numbers"),
+    ("y: [1, 3]", "y: [[1, 2], 3]", "bad.yaml:10: problems[0].network.y[0]: expected 1 number (the output layer has 1 node), got 2"),
     ("loss: half-square", "loss: half-square\n      l2: -0.1", "bad.yaml:7: problems[0].network.l2: λ is 0 or more"),
     ("      loss: half-square\n", "      l2: 0.1\n", "bad.yaml:6: problems[0].network.l2: l2 regularization adds to "
                                                     "a loss"),

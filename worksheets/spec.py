@@ -501,7 +501,12 @@ def _check_matrix(W, rows: int, cols: int, name: str, layers) -> None:
 
 def _check_vector(v, size: int, name: str, where: str, *index: int) -> None:
     if len(v) != size:
-        raise FieldError(f"expected {size} numbers ({where} has {size} nodes), got {len(v)}", name, *index)
+        raise FieldError(f"expected {_count(size, 'number')} ({where} has {_count(size, 'node')}), got {len(v)}",
+                         name, *index)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def check_batch_quantities(network: NetworkSpec, quantities, key: str = "ask") -> None:
