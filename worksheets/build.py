@@ -24,7 +24,7 @@ from reportlab.lib import pagesizes
 
 from . import __version__
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
-from .document import Figure, Problem, Sheet, para
+from .document import Figure, Problem, ScanMarks, Sheet, para
 from .errors import BuildError, SpecError, Unprintable, one_or_all
 from .figures import crowded_weights
 from .kinds import KINDS
@@ -60,6 +60,8 @@ from .variants import (
     settle_versions,
     version_label,
 )
+
+SCAN_CODE_DIGITS = 8  # hex digits of the spec's hash in each page's QR code
 
 
 class Plan:
@@ -216,7 +218,16 @@ class Plan:
             raise one_or_all(errors)
         instructions = (para(self.spec.instructions),) if self.spec.instructions else ()
         return Sheet(self.name, self.spec.title, tuple(problems), instructions, self.label(version),
-                     work_space=self.spec.work_space, score_table=self.spec.score_table)
+                     work_space=self.spec.work_space, score_table=self.spec.score_table, scan=self.scan_marks)
+
+    @property
+    def scan_marks(self) -> ScanMarks | None:
+        """Scan marks, by default on a sheet with versions; the QR code names the spec by
+        the first digits of its hash (manifest.json has them all)."""
+        wanted = self.spec.scan_marks if self.spec.scan_marks is not None else self.versioned
+        if not wanted:
+            return None
+        return ScanMarks(hashlib.sha256(self.document.source).hexdigest()[:SCAN_CODE_DIGITS], self.spec.id_digits)
 
     def _problem(self, number: int, problem, version: int) -> Problem:
         """A problem with the same instance in every version is built (and checked) once."""
@@ -230,7 +241,8 @@ class Plan:
         part = CURRENT_PART.set(None)
         try:
             built = KINDS[problem.kind].problem(problem, number)
-            return replace(built, work_space=problem.work_space)  # page layout, not content
+            bubbles = (problem.answer_format or self.spec.answer_format) == "bubbles"
+            return replace(built, work_space=problem.work_space, bubbles=bubbles)  # page layout, not content
         except CheckFailed as exc:
             # file:line: sheet, problem (number and id), version, part: quantity and both values
             label = f"problem {number}" + (f" (#{problem.id})" if problem.id else "")

@@ -1,0 +1,336 @@
+"""What a scanner reads on a worksheet: corner marks and a QR code on every page, the
+student-ID bubble grid, and answers as bubbles (numbers as digit rows, true/false).
+
+The geometry is drawn here and nowhere else. Every bubble, as it is drawn, records its
+page and position in a Regions collector, so answer-regions.json (and the grader)
+get their boxes from the very objects that drew them.
+
+Positions in regions are in points from the page's top-left corner (y down), as a
+scanned image is read. The grader (worksheets.grading) imports the constants below.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+
+import segno
+from reportlab.lib.colors import Color, black
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
+
+from ..document import Part, Sheet
+from ..typeset.fonts import BOLD, REGULAR
+from ..typeset.inline import TEXT_SIZE
+
+# Corner marks: solid squares, their outer edges MARK_INSET from the paper's edges
+# (inside what printers print, outside the text and the footer).
+MARK_SIZE = 14.0
+MARK_INSET = 20.0
+# The QR code sits in the left margin under the top-left mark, QR_BOX points square
+# (a version 2 code: 25 modules of about 1.5 pt, 3 pixels at 150 dpi).
+QR_BOX = 38.0
+QR_LEFT = 14.0
+QR_TOP = 46.0
+QR_BYTES = 26  # what a version 2 code holds at error level M
+QR_PREFIX = "ws1"  # names the format of the text, so a stranger's QR code is told apart
+
+BUBBLE_RADIUS = 4.0
+BUBBLE_PITCH = 10.5  # centre to centre, across and down
+PLACE_LABEL = 20.0  # room for "×10" left of a digit row
+SIGN_COLUMN = 11.0  # the "−" bubble left of the first row
+ID_LABEL = "Student ID"
+FAINT = Color(0.55, 0.55, 0.55)
+BOXES = 99  # a need no digit grid meets: the part keeps its box (a fraction, an expression)
+
+
+# --- page marks -----------------------------------------------------------------------
+
+def mark_boxes(pagesize) -> list[tuple[float, float, float, float]]:
+    """The four corner marks as (x0, y0, x1, y1) from the top-left, in the order
+    top-left, top-right, bottom-right, bottom-left."""
+    width, height = pagesize
+    near, far_x, far_y = MARK_INSET, width - MARK_INSET - MARK_SIZE, height - MARK_INSET - MARK_SIZE
+    corners = [(near, near), (far_x, near), (far_x, far_y), (near, far_y)]
+    return [(x, y, x + MARK_SIZE, y + MARK_SIZE) for x, y in corners]
+
+
+def qr_text(sheet: Sheet, page: int) -> str:
+    """"ws1 <spec hash> <version> <page> <sheet name>", the name cut to fit the code."""
+    fixed = f"{QR_PREFIX} {sheet.scan.code} {sheet.version or '-'} {page} "
+    name = sheet.name.encode("utf-8")[:max(0, QR_BYTES - len(fixed))].decode("utf-8", "ignore")
+    return fixed + name
+
+
+@dataclass(frozen=True)
+class PageCode:
+    """What a page's QR code says."""
+    code: str
+    version: str | None
+    page: int
+    name: str
+
+
+def read_qr_text(text: str) -> PageCode | None:
+    """The inverse of qr_text; None for a code that is not ours."""
+    fields = text.split(" ", 4)
+    if len(fields) < 4 or fields[0] != QR_PREFIX or not fields[3].isdigit():
+        return None
+    return PageCode(fields[1], None if fields[2] == "-" else fields[2], int(fields[3]),
+                    fields[4] if len(fields) > 4 else "")
+
+
+def draw_page_marks(canvas, sheet: Sheet, page: int) -> None:
+    """The corner marks and the QR code of one worksheet page."""
+    width, height = canvas._pagesize
+    canvas.saveState()
+    canvas.setFillColor(black)
+    for x0, y0, x1, y1 in mark_boxes((width, height)):
+        canvas.rect(x0, height - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
+    matrix = segno.make(qr_text(sheet, page), error="m", micro=False, boost_error=False).matrix
+    module = QR_BOX / len(matrix)
+    top = height - QR_TOP
+    path = canvas.beginPath()
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                path.rect(QR_LEFT + c * module, top - (r + 1) * module, module, module)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
+
+
+# --- where bubbles are ------------------------------------------------------------------
+
+class Regions:
+    """Collects every bubble group as it is drawn: its page, box and bubbles."""
+
+    def __init__(self, pagesize):
+        self.pagesize = tuple(pagesize)
+        self.items: list[dict] = []
+
+    def add(self, canvas, item: dict, bubbles: list[tuple[int, str, float, float]], width: float,
+            height: float) -> None:
+        """`bubbles` as (row, value, x, y) in the flowable's own coordinates (y up)."""
+        page = canvas.current_page() if hasattr(canvas, "current_page") else canvas.getPageNumber()
+        page_height = self.pagesize[1]
+
+        def place(x, y):
+            px, py = canvas.absolutePosition(x, y)
+            return round(px, 2), round(page_height - py, 2)
+
+        corners = [place(0, 0), place(width, height)]
+        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+        scale = abs(corners[1][0] - corners[0][0]) / width if width else 1.0
+        self.items.append({**item, "page": page, "box": [min(xs), min(ys), max(xs), max(ys)],
+                           "radius": round(BUBBLE_RADIUS * scale, 2),
+                           "bubbles": [{"row": row, "value": value, "x": pos[0], "y": pos[1]}
+                                       for row, value, x, y in bubbles for pos in [place(x, y)]]})
+
+    def json(self, sheet: Sheet) -> bytes:
+        document = {"sheet": sheet.name, "version": sheet.version,
+                    "code": sheet.scan.code if sheet.scan else None,
+                    "units": "points from the page's top-left corner, y down",
+                    "page_size": list(self.pagesize), "qr_box": [QR_LEFT, QR_TOP, QR_LEFT + QR_BOX, QR_TOP + QR_BOX],
+                    "marks": [list(box) for box in mark_boxes(self.pagesize)] if sheet.scan else [],
+                    "regions": self.items}
+        return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def _bubble(canvas, x: float, y: float, label: str) -> None:
+    """An empty circle with its value in faint small print (a pencil fill covers it)."""
+    canvas.setStrokeColor(black)
+    canvas.setLineWidth(0.6)
+    canvas.circle(x, y, BUBBLE_RADIUS, stroke=1, fill=0)
+    if label == "-":  # the sign: a drawn bar, as wide as a digit
+        canvas.setStrokeColor(FAINT)
+        canvas.line(x - 1.6, y, x + 1.6, y)
+        return
+    canvas.setFillColor(FAINT)
+    canvas.setFont(REGULAR, 5.5)
+    canvas.drawCentredString(x, y - 1.9, label)
+
+
+# --- numbers as digit rows -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DigitFormat:
+    """A number as bubbles: a sign bubble, then one row of 0–9 per digit, `digits`
+    before the decimal point and `decimals` after it."""
+    digits: int
+    decimals: int = 0
+
+    @property
+    def places(self) -> list[int]:
+        """The power of ten of each row, top down."""
+        return list(range(self.digits - 1, -self.decimals - 1, -1))
+
+
+def _numbers(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [v for row in value for v in _numbers(row)]
+    return [value]
+
+
+def part_need(part: Part) -> tuple[int, int]:
+    """The digits before and after the point this part's answer needs, (0, 0) for
+    true/false, (BOXES, 0) when digits cannot say it (an expression, a fraction)."""
+    values = [v for v in _numbers(part.answer.value) if v is not None]
+    if values and all(isinstance(v, bool) for v in values):
+        return 0, 0
+    decimals = part.answer.decimals or 0
+    digits = 1
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+            return BOXES, 0
+        scaled = Fraction(value) * 10 ** decimals
+        if isinstance(value, Fraction) and scaled.denominator != 1:
+            return BOXES, 0
+        if isinstance(value, float) and part.answer.decimals is None and not value.is_integer():
+            return BOXES, 0
+        digits = max(digits, len(str(abs(round(scaled)))) - decimals)
+    return digits, decimals
+
+
+def needs(sheet: Sheet) -> list[float]:
+    """Per part of each bubble problem, its need (digits, decimals): the largest over all
+    versions (output.tallest) gives the format every version prints."""
+    return [float(n) for problem in sheet.problems if problem.bubbles
+            for part in problem.parts for n in part_need(part)]
+
+
+def formats(sheet: Sheet, shared: list[float] | None = None) -> dict:
+    """(problem number, part label) -> DigitFormat, "true-false", or absent (a box)."""
+    own = needs(sheet) if shared is None else shared
+    pairs = iter(zip(own[0::2], own[1::2]))
+    result = {}
+    for problem in sheet.problems:
+        if not problem.bubbles:
+            continue
+        for part in problem.parts:
+            digits, decimals = next(pairs)
+            if part.space.true_false:
+                result[(problem.number, part.label)] = "true-false"
+            elif digits < BOXES and digits > 0:
+                result[(problem.number, part.label)] = DigitFormat(int(digits), int(decimals))
+    return result
+
+
+class DigitBubbles(Flowable):
+    """A sign bubble and one row of bubbles 0–9 per digit, each row labelled with its place
+    (×10, ×1, ×0.1), for the answer `item` names."""
+
+    def __init__(self, fmt: DigitFormat, item: dict, regions: Regions | None):
+        super().__init__()
+        self.fmt, self.item, self.regions = fmt, item, regions
+
+    @staticmethod
+    def width_needed() -> float:
+        return SIGN_COLUMN + PLACE_LABEL + 10 * BUBBLE_PITCH
+
+    def natural_width(self) -> float:
+        return self.width_needed()
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = self.width_needed(), len(self.fmt.places) * BUBBLE_PITCH + 2
+        return self.width, self.height
+
+    def draw(self):
+        c, bubbles = self.canv, []
+        c.saveState()
+        top = self.height - 1 - BUBBLE_PITCH / 2
+        x_sign = BUBBLE_RADIUS + 1
+        _bubble(c, x_sign, top, "-")
+        bubbles.append((0, "-", x_sign, top))
+        for row, place in enumerate(self.fmt.places, start=1):
+            y = top - (row - 1) * BUBBLE_PITCH
+            c.setFillColor(FAINT)
+            c.setFont(REGULAR, 6.5)
+            c.drawRightString(SIGN_COLUMN + PLACE_LABEL - 3, y - 2.2, _place_name(place))
+            for digit in range(10):
+                x = SIGN_COLUMN + PLACE_LABEL + BUBBLE_PITCH * (digit + 0.5)
+                _bubble(c, x, y, str(digit))
+                bubbles.append((row, str(digit), x, y))
+        c.restoreState()
+        if self.regions is not None:
+            item = {**self.item, "kind": "number", "digits": self.fmt.digits, "decimals": self.fmt.decimals}
+            self.regions.add(c, item, bubbles, self.width, self.height)
+
+
+def _place_name(power: int) -> str:
+    return "\u00d7" + (str(10 ** power) if power >= 0 else f"0.{'0' * (-power - 1)}1")
+
+
+class TrueFalseBubbles(Flowable):
+    """"○ True   ○ False", recorded for the scanner: row 1, values "T" and "F"."""
+
+    def __init__(self, item: dict, regions: Regions | None):
+        super().__init__()
+        self.item, self.regions = item, regions
+
+    @staticmethod
+    def width_needed() -> float:
+        return 8.0 + 2 * (2 * BUBBLE_RADIUS + 5) + 28 + sum(stringWidth(w, REGULAR, TEXT_SIZE)
+                                                         for w in ("True", "False"))
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = availWidth, 16
+        return self.width, self.height
+
+    def draw(self):
+        c, bubbles, x = self.canv, [], 4.0
+        c.saveState()
+        for word, value in (("True", "T"), ("False", "F")):
+            _bubble(c, x + BUBBLE_RADIUS, 7.5, "")
+            bubbles.append((1, value, x + BUBBLE_RADIUS, 7.5))
+            c.setFillColor(black)
+            c.setFont(REGULAR, TEXT_SIZE)
+            c.drawString(x + 2 * BUBBLE_RADIUS + 5, 4.0, word)
+            x += 2 * BUBBLE_RADIUS + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
+        c.restoreState()
+        if self.regions is not None:
+            self.regions.add(c, {**self.item, "kind": "true-false"}, bubbles, self.width_needed(), self.height)
+
+
+# --- the student ID -------------------------------------------------------------------
+
+ID_PITCH = 11.0
+
+
+class StudentIdGrid(Flowable):
+    """"Student ID": a box per digit to write it in, and under each a column of bubbles
+    0–9 (the digits at the left of each row)."""
+
+    def __init__(self, digits: int, regions: Regions | None):
+        super().__init__()
+        self.digits, self.regions = digits, regions
+
+    def width_needed(self) -> float:
+        return 12.0 + self.digits * ID_PITCH
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = self.width_needed(), 14 + 16 + 10 * ID_PITCH
+        return self.width, self.height
+
+    def draw(self):
+        c, bubbles = self.canv, []
+        c.saveState()
+        c.setFont(BOLD, 9)
+        c.setFillColor(black)
+        c.drawString(12, self.height - 9, ID_LABEL)
+        c.setStrokeColor(black)
+        c.setLineWidth(0.6)
+        boxes_top = self.height - 13
+        for k in range(self.digits):
+            c.rect(12 + k * ID_PITCH, boxes_top - 14, ID_PITCH, 14, stroke=1, fill=0)
+        for digit in range(10):
+            y = boxes_top - 14 - 2 - ID_PITCH * (digit + 0.5)
+            c.setFillColor(FAINT)
+            c.setFont(REGULAR, 6.5)
+            c.drawRightString(8, y - 2.2, str(digit))
+            for k in range(self.digits):
+                x = 12 + ID_PITCH * (k + 0.5)
+                _bubble(c, x, y, str(digit))
+                bubbles.append((k + 1, str(digit), x, y))
+        c.restoreState()
+        if self.regions is not None:
+            self.regions.add(c, {"kind": "student-id", "digits": self.digits}, bubbles, self.width, self.height)
