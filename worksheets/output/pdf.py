@@ -106,7 +106,7 @@ def worksheet_files(version, slots: tuple) -> dict[str, bytes]:
     laid_out = version.worksheet
     files = {"worksheet.pdf": laid_out.pdf(slots[0], slots[-1])}
     if laid_out.scan.wanted:
-        files["answer-regions.json"] = laid_out.scan.regions.json(laid_out.sheet)
+        files["answer-regions.json"] = laid_out.scan.regions.json(laid_out.sheet, laid_out.scan.formats)
     return files
 
 
@@ -208,6 +208,7 @@ class _Scan:
 
     def page_marks(self, canvas, page: int) -> None:
         draw_page_marks(canvas, self.sheet, page)
+        self.regions.pages = max(self.regions.pages, page)
 
     def answer(self, problem: Problem, part: Part):
         """The bubbles of a part, or None (a box)."""

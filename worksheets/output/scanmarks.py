@@ -26,12 +26,12 @@ from ..typeset.inline import TEXT_SIZE
 # Corner marks: solid squares, their outer edges MARK_INSET from the paper's edges
 # (inside what printers print, outside the text and the footer).
 MARK_SIZE = 14.0
-MARK_INSET = 20.0
+MARK_INSET = 24.0
 # The QR code sits in the left margin under the top-left mark, QR_BOX points square
-# (a version 2 code: 25 modules of about 1.5 pt, 3 pixels at 150 dpi).
-QR_BOX = 38.0
-QR_LEFT = 14.0
-QR_TOP = 46.0
+# (a version 2 code: 25 modules of about 1.45 pt, 3 pixels at 150 dpi).
+QR_BOX = 36.0
+QR_LEFT = 16.0
+QR_TOP = 52.0
 QR_BYTES = 26  # what a version 2 code holds at error level M
 QR_PREFIX = "ws1"  # names the format of the text, so a stranger's QR code is told apart
 
@@ -107,6 +107,7 @@ class Regions:
     def __init__(self, pagesize):
         self.pagesize = tuple(pagesize)
         self.items: list[dict] = []
+        self.pages = 0  # the worksheet's pages, once its marks are drawn
 
     def add(self, canvas, item: dict, bubbles: list[tuple[int, str, float, float]], width: float,
             height: float) -> None:
@@ -126,12 +127,18 @@ class Regions:
                            "bubbles": [{"row": row, "value": value, "x": pos[0], "y": pos[1]}
                                        for row, value, x, y in bubbles for pos in [place(x, y)]]})
 
-    def json(self, sheet: Sheet) -> bytes:
+    def json(self, sheet: Sheet, bubbles: dict) -> bytes:
+        """The regions, and per problem its points and parts, each "bubbles" (its regions
+        below; none when every entry is given) or "box" (graded by a person)."""
         document = {"sheet": sheet.name, "version": sheet.version,
                     "code": sheet.scan.code if sheet.scan else None,
                     "units": "points from the page's top-left corner, y down",
-                    "page_size": list(self.pagesize), "qr_box": [QR_LEFT, QR_TOP, QR_LEFT + QR_BOX, QR_TOP + QR_BOX],
+                    "page_size": list(self.pagesize), "pages": self.pages, "qr_box": [QR_LEFT, QR_TOP, QR_LEFT + QR_BOX, QR_TOP + QR_BOX],
                     "marks": [list(box) for box in mark_boxes(self.pagesize)] if sheet.scan else [],
+                    "problems": [{"number": p.number, "id": p.id, "points": p.points,
+                                  "parts": [{"label": part.label,
+                                             "answer": "bubbles" if (p.number, part.label) in bubbles else "box"}
+                                            for part in p.parts]} for p in sheet.problems],
                     "regions": self.items}
         return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
 
