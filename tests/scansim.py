@@ -20,6 +20,7 @@ import io
 import json
 import random
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -107,6 +108,7 @@ def make_scans(sheet_folder, count: int, seed: int, out: Path, other_sheet_pdf: 
     from the student's own earlier answers (None where nothing does)."""
     rng = random.Random(seed)
     sheet = Sheet(sheet_folder)
+    ecf = carried_forward(sheet_folder) if ecf is None else ecf
     students = _students(sheet, count, rng, ambiguous, ecf)
     packets = []
     for student in students:
@@ -316,3 +318,77 @@ def _write_pdf(pages: list[tuple[bytes, int]], out: Path) -> None:
         canvas.drawImage(ImageReader(io.BytesIO(jpeg)), 0, 0, width=glass[0], height=glass[1])
         canvas.showPage()
     canvas.save()
+
+
+# --- what follows from a student's earlier answers (written apart from worksheets.grading.ecf) ----
+
+def _g(name):
+    return {"relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
+            "linear": (lambda z: z, lambda z: np.ones_like(z))}[name]
+
+
+def carried_forward(sheet_folder):
+    """follows(version, item key, values meant by key) -> the value the item takes from the
+    values of the earlier parts of its problem, or None. Matrix passes in floats over
+    ReLU/linear networks without a loss (quiz-07), the given values put in as they go."""
+    sheet = Sheet(sheet_folder)
+
+    def follows(version, key, meant):
+        regions = sheet.regions[version]
+        problem = next(p for p in regions["problems"] if p["number"] == key[0])
+        net = problem["network"]
+        if net is None or net["loss"] != "none":
+            return None
+        labels = [part["label"] for part in problem["parts"]]
+        names = {item_key(r): _name(r) for r in regions["regions"] if r.get("problem") == key[0]}
+        given = {names[k]: float(v) for k, v in meant.items() if k[0] == key[0] and v is not None
+                 and not isinstance(v, bool) and labels.index(k[1]) < labels.index(key[1])}
+        if not given:
+            return None
+        return _passes(net, given).get(names[key])
+
+    return follows
+
+
+def _name(region):
+    name, entry = region["quantity"], region.get("entry")
+    if entry is None:
+        return name
+    return f"{name}_{entry[0] + 1}{entry[1] + 1}" if "/dW" in name else f"{name}_{entry[1] + 1}"
+
+
+def _passes(net, given):
+    def fraction(v):
+        return float(Fraction(v)) if isinstance(v, str) else float(v)
+
+    depth = len(net["layers"]) - 1
+    Ws = [np.array([[fraction(v) for v in row] for row in w]) for w in net["W"]]
+    bs = [np.array([fraction(v) for v in b]) for b in net["b"]] if net["b"] else [np.zeros(n) for n in net["layers"][1:]]
+    out = {}
+
+    def override(prefix, vector, name_of=lambda j: f"_{j + 1}"):
+        for j in range(len(vector)):
+            name = prefix + name_of(j)
+            if name in given:
+                vector[j] = given[name]
+            out[name] = vector[j]
+        return vector
+
+    acts, zs = [np.array([fraction(v) for v in net["x"]])], []
+    for l in range(1, depth + 1):
+        g = _g(net["output"] if l == depth else net["hidden"])
+        zs.append(override(f"z{l}", Ws[l - 1].T @ acts[-1] + bs[l - 1]))
+        acts.append(override(f"a{l}", g[0](zs[-1])))
+    acts[-1] = override("H", acts[-1], lambda j: "")
+    upstream = np.ones(1)
+    for l in range(depth, 0, -1):
+        slope = _g(net["output"] if l == depth else net["hidden"])[1]
+        upstream = override(f"dH/da{l}", upstream)
+        dz = override(f"dH/dz{l}", upstream * slope(zs[l - 1]))
+        override(f"dH/db{l}", dz.copy())
+        grid = np.outer(acts[l - 1], dz)
+        for i, j in np.ndindex(grid.shape):
+            out[f"dH/dW{l}_{i + 1}{j + 1}"] = given.get(f"dH/dW{l}_{i + 1}{j + 1}", grid[i, j])
+        upstream = Ws[l - 1] @ dz
+    override("dH/dx", upstream)
+    return out

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from reportlab.lib import pagesizes
 
-from . import __version__
+from . import __version__, numbers
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
 from .document import Figure, Problem, ScanMarks, Sheet, para
 from .errors import BuildError, SpecError, Unprintable, one_or_all
@@ -242,7 +242,8 @@ class Plan:
         try:
             built = KINDS[problem.kind].problem(problem, number)
             bubbles = (problem.answer_format or self.spec.answer_format) == "bubbles"
-            return replace(built, work_space=problem.work_space, bubbles=bubbles)  # page layout, not content
+            return replace(built, work_space=problem.work_space, bubbles=bubbles,  # page layout, not content
+                           network=network_data(problem))
         except CheckFailed as exc:
             # file:line: sheet, problem (number and id), version, part: quantity and both values
             label = f"problem {number}" + (f" (#{problem.id})" if problem.id else "")
@@ -279,6 +280,23 @@ class Plan:
                  "parameters": {self.label(v): parameters(versions[v]) for v in range(self.count)}}
                 for number, (problem, versions) in enumerate(zip(self.spec.problems, self.instances), 1)],
         }
+
+
+def network_data(problem) -> dict | None:
+    """A problem's whole network as JSON data, for grading with error carried forward
+    (answer-regions.json); None when it has none (a graph, given values only)."""
+    spec = getattr(problem, "network", None)
+    try:
+        net = spec.to_network() if spec is not None else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if net is None or net.weights is None or net.x is None:
+        return None
+    return {"layers": list(net.layers), "hidden": net.hidden, "output": net.output, "loss": net.loss,
+            "W": [numbers.parameter_json([list(row) for row in w]) for w in net.weights],
+            "b": None if net.biases is None else [numbers.parameter_json(list(b)) for b in net.biases],
+            "x": numbers.parameter_json(list(net.x)),
+            "y": None if net.y is None else numbers.parameter_json(list(net.y))}
 
 
 def previous_build(folder: Path) -> dict | None:

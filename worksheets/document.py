@@ -105,6 +105,9 @@ class Problem:
     points: int | None = None
     work_space: float | None = None  # points of blank space after the parts; None: the sheet's
     bubbles: bool = False  # answers as bubbles a scanner reads (numbers as digits), not boxes
+    # The network's numbers as JSON data (layers, hidden, output, loss, W, b, x, y), for
+    # grading with error carried forward; None for a problem without a whole network.
+    network: dict | None = None
 
 
 @dataclass(frozen=True)

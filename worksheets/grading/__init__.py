@@ -83,6 +83,7 @@ class Review:
     page: ScannedPage | None = None
     boxes: list = field(default_factory=list)  # (x0, y0, x1, y1) in page points
     student: str | None = None
+    keys: list = field(default_factory=list)  # the items in doubt
 
 
 def scanned_pages(paths: list[Path], dpi: float = DPI):
@@ -124,14 +125,17 @@ def _scanner_image(page) -> tuple[np.ndarray, float] | None:
     return pixels, pixels.shape[1] / (a / 72)
 
 
-def read_scans(paths: list[Path], built: Built, dpi: float = DPI) -> tuple[list[Packet], list[Review]]:
-    """Every page read and sorted into students' packets; what could not be placed or read."""
+def read_scans(paths: list[Path], built: Built, dpi: float = DPI) -> tuple[list[Packet], list[Review], int]:
+    """Every page read and sorted into students' packets; what could not be placed or
+    read; the number of pages."""
     packets: list[Packet] = []
+    count = 0
     reviews: list[Review] = []
     current: Packet | None = None
     pagesize = built.regions[built.versions[0]]["page_size"]
     for source, index, image, image_dpi in scanned_pages(paths, dpi):
         page = read_page(source, index, image, image_dpi, pagesize)
+        count += 1
         problem = page.problem or _foreign(page, built)
         if problem:
             reviews.append(Review(f"{page.where}: {problem}", page))
@@ -147,7 +151,7 @@ def read_scans(paths: list[Path], built: Built, dpi: float = DPI) -> tuple[list[
         current.pages[number] = page
         regions = [r for r in built.regions[version]["regions"] if r["page"] == number]
         current.readings += read_regions(page, regions)
-    return packets, reviews
+    return packets, reviews, count
 
 
 def _foreign(page: ScannedPage, built: Built) -> str | None:
@@ -171,7 +175,7 @@ class Graded:
 def grade(scans: list[Path], sheet_folder: Path, ecf: bool = False, dpi: float = DPI) -> Graded:
     """Reads the scans and grades each student's packet (nothing written)."""
     built = Built.load(sheet_folder)
-    packets, reviews = read_scans(scans, built, dpi)
+    packets, reviews, pages = read_scans(scans, built, dpi)
     items = items_of(built.regions[built.versions[0]])
     rows = []
     for packet in packets:
@@ -181,7 +185,6 @@ def grade(scans: list[Path], sheet_folder: Path, ecf: bool = False, dpi: float =
                              "different items; they cannot share one grades.csv")
         follows = carried_forward(built, packet.version) if ecf else None
         rows.append(_grade_packet(packet, built, items, reviews, follows))
-    pages = sum(len(p.pages) for p in packets) + sum(1 for r in reviews if r.page is not None)
     return Graded(rows, items, reviews, pages, tuple(built.regions[built.versions[0]]["page_size"]))
 
 
@@ -208,7 +211,7 @@ def _grade_packet(packet: Packet, built: Built, items, reviews: list, follows) -
         if doubts:
             reasons = "; ".join(f"{_label(r.region)}: {r.doubt}" for r in doubts)
             reviews.append(Review(f"{page.where}: {who}, page {number}: {reasons}", page,
-                                  [r.region["box"] for r in doubts], name))
+                                  [r.region["box"] for r in doubts], name, [key_of(r.region) for r in doubts]))
     return mark_packet(name, packet.version, by_key, items, built.answers[packet.version], follows)
 
 

@@ -135,7 +135,7 @@ class Regions:
                     "units": "points from the page's top-left corner, y down",
                     "page_size": list(self.pagesize), "pages": self.pages, "qr_box": [QR_LEFT, QR_TOP, QR_LEFT + QR_BOX, QR_TOP + QR_BOX],
                     "marks": [list(box) for box in mark_boxes(self.pagesize)] if sheet.scan else [],
-                    "problems": [{"number": p.number, "id": p.id, "points": p.points,
+                    "problems": [{"number": p.number, "id": p.id, "points": p.points, "network": p.network,
                                   "parts": [{"label": part.label,
                                              "answer": "bubbles" if (p.number, part.label) in bubbles else "box"}
                                             for part in p.parts]} for p in sheet.problems],
