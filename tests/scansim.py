@@ -49,6 +49,7 @@ class Truth:
     students: list[Student]
     odd_pages: dict = field(default_factory=dict)  # 1-based scan page -> "blank" | "other sheet"
     upside_down: int | None = None  # the scan page turned half round
+    missing: tuple | None = None  # (student ID, page number) of the page left out
     pages: int = 0
 
 
@@ -102,25 +103,29 @@ def render(pdf: Path, dpi: int) -> list[np.ndarray]:
 
 
 def make_scans(sheet_folder, count: int, seed: int, out: Path, other_sheet_pdf: Path | None = None,
-               ambiguous: int = 4, ecf=None) -> Truth:
+               ambiguous: int = 4, missing: bool = True, ecf=None) -> Truth:
     """Writes `count` students' scanned worksheets to `out` (one PDF) and returns the truth.
-    `ecf(version, key, meant)`, when given, is the value an item takes when it follows
-    from the student's own earlier answers (None where nothing does)."""
+    With `missing`, one student's packet lacks a page. `ecf(version, key, meant)` is the
+    value an item takes when it follows from the student's own earlier answers (None
+    where nothing does); by default carried_forward's."""
     rng = random.Random(seed)
     sheet = Sheet(sheet_folder)
     ecf = carried_forward(sheet_folder) if ecf is None else ecf
     students = _students(sheet, count, rng, ambiguous, ecf)
     packets = []
     for student in students:
-        pages = _fill_pages(sheet, student, rng)
+        pages = list(enumerate(_fill_pages(sheet, student, rng), start=1))
         packets.append((student, [pages[0]] + rng.sample(pages[1:], len(pages) - 1)))
     rng.shuffle(packets)
     truth = Truth([])
     flat: list[tuple] = []  # (image, dpi, turned half round)
-    turned = rng.randrange(len(packets))
+    turned, lost = rng.sample(range(len(packets)), 2)
     for n, (student, student_pages) in enumerate(packets):
         truth.students.append(student)
-        for k, (image, dpi) in enumerate(student_pages):
+        if missing and n == lost:
+            number, _ = student_pages.pop()
+            truth.missing = (student.id, number)
+        for k, (number, (image, dpi)) in enumerate(student_pages):
             flat.append((image, dpi, n == turned and k == len(student_pages) - 1))
     blank_at, other_at = sorted(rng.sample(range(1, len(flat)), 2))
     extras = {blank_at: ("blank", None)}

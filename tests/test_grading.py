@@ -46,8 +46,15 @@ def built(tmp_path_factory):
     return sheet, scans, truth
 
 
-def expected(sheet: Path, student: scansim.Student, key: tuple, ecf: bool) -> str:
+def page_of(sheet: Path, version: str, key: tuple) -> int:
+    regions = json.loads((sheet / version / "answer-regions.json").read_text())["regions"]
+    return next(r["page"] for r in regions if r["kind"] != "student-id" and key_of(r) == key)
+
+
+def expected(sheet: Path, truth, student: scansim.Student, key: tuple, ecf: bool) -> str:
     """The result an item must get: from the truth and the version's answers.json."""
+    if truth.missing and truth.missing == (student.id, page_of(sheet, student.version, key)):
+        return "missing"
     if key in student.ambiguous:
         return "review"
     meant = student.meant[key]
@@ -63,7 +70,8 @@ def expected(sheet: Path, student: scansim.Student, key: tuple, ecf: bool) -> st
     if abs(Fraction(meant) - Fraction(answer)) <= tolerance:
         return "right"
     if ecf:  # from what the grader can read: the ambiguous marks are not
-        readable = {k: v for k, v in student.meant.items() if k not in student.ambiguous}
+        readable = {k: v for k, v in student.meant.items() if k not in student.ambiguous
+                    and (student.id, page_of(sheet, student.version, k)) != truth.missing}
         follows = scansim.carried_forward(sheet)(student.version, key, readable)
         if follows is not None and abs(Fraction(meant) - Fraction(follows)) <= tolerance + Fraction(1, 10 ** 9):
             return "ecf"
@@ -82,7 +90,7 @@ def test_every_page_is_placed_and_every_answer_and_id_read(built, graded):
     for row, student in zip(graded.rows, truth.students):
         for key, meant in student.meant.items():
             mark = row.marks[key]
-            assert mark.result == expected(sheet, student, key, ecf=False), (student.id, key, mark)
+            assert mark.result == expected(sheet, truth, student, key, ecf=False), (student.id, key, mark)
             if mark.result in ("right", "wrong"):
                 assert mark.read == meant, (student.id, key)
         hand = [key for key, mark in row.marks.items() if mark.result == "hand"]
@@ -94,8 +102,10 @@ def test_review_holds_every_ambiguous_mark_and_odd_page_and_nothing_else(built, 
     sheet, scans, truth = built
     flagged_items = {(r.student, key) for r in graded.reviews for key in r.keys}
     assert flagged_items == {(s.id, key) for s in truth.students for key in s.ambiguous}
-    assert all(r.page is not None for r in graded.reviews)  # no page missing
-    odd = {r.page.index: r.reason for r in graded.reviews if not r.keys}
+    lost = [r for r in graded.reviews if r.page is None]
+    assert [(r.student, r.reason.endswith(f"page {truth.missing[1]} is missing from the scans")) for r in lost] == \
+        [(truth.missing[0], True)]
+    odd = {r.page.index: r.reason for r in graded.reviews if not r.keys and r.page is not None}
     assert sorted(odd) == sorted(truth.odd_pages)
     for index, kind in truth.odd_pages.items():
         assert ("no corner marks" if kind == "blank" else "another sheet") in odd[index]
@@ -115,7 +125,7 @@ def test_grades_csv_equals_the_truth(built, tmp_path, ecf, capsys):
     for row, student in zip(rows, truth.students, strict=True):
         assert (row["student_id"], row["version"]) == (student.id, student.version)
         for key in student.meant:
-            result = expected(sheet, student, key, ecf)
+            result = expected(sheet, truth, student, key, ecf)
             assert row[f"{labels[key]} result"] == result, (student.id, key)
             credited += result == "ecf"
         points = [Fraction(row[c]) for c in row if c.endswith(" points") and row[c]]
