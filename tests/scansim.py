@@ -6,7 +6,7 @@ all, or (for parts that build on earlier ones) as it follows from their own earl
 answer. Bubbles are filled as a pencil would: dark, or only partly; some rows carry an
 erasure or a stray tick. A few items are made ambiguous on purpose (a faint fill, two
 bubbles in one row): the truth lists them, as the grader must. Each page is then printed
-(rasterized at 150 or 200 dpi), turned up to ±3°, shifted, given noise and JPEG
+(rasterized at 150, 200 or 300 dpi), turned up to ±3°, shifted, given noise and JPEG
 compression; the students' packets come in random order, the pages after page 1 of a
 packet shuffled, with one blank page, one upside-down page and one page of another
 sheet mixed in.
@@ -190,7 +190,7 @@ def _choose(sheet, version, region, key, student, rng, ecf):
 # --- pencil on paper ---------------------------------------------------------------------------
 
 def _fill_pages(sheet: Sheet, student: Student, rng: random.Random) -> list:
-    dpi = rng.choice((150, 150, 200))
+    dpi = rng.choice((150, 150, 200, 300))
     images = [image.copy() for image in sheet.page_images(student.version, dpi)]
     scale = dpi / 72
     for region in sheet.regions[student.version]["regions"]:

@@ -227,6 +227,10 @@ def _grade(args) -> int:
         if not path.is_file():
             print(escaped(f"{path}: no such file"), file=sys.stderr)
             return 1
+    if os.path.exists(args.out) and not os.path.isdir(args.out):  # before the slow part
+        print(escaped(f"{args.out}: not a folder; grades.csv and review.pdf go into a folder (--out)"),
+              file=sys.stderr)
+        return 1
     try:
         graded = grade(scans, Path(args.sheet), ecf=args.ecf)
         write_grades(graded, Path(args.out), graded.pagesize)

@@ -31,6 +31,7 @@ from .read import Reading, read_regions
 from .report import grades_csv, review_pdf
 
 DPI = 150  # scans are read at this resolution: bubbles are 17 pixels across
+MAX_PIXELS = 4000  # on a page's longer side: a page of a poster's size is read smaller
 
 
 @dataclass
@@ -48,14 +49,14 @@ class Built:
         manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():
             raise BuildError(f"{folder}: not a built sheet with versions (no manifest.json)")
-        manifest = json.loads(manifest_path.read_text())
+        manifest = _json(manifest_path)
         regions, answers = {}, {}
         for version in manifest["versions"]:
             path = folder / version / "answer-regions.json"
             if not path.is_file():
                 raise BuildError(f"{path}: missing; build the sheet with scan_marks: true")
-            regions[version] = json.loads(path.read_text())
-            answers[version] = json.loads((folder / version / "answers.json").read_text())
+            regions[version] = _json(path)
+            answers[version] = _json(folder / version / "answers.json")
         code = regions[manifest["versions"][0]]["code"]
         if not code:
             raise BuildError(f"{folder}: the sheet has no scan marks; build it with scan_marks: true")
@@ -66,6 +67,13 @@ class Built:
 
     def pages_of(self, version: str) -> int:
         return self.regions[version].get("pages") or self.page_count(version)
+
+
+def _json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{path}: cannot be read ({exc}); build the sheet again") from None
 
 
 @dataclass
@@ -96,10 +104,11 @@ def scanned_pages(paths: list[Path], dpi: float = DPI):
         for index in range(len(document)):
             page = document[index]
             scanned = _scanner_image(page)
-            if scanned is None:  # anything else: drawn as a whole
-                bitmap = page.render(scale=dpi / 72, grayscale=True)
+            if scanned is None:  # anything else: drawn as a whole (a huge page smaller)
+                scale = min(dpi / 72, MAX_PIXELS / max(page.get_size()))
+                bitmap = page.render(scale=scale, grayscale=True)
                 pixels = bitmap.to_numpy()
-                scanned = np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels), dpi
+                scanned = np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels), scale * 72
             yield path.name, index + 1, *scanned
             page.close()
         document.close()
@@ -117,9 +126,14 @@ def _scanner_image(page) -> tuple[np.ndarray, float] | None:
     if b or c or a < 0.95 * width or d < 0.95 * height:
         return None
     data = np.frombuffer(bytes(image.get_data(decode_simple=False)), np.uint8)
-    dpi = image.get_px_size()[0] / (a / 72)
-    reduced = dpi > 250  # 300 dpi and more: read at half the resolution
-    pixels = cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_2 if reduced else cv2.IMREAD_GRAYSCALE)
+    dpi, longest = image.get_px_size()[0] / (a / 72), max(image.get_px_size())
+    # 300 dpi and more is read at half the resolution (or less, for a huge image)
+    flag = next((f for f, n in ((cv2.IMREAD_GRAYSCALE, 1), (cv2.IMREAD_REDUCED_GRAYSCALE_2, 2),
+                                (cv2.IMREAD_REDUCED_GRAYSCALE_4, 4), (cv2.IMREAD_REDUCED_GRAYSCALE_8, 8))
+                 if dpi / n <= 250 and longest / n <= MAX_PIXELS), None)
+    if flag is None:
+        return None
+    pixels = cv2.imdecode(data, flag)
     if pixels is None:
         return None
     return pixels, pixels.shape[1] / (a / 72)

@@ -42,6 +42,7 @@ SIGN_COLUMN = 11.0  # the "−" bubble left of the first row
 ID_LABEL = "Student ID"
 FAINT = Color(0.55, 0.55, 0.55)
 BOXES = 99  # a need no digit grid meets: the part keeps its box (a fraction, an expression)
+MAX_DIGIT_ROWS = 12  # a longer number keeps its box
 
 
 # --- page marks -----------------------------------------------------------------------
@@ -195,6 +196,8 @@ def part_need(part: Part) -> tuple[int, int]:
         if isinstance(value, float) and part.answer.decimals is None and not value.is_integer():
             return BOXES, 0
         digits = max(digits, len(str(abs(round(scaled)))) - decimals)
+    if digits + decimals > MAX_DIGIT_ROWS:
+        return BOXES, 0
     return digits, decimals
 
 
