@@ -16,8 +16,8 @@ from worksheets.document import Answer, Part
 from worksheets.grading import grade
 from worksheets.grading.marking import agrees, items_of, key_of
 from worksheets.grading.read import BLANK, read_region
-from worksheets.output.scanmarks import BOXES, part_need
 from worksheets.grading.report import grades_csv
+from worksheets.output.scanmarks import BOXES, part_need
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = 24
