@@ -157,6 +157,24 @@ def test_answer_regions_are_the_same_in_every_version(built):
     assert all(layout == layouts[0] for layout in layouts)
 
 
+def test_answer_regions_place_every_part_and_its_bubbles_inside_it(built):
+    sheet, _, _ = built
+    regions = json.loads((sheet / "B" / "answer-regions.json").read_text())
+    width, height = regions["page_size"]
+    parts = {(p["number"], part["label"]): part for p in regions["problems"] for part in p["parts"]}
+    assert len(parts) == 4 + 4 + 1 + 4 + 3  # quiz-07: every part of its five problems
+    for part in parts.values():
+        x0, y0, x1, y1 = part["box"]
+        assert 0 < x0 < x1 < width and 0 < y0 < y1 < height and part["page"] in (1, 2, 3, 4)
+    for region in regions["regions"]:
+        if region["kind"] == "student-id":
+            continue
+        part = parts[(region["problem"], region["part"])]
+        x0, y0, x1, y1 = part["box"]
+        assert region["page"] == part["page"]
+        assert all(x0 <= b["x"] <= x1 and y0 <= b["y"] <= y1 for b in region["bubbles"]), region["part"]
+
+
 # --- the pieces, on hand-made values ------------------------------------------------------------
 
 def digit_region(digits: int, decimals: int = 0) -> dict:

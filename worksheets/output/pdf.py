@@ -206,6 +206,12 @@ class _Scan:
         changed, self.formats = formats != self.formats, formats
         return changed
 
+    def placed(self, problem: Problem, part: Part, flowable: "_Group") -> "_Group":
+        """The part's flowable, which says where it is drawn (answer-regions.json)."""
+        if self.wanted:
+            flowable.on_draw = lambda canvas, w, h: self.regions.add_part(canvas, problem.number, part.label, w, h)
+        return flowable
+
     def page_marks(self, canvas, page: int) -> None:
         draw_page_marks(canvas, self.sheet, page)
         self.regions.pages = max(self.regions.pages, page)
@@ -452,10 +458,11 @@ def _part_rows(problem: Problem, figures, key: bool, width: float, room: float, 
     bubbles = [scan.answer(problem, part) for part in problem.parts]
     widths = _grid(problem.parts, key, width, bubbles)
     if widths is None:
-        return [_row_piece([_part(part, figures, key, width, b)], room, key)
+        return [_row_piece([scan.placed(problem, part, _part(part, figures, key, width, b))], room, key)
                 for part, b in zip(problem.parts, bubbles)]
     n = len(widths)
-    cells = [_part(part, figures, key, widths[k % n], b) for k, (part, b) in enumerate(zip(problem.parts, bubbles))]
+    cells = [scan.placed(problem, part, _part(part, figures, key, widths[k % n], b))
+             for k, (part, b) in enumerate(zip(problem.parts, bubbles))]
     pieces = []
     for k in range(0, len(cells), n):
         row = cells[k:k + n]
@@ -837,6 +844,7 @@ class _Group(Flowable):
         self.spaceBefore = space_before
         self.min_height, self.max_height = 0.0, max_height
         self._arranged_for = None  # the width the content was arranged for
+        self.on_draw = None  # called with (canvas, width, height) once drawn
 
     def wrap(self, availWidth, availHeight):
         # reportlab wraps a flowable several times while it looks for room; the
@@ -871,6 +879,8 @@ class _Group(Flowable):
 
     def draw(self):
         canvas, natural = self.canv, self._natural_height
+        if self.on_draw is not None:
+            self.on_draw(canvas, self.width, self.height)
         if self.scale == 1.0:  # the content at the top, any padding below it
             return self._draw_content(canvas, top=self.height)
         canvas.saveState()

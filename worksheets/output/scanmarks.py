@@ -109,10 +109,26 @@ class Regions:
         self.pagesize = tuple(pagesize)
         self.items: list[dict] = []
         self.pages = 0  # the worksheet's pages, once its marks are drawn
+        self.parts: dict = {}  # (problem, label) -> page and box of the whole part
 
     def add(self, canvas, item: dict, bubbles: list[tuple[int, str, float, float]], width: float,
             height: float) -> None:
         """`bubbles` as (row, value, x, y) in the flowable's own coordinates (y up)."""
+        page, box, place = self._where(canvas, width, height)
+        scale = (box[2] - box[0]) / width if width else 1.0
+        self.items.append({**item, "page": page, "box": box,
+                           "radius": round(BUBBLE_RADIUS * scale, 2),
+                           "bubbles": [{"row": row, "value": value, "x": pos[0], "y": pos[1]}
+                                       for row, value, x, y in bubbles for pos in [place(x, y)]]})
+
+    def add_part(self, canvas, problem: int, label: str, width: float, height: float) -> None:
+        """Where a whole part is (its prompt and its room to answer)."""
+        page, box, _ = self._where(canvas, width, height)
+        self.parts[(problem, label)] = {"page": page, "box": box}
+
+    def _where(self, canvas, width: float, height: float):
+        """The page, the box from the top-left, and a function placing a point of the
+        flowable being drawn (its own coordinates, y up) on the page."""
         page = canvas.current_page() if hasattr(canvas, "current_page") else canvas.getPageNumber()
         page_height = self.pagesize[1]
 
@@ -122,11 +138,7 @@ class Regions:
 
         corners = [place(0, 0), place(width, height)]
         xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-        scale = abs(corners[1][0] - corners[0][0]) / width if width else 1.0
-        self.items.append({**item, "page": page, "box": [min(xs), min(ys), max(xs), max(ys)],
-                           "radius": round(BUBBLE_RADIUS * scale, 2),
-                           "bubbles": [{"row": row, "value": value, "x": pos[0], "y": pos[1]}
-                                       for row, value, x, y in bubbles for pos in [place(x, y)]]})
+        return page, [min(xs), min(ys), max(xs), max(ys)], place
 
     def json(self, sheet: Sheet, bubbles: dict) -> bytes:
         """The regions, and per problem its points and parts, each "bubbles" (its regions
@@ -138,7 +150,8 @@ class Regions:
                     "marks": [list(box) for box in mark_boxes(self.pagesize)] if sheet.scan else [],
                     "problems": [{"number": p.number, "id": p.id, "points": p.points, "network": p.network,
                                   "parts": [{"label": part.label,
-                                             "answer": "bubbles" if (p.number, part.label) in bubbles else "box"}
+                                             "answer": "bubbles" if (p.number, part.label) in bubbles else "box",
+                                             **self.parts.get((p.number, part.label), {})}
                                             for part in p.parts]} for p in sheet.problems],
                     "regions": self.items}
         return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
