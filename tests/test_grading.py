@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import scansim
 
+from worksheets.build import check_sheet
 from worksheets.cli import main
 from worksheets.document import Answer, Part
 from worksheets.grading import grade
+from worksheets.grading.ecf import network_values
 from worksheets.grading.marking import agrees, items_of, key_of
 from worksheets.grading.read import BLANK, read_region
 from worksheets.grading.report import grades_csv
@@ -246,3 +248,52 @@ def test_grade_says_what_is_wrong_in_one_line(built, tmp_path, capsys):
         assert main(["grade", *arguments]) == 1
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("spec", ["quiz-07", "losses", "backprop-practice"])
+def test_error_carried_forward_with_nothing_carried_gives_every_answer(spec):
+    """The node-by-node passes of grading/ecf.py, given no answer of the student's,
+    reproduce every number of every problem with a network (the engine's, checked
+    against path sums at build time)."""
+    compared = 0
+    for sheet in check_sheet(ROOT / "specs" / f"{spec}.yaml"):
+        for problem in sheet.problems:
+            if problem.network is None:
+                continue
+            values = network_values(problem.network, {})
+            if problem.network["output"] == "softmax":
+                assert values == {}  # not carried forward: softmax acts on a whole layer
+                continue
+            for part in problem.parts:
+                answer, name = part.answer, part.answer.quantity
+                tolerance = 0 if answer.decimals is None else Fraction(1, 2 * 10 ** answer.decimals) + Fraction(1, 10**9)
+                entries = ([((i, j), v) for i, row in enumerate(answer.value) for j, v in enumerate(row)]
+                           if isinstance(answer.value, list) else [(None, answer.value)])
+                for entry, value in entries:
+                    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+                        continue
+                    key = name if entry is None else f"{name}_{entry[0] + 1}{entry[1] + 1}" if "/dW" in name \
+                        else f"{name}_{entry[1] + 1}"
+                    assert abs(Fraction(values[key]) - Fraction(value)) <= tolerance, (sheet.version, problem.number, key)
+                    compared += 1
+    assert compared >= 3
+
+
+def test_error_carried_forward_follows_the_students_own_values():
+    # z1 = W1ᵀx = (2·1 + 1·2, -1·1 + 3·2) = (4, 5); a1 = (4, 5); H = 3·4 - 2·5 = 2
+    net = {"layers": [2, 2, 1], "hidden": "relu", "output": "linear", "loss": "none",
+           "W": [[[2, -1], [1, 3]], [[3], [-2]]], "b": None, "x": [1, 2], "y": None}
+    assert network_values(net, {})["H"] == 2
+    assert network_values(net, {"z1_1": 6})["H"] == 3 * 6 - 2 * 5  # from a wrong z1_1
+    assert network_values(net, {"z1_2": -1})["H"] == 12  # a wrong z1_2 below 0: its ReLU is off
+    assert network_values(net, {"z1_2": -1})["dH/dx_2"] == 3 * 1  # only node 1's path is on
+    # gd-step, half-square loss, y = 1, η = 1/2: L = ½(2 − 1)², dL/dH = 1, ∂L/∂W2 = a1 = (4, 5),
+    # ∂L/∂z1 = (3, −2), ∂L/∂W1 = x ∂L/∂z1ᵀ = [[3, −2], [6, −4]]; new W2 = (1, −9/2),
+    # new W1 = [[1/2, 0], [−2, 5]]; after the step z1 = (−7/2, 10), H = −45, L = ½·46² = 1058
+    step = {**net, "loss": "half-square", "y": [1], "learning_rate": "1/2"}
+    values = network_values(step, {})
+    assert (values["L"], values["new W2_11"], values["new W2_21"], values["new W1_11"]) == \
+        (Fraction(1, 2), 1, Fraction(-9, 2), Fraction(1, 2))
+    assert values["L after step"] == 1058
+    carried = network_values(step, {"new W2_21": -4})  # the student's new W2_21: H = −40
+    assert carried["L after step"] == Fraction(41 ** 2, 2)

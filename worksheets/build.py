@@ -296,7 +296,9 @@ def network_data(problem) -> dict | None:
             "W": [numbers.parameter_json([list(row) for row in w]) for w in net.weights],
             "b": None if net.biases is None else [numbers.parameter_json(list(b)) for b in net.biases],
             "x": numbers.parameter_json(list(net.x)),
-            "y": None if net.y is None else numbers.parameter_json(list(net.y))}
+            "y": None if net.y is None else numbers.parameter_json(list(net.y)),
+            "learning_rate": numbers.parameter_json(problem.learning_rate) if hasattr(problem, "learning_rate")
+            else None}
 
 
 def previous_build(folder: Path) -> dict | None:
