@@ -8,6 +8,7 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
+import pypdf
 import pytest
 import scansim
 
@@ -297,3 +298,15 @@ def test_error_carried_forward_follows_the_students_own_values():
     assert values["L after step"] == 1058
     carried = network_values(step, {"new W2_21": -4})  # the student's new W2_21: H = −40
     assert carried["L after step"] == Fraction(41 ** 2, 2)
+
+
+def test_a_page_one_scanned_twice_goes_to_review(built, tmp_path):
+    sheet, scans, truth = built
+    reader, writer = pypdf.PdfReader(scans), pypdf.PdfWriter()
+    first = truth.students[0]
+    for page in reader.pages[:4] + [reader.pages[0]]:
+        writer.add_page(page)
+    writer.write(tmp_path / "twice.pdf")
+    graded = grade([tmp_path / "twice.pdf"], sheet)
+    assert [row.student for row in graded.rows] == [first.id, first.id]
+    assert any(r.student == first.id and "2 page 1s" in r.reason for r in graded.reviews)

@@ -199,7 +199,19 @@ def grade(scans: list[Path], sheet_folder: Path, ecf: bool = False, dpi: float =
                              "different items; they cannot share one grades.csv")
         follows = carried_forward(built, packet.version) if ecf else None
         rows.append(_grade_packet(packet, built, items, reviews, follows))
+    _same_student_twice(packets, rows, reviews)
     return Graded(rows, items, reviews, pages, tuple(built.regions[built.versions[0]]["page_size"]))
+
+
+def _same_student_twice(packets: list[Packet], rows: list[Row], reviews: list) -> None:
+    """A student ID read on two page 1s (a page scanned twice, a mistyped ID)."""
+    seen: dict = {}
+    for packet, row in zip(packets, rows):
+        seen.setdefault(row.student, []).append(packet.pages[1].where)
+    for student, places in seen.items():
+        if len(places) > 1 and not student.startswith("unread"):
+            reviews.append(Review(f"student {student} has {len(places)} page 1s ({', '.join(places)}): "
+                                  "one student's pages scanned twice, or an ID filled in wrongly?", student=student))
 
 
 def _grade_packet(packet: Packet, built: Built, items, reviews: list, follows) -> Row:
