@@ -304,7 +304,7 @@ def test_a_page_one_scanned_twice_goes_to_review(built, tmp_path):
     sheet, scans, truth = built
     reader, writer = pypdf.PdfReader(scans), pypdf.PdfWriter()
     first = truth.students[0]
-    for page in reader.pages[:4] + [reader.pages[0]]:
+    for page in (reader.pages[0], reader.pages[0]):  # the first student's page 1, twice
         writer.add_page(page)
     writer.write(tmp_path / "twice.pdf")
     graded = grade([tmp_path / "twice.pdf"], sheet)
