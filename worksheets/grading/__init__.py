@@ -92,6 +92,12 @@ class Review:
     boxes: list = field(default_factory=list)  # (x0, y0, x1, y1) in page points
     student: str | None = None
     keys: list = field(default_factory=list)  # the items in doubt
+    near: ScannedPage | None = None  # for one without a page: the page it is about (its order)
+
+    @property
+    def order(self) -> int:
+        page = self.page or self.near
+        return page.serial if page is not None else 0
 
 
 def scanned_pages(paths: list[Path], dpi: float = DPI):
@@ -150,6 +156,7 @@ def read_scans(paths: list[Path], built: Built, dpi: float = DPI) -> tuple[list[
     for source, index, image, image_dpi in scanned_pages(paths, dpi):
         page = read_page(source, index, image, image_dpi, pagesize)
         count += 1
+        page.serial = count
         problem = page.problem or _foreign(page, built)
         if problem:
             reviews.append(Review(f"{page.where}: {problem}", page))
@@ -200,6 +207,7 @@ def grade(scans: list[Path], sheet_folder: Path, ecf: bool = False, dpi: float =
         follows = carried_forward(built, packet.version) if ecf else None
         rows.append(_grade_packet(packet, built, items, reviews, follows))
     _same_student_twice(packets, rows, reviews)
+    reviews.sort(key=lambda review: review.order)  # in the order of the scans
     return Graded(rows, items, reviews, pages, tuple(built.regions[built.versions[0]]["page_size"]))
 
 
@@ -211,7 +219,8 @@ def _same_student_twice(packets: list[Packet], rows: list[Row], reviews: list) -
     for student, places in seen.items():
         if len(places) > 1 and not student.startswith("unread"):
             reviews.append(Review(f"student {student} has {len(places)} page 1s ({', '.join(places)}): "
-                                  "one student's pages scanned twice, or an ID filled in wrongly?", student=student))
+                                  "one student's pages scanned twice, or an ID filled in wrongly?", student=student,
+                                  near=next(p.pages[1] for p, r in zip(packets, rows) if r.student == student)))
 
 
 def _grade_packet(packet: Packet, built: Built, items, reviews: list, follows) -> Row:
@@ -230,7 +239,7 @@ def _grade_packet(packet: Packet, built: Built, items, reviews: list, follows) -
     for number in range(1, built.pages_of(packet.version) + 1):
         if number not in packet.pages:
             reviews.append(Review(f"{who} (from {first.where}): page {number} is missing from the scans",
-                                  student=name))
+                                  student=name, near=first))
     for number, page in sorted(packet.pages.items()):
         doubts = [r for r in packet.readings if r.doubt is not None and r.region["page"] == number
                   and r.region["kind"] != "student-id"]

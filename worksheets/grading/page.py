@@ -8,7 +8,7 @@ mark nobody can be sure of (faint, half-erased) and goes to a person.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -32,7 +32,7 @@ class ScannedPage:
     code: PageCode | None = None
     to_image: np.ndarray | None = None  # 3x3: page points (top-left, y down) -> image pixels
     problem: str | None = None
-    notes: list = field(default_factory=list)
+    serial: int = 0  # its place among all the pages graded together
 
     @property
     def where(self) -> str:
