@@ -35,8 +35,7 @@ from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
 from ..typeset.mathtext import typeset
-from .scanmarks import BUBBLE_PITCH, DigitBubbles, Regions, StudentIdGrid, TrueFalseBubbles, draw_page_marks
-from .scanmarks import formats as bubble_formats
+from .scanmarks import BUBBLE_PITCH, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
 
 MARGIN = 0.75 * inch  # left and right
 MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
@@ -147,7 +146,7 @@ class LaidOut:
         self.sheet, self.key, self.paper, self.scale = sheet, key, tuple(pagesize), scale
         self.pagesize = (pagesize[0] / scale, pagesize[1] / scale)  # the page laid out
         self.figures = figures
-        self.scan = _Scan(sheet, key, scale, self.pagesize)
+        self.scan = ScanLayout(sheet, key, scale, self.pagesize)
         width, room = _frame_size(self.pagesize, scale)
         self.header, self.problems = _layout(sheet, figures, key, width, room, self.scan)
         self._heights = None
@@ -185,49 +184,6 @@ class LaidOut:
         return out.getvalue()
 
 
-class _Scan:
-    """What a worksheet has for scanning: page marks and the ID grid (sheet.scan), the
-    format of each part's bubbles, and the regions the bubbles are drawn in. Keys and
-    large print have none of it."""
-
-    def __init__(self, sheet: Sheet, key: bool, scale: float, pagesize):
-        plain = not key and scale == 1.0
-        self.sheet = sheet
-        self.marks = plain and sheet.scan is not None
-        self.formats = bubble_formats(sheet) if plain else {}
-        self.regions = Regions(pagesize)
-        self.wanted = self.marks or bool(self.formats)
-
-    def share(self, shared: list[float]) -> bool:
-        """Takes the formats all versions share; True when they differ from this one's."""
-        if not self.formats:
-            return False
-        formats = bubble_formats(self.sheet, shared)
-        changed, self.formats = formats != self.formats, formats
-        return changed
-
-    def placed(self, problem: Problem, part: Part, flowable: "_Group") -> "_Group":
-        """The part's flowable, which says where it is drawn (answer-regions.json)."""
-        if self.wanted:
-            flowable.on_draw = lambda canvas, w, h: self.regions.add_part(canvas, problem.number, part.label, w, h)
-        return flowable
-
-    def page_marks(self, canvas, page: int) -> None:
-        draw_page_marks(canvas, self.sheet, page)
-        self.regions.pages = max(self.regions.pages, page)
-
-    def answer(self, problem: Problem, part: Part):
-        """The bubbles of a part, or None (a box)."""
-        fmt = self.formats.get((problem.number, part.label))
-        if fmt is None:
-            return None
-        item = {"problem": problem.number, "id": problem.id, "part": part.label,
-                "quantity": part.answer.quantity}
-        if fmt == "true-false":
-            return TrueFalseBubbles(item, self.regions)
-        return lambda entry=None: DigitBubbles(fmt, {**item, "entry": entry}, self.regions)
-
-
 def _doc_template(out, pagesize, title: str, scale: float = 1.0) -> SimpleDocTemplate:
     return SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN / scale, rightMargin=MARGIN / scale,
                              topMargin=MARGIN_Y / scale, bottomMargin=MARGIN_Y / scale, title=title,
@@ -243,7 +199,7 @@ def _frame_size(pagesize, scale: float = 1.0) -> tuple[float, float]:
     return frame._getAvailableWidth(), frame._aH
 
 
-def _layout(sheet: Sheet, figures, key: bool, width: float, room: float, scan: _Scan):
+def _layout(sheet: Sheet, figures, key: bool, width: float, room: float, scan: ScanLayout):
     """The header piece, and the pieces of each problem."""
     header = _Group(_sheet_header(sheet, figures, key, width, scan), max_height=room)
     problems = [_problem_pieces(problem, figures, key, width, room, sheet.work_space, scan)
@@ -322,7 +278,7 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "\u2026"
 
 
-def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: _Scan) -> list[Flowable]:
+def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayout) -> list[Flowable]:
     story: list[Flowable] = [InlineParagraph([Styled(sheet.title, BOLD)], TITLE_SIZE, "center")]
     subtitle = [f"Version {sheet.version}"] if sheet.version else []
     subtitle += ["Answer key"] if key else []
@@ -388,7 +344,7 @@ def _score_table(sheet: Sheet, width: float) -> list[Flowable]:
 # padded to its slot (so `continued` too, though only tall problems draw it).
 
 def _problem_pieces(problem: Problem, figures, key: bool, width: float, room: float,
-                    work_space: float, scan: _Scan) -> list[Flowable]:
+                    work_space: float, scan: ScanLayout) -> list[Flowable]:
     """A problem as pieces: its opening, its continuation heading, then its rows."""
     scale = KEY_FIGURE_SCALE if key else FIGURE_SCALE
     opening = _Group([_heading(problem), *_intro(problem, figures, width, scale)],
@@ -449,7 +405,7 @@ def _height(flowables: list[Flowable], width: float) -> float:
     return _Group(flowables).wrapOn(None, width, 0x7fffffff)[1]
 
 
-def _part_rows(problem: Problem, figures, key: bool, width: float, room: float, scan: _Scan) -> list[Flowable]:
+def _part_rows(problem: Problem, figures, key: bool, width: float, room: float, scan: ScanLayout) -> list[Flowable]:
     """The parts, one to a row, or side by side 2 or 3 to a row when they are narrow.
 
     Every part gives one piece whatever the arrangement: a row of n parts is followed by

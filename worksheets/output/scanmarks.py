@@ -19,7 +19,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from ..document import Part, Sheet
+from ..document import Part, Problem, Sheet
 from ..typeset.fonts import BOLD, REGULAR
 from ..typeset.inline import TEXT_SIZE
 
@@ -357,3 +357,48 @@ class StudentIdGrid(Flowable):
         c.restoreState()
         if self.regions is not None:
             self.regions.add(c, {"kind": "student-id", "digits": self.digits}, bubbles, self.width, self.height)
+
+
+# --- what a worksheet's layout asks of this module ---------------------------------------
+
+class ScanLayout:
+    """What a worksheet (output.pdf.LaidOut) has for scanning: page marks and the ID grid
+    (sheet.scan), the format of each part's bubbles, and the regions they are drawn in.
+    Keys and large print have none of it."""
+
+    def __init__(self, sheet: Sheet, key: bool, scale: float, pagesize):
+        plain = not key and scale == 1.0
+        self.sheet = sheet
+        self.marks = plain and sheet.scan is not None
+        self.formats = formats(sheet) if plain else {}
+        self.regions = Regions(pagesize)
+        self.wanted = self.marks or bool(self.formats)
+
+    def share(self, shared: list[float]) -> bool:
+        """Takes the formats all versions share; True when they differ from this one's."""
+        if not self.formats:
+            return False
+        common = formats(self.sheet, shared)
+        changed, self.formats = common != self.formats, common
+        return changed
+
+    def placed(self, problem: Problem, part: Part, flowable):
+        """The part's flowable, which says where it is drawn (answer-regions.json)."""
+        if self.wanted:
+            flowable.on_draw = lambda canvas, w, h: self.regions.add_part(canvas, problem.number, part.label, w, h)
+        return flowable
+
+    def page_marks(self, canvas, page: int) -> None:
+        draw_page_marks(canvas, self.sheet, page)
+        self.regions.pages = max(self.regions.pages, page)
+
+    def answer(self, problem: Problem, part: Part):
+        """The bubbles of a part, or None (a box)."""
+        fmt = self.formats.get((problem.number, part.label))
+        if fmt is None:
+            return None
+        item = {"problem": problem.number, "id": problem.id, "part": part.label,
+                "quantity": part.answer.quantity}
+        if fmt == "true-false":
+            return TrueFalseBubbles(item, self.regions)
+        return lambda entry=None: DigitBubbles(fmt, {**item, "entry": entry}, self.regions)
