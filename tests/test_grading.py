@@ -223,6 +223,9 @@ def test_bubble_rows_are_sized_from_the_answers():
     assert part_need(part([[3, -120], [None, 7]])) == (3, 0)  # a table: its largest entry
     assert part_need(part(True)) == (0, 0)
     assert part_need(part(Fraction(1, 3)))[0] == BOXES  # digits cannot say 1/3
+    assert part_need(part(Fraction(-23, 10))) == (1, 1)  # an exact 2.3 can be bubbled
+    assert part_need(part([[Fraction(3, 8), 12]])) == (2, 3)
+    assert part_need(part(Fraction(1, 2 ** 5)))[0] == BOXES  # 0.03125: more places than a student bubbles
     assert part_need(part("W2_11 g'(z2_1)"))[0] == BOXES
     assert part_need(part(10 ** 15))[0] == BOXES  # too long for a row of bubbles per digit
 

@@ -43,6 +43,7 @@ ID_LABEL = "Student ID"
 FAINT = Color(0.55, 0.55, 0.55)
 BOXES = 99  # a need no digit grid meets: the part keeps its box (a fraction, an expression)
 MAX_DIGIT_ROWS = 12  # a longer number keeps its box
+MAX_EXACT_DECIMALS = 4  # an exact fraction with more places after the point keeps its box (1/3 has no end)
 
 
 # --- page marks -----------------------------------------------------------------------
@@ -194,24 +195,35 @@ def _numbers(value) -> list:
 
 def part_need(part: Part) -> tuple[int, int]:
     """The digits before and after the point this part's answer needs, (0, 0) for
-    true/false, (BOXES, 0) when digits cannot say it (an expression, a fraction)."""
+    true/false, (BOXES, 0) when digits cannot say it (an expression, 1/3)."""
     values = [v for v in _numbers(part.answer.value) if v is not None]
     if values and all(isinstance(v, bool) for v in values):
         return 0, 0
-    decimals = part.answer.decimals or 0
+    if any(isinstance(v, bool) or not isinstance(v, (int, float, Fraction)) for v in values):
+        return BOXES, 0
+    if part.answer.decimals is not None:
+        decimals = part.answer.decimals
+    else:  # exact: a fraction whose decimals end (23/10, 3/8) is written with them
+        places = [_decimal_places(Fraction(v)) for v in values]
+        if None in places:
+            return BOXES, 0
+        decimals = max(places, default=0)
     digits = 1
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
-            return BOXES, 0
         scaled = Fraction(value) * 10 ** decimals
-        if isinstance(value, Fraction) and scaled.denominator != 1:
-            return BOXES, 0
-        if isinstance(value, float) and part.answer.decimals is None and not value.is_integer():
-            return BOXES, 0
         digits = max(digits, len(str(abs(round(scaled)))) - decimals)
     if digits + decimals > MAX_DIGIT_ROWS:
         return BOXES, 0
     return digits, decimals
+
+
+def _decimal_places(value: Fraction) -> int | None:
+    """The places after the point of an exact number, None when they never end (1/3) or
+    are more than MAX_EXACT_DECIMALS."""
+    for places in range(MAX_EXACT_DECIMALS + 1):
+        if (value * 10 ** places).denominator == 1:
+            return places
+    return None
 
 
 def needs(sheet: Sheet) -> list[float]:
