@@ -31,7 +31,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 PENCIL = 55  # grey level of a pencil fill
-FAINT = 178  # a fill too light to be sure of
+FAINT = 165  # a fill too light to be sure of
 ERASED = 224  # what an eraser leaves
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..output.scanmarks import MARK_SIZE, QR_BOX, QR_LEFT, QR_TOP, PageCode, mark_boxes, read_qr_text
 
 FILLED = 0.45
-EMPTY = 0.22
+EMPTY = 0.25
 INNER = 0.62  # the part of a bubble's radius that is read (its outline and edges are not)
 QR_PIXELS_PER_POINT = 6.0  # the QR code is straightened to this resolution to be decoded
 QR_MARGIN = 6.0  # points of white added around the straightened code (its quiet zone)
