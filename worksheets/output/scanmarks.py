@@ -33,6 +33,7 @@ QR_BOX = 36.0
 QR_LEFT = 16.0
 QR_TOP = 52.0
 QR_BYTES = 26  # what a version 2 code holds at error level M
+QR_MASK = 2  # the QR mask pattern "column mod 3 = 0" (every mask makes a valid code)
 QR_PREFIX = "ws1"  # names the format of the text, so a stranger's QR code is told apart
 
 BUBBLE_RADIUS = 4.0
@@ -89,7 +90,8 @@ def draw_page_marks(canvas, sheet: Sheet, page: int) -> None:
     canvas.setFillColor(black)
     for x0, y0, x1, y1 in mark_boxes((width, height)):
         canvas.rect(x0, height - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
-    matrix = segno.make(qr_text(sheet, page), error="m", micro=False, boost_error=False).matrix
+    # One fixed mask: any is a valid code, and choosing the best costs 5 ms a page.
+    matrix = segno.make(qr_text(sheet, page), error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
     module = QR_BOX / len(matrix)
     top = height - QR_TOP
     path = canvas.beginPath()
