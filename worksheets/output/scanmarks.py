@@ -160,18 +160,29 @@ class Regions:
         return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
 
 
-def _bubble(canvas, x: float, y: float, label: str) -> None:
-    """An empty circle with its value in faint small print (a pencil fill covers it)."""
+def _draw_bubbles(canvas, bubbles: list[tuple[float, float, str]]) -> None:
+    """Empty circles, each with its value in faint small print (a pencil fill covers it;
+    the sign "-" is a drawn bar), in one path and one text object."""
+    canvas.saveState()
+    circles = canvas.beginPath()
+    for x, y, _ in bubbles:
+        circles.circle(x, y, BUBBLE_RADIUS)
     canvas.setStrokeColor(black)
     canvas.setLineWidth(0.6)
-    canvas.circle(x, y, BUBBLE_RADIUS, stroke=1, fill=0)
-    if label == "-":  # the sign: a drawn bar, as wide as a digit
-        canvas.setStrokeColor(FAINT)
-        canvas.line(x - 1.6, y, x + 1.6, y)
-        return
+    canvas.drawPath(circles, stroke=1, fill=0)
+    bars = canvas.beginPath()
+    for x, y, label in bubbles:
+        if label == "-":
+            bars.moveTo(x - 1.6, y)
+            bars.lineTo(x + 1.6, y)
+    canvas.setStrokeColor(FAINT)
+    canvas.drawPath(bars, stroke=1, fill=0)
     canvas.setFillColor(FAINT)
     canvas.setFont(REGULAR, 5.5)
-    canvas.drawCentredString(x, y - 1.9, label)
+    for x, y, label in bubbles:
+        if label not in ("", "-"):
+            canvas.drawCentredString(x, y - 1.9, label)
+    canvas.restoreState()
 
 
 # --- numbers as digit rows -----------------------------------------------------------------
@@ -276,7 +287,6 @@ class DigitBubbles(Flowable):
         c.saveState()
         top = self.height - 1 - BUBBLE_PITCH / 2
         x_sign = BUBBLE_RADIUS + 1
-        _bubble(c, x_sign, top, "-")
         bubbles.append((0, "-", x_sign, top))
         for row, place in enumerate(self.fmt.places, start=1):
             y = top - (row - 1) * BUBBLE_PITCH
@@ -285,9 +295,9 @@ class DigitBubbles(Flowable):
             c.drawRightString(SIGN_COLUMN + PLACE_LABEL - 3, y - 2.2, _place_name(place))
             for digit in range(10):
                 x = SIGN_COLUMN + PLACE_LABEL + BUBBLE_PITCH * (digit + 0.5)
-                _bubble(c, x, y, str(digit))
                 bubbles.append((row, str(digit), x, y))
         c.restoreState()
+        _draw_bubbles(c, [(x, y, value) for _, value, x, y in bubbles])
         if self.regions is not None:
             item = {**self.item, "kind": "number", "digits": self.fmt.digits, "decimals": self.fmt.decimals}
             self.regions.add(c, item, bubbles, self.width, self.height)
@@ -317,13 +327,13 @@ class TrueFalseBubbles(Flowable):
         c, bubbles, x = self.canv, [], 4.0
         c.saveState()
         for word, value in (("True", "T"), ("False", "F")):
-            _bubble(c, x + BUBBLE_RADIUS, 7.5, "")
             bubbles.append((1, value, x + BUBBLE_RADIUS, 7.5))
             c.setFillColor(black)
             c.setFont(REGULAR, TEXT_SIZE)
             c.drawString(x + 2 * BUBBLE_RADIUS + 5, 4.0, word)
             x += 2 * BUBBLE_RADIUS + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
         c.restoreState()
+        _draw_bubbles(c, [(x, y, "") for _, _, x, y in bubbles])
         if self.regions is not None:
             self.regions.add(c, {**self.item, "kind": "true-false"}, bubbles, self.width_needed(), self.height)
 
@@ -366,9 +376,9 @@ class StudentIdGrid(Flowable):
             c.drawRightString(8, y - 2.2, str(digit))
             for k in range(self.digits):
                 x = 12 + ID_PITCH * (k + 0.5)
-                _bubble(c, x, y, str(digit))
                 bubbles.append((k + 1, str(digit), x, y))
         c.restoreState()
+        _draw_bubbles(c, [(x, y, value) for _, value, x, y in bubbles])
         if self.regions is not None:
             self.regions.add(c, {"kind": "student-id", "digits": self.digits}, bubbles, self.width, self.height)
 
