@@ -244,7 +244,7 @@ def test_grade_says_what_is_wrong_in_one_line(built, tmp_path, capsys):
     sheet, scans, _ = built
     not_pdf = tmp_path / "notes.pdf"
     not_pdf.write_text("not a pdf")
-    cases = [([str(scans), "--sheet", str(tmp_path)], "not a built sheet with versions"),
+    cases = [([str(scans), "--sheet", str(tmp_path)], "not a built sheet with scan marks"),
              ([str(not_pdf), "--sheet", str(sheet)], "cannot be read as a PDF"),
              ([str(tmp_path / "absent.pdf"), "--sheet", str(sheet)], "no such file"),
              ([str(scans), "--sheet", str(sheet), "--out", str(not_pdf)], "not a folder")]
@@ -313,3 +313,29 @@ def test_a_page_one_scanned_twice_goes_to_review(built, tmp_path):
     graded = grade([tmp_path / "twice.pdf"], sheet)
     assert [row.student for row in graded.rows] == [first.id, first.id]
     assert any(r.student == first.id and "2 page 1s" in r.reason for r in graded.reviews)
+
+
+SINGLE = """\
+title: One sheet for everyone
+scan_marks: true
+id_digits: 4
+answer_format: bubbles
+problems:
+  - kind: forward
+    points: 2
+    network: {layers: [2, 2, 1], W1: [[2, -1], [1, 3]], W2: [[3], [-2]], x: [1, 2]}
+    ask: [z1_1, H]
+"""
+
+
+def test_an_unanswered_sheet_without_versions_printed_to_pdf_is_read_as_blank(tmp_path):
+    """The slow path (a page drawn, not a scanner's image) and a sheet without versions:
+    the worksheet PDF itself as the scan, nothing filled in."""
+    (tmp_path / "one.yaml").write_text(SINGLE)
+    assert main(["build", str(tmp_path / "one.yaml"), "--out", str(tmp_path), "--formats", "pdf"]) == 0
+    graded = grade([tmp_path / "one" / "worksheet.pdf"], tmp_path / "one")
+    assert [(row.version, [m.result for m in row.marks.values()]) for row in graded.rows] == \
+        [(None, ["blank", "blank"])]
+    assert [r.reason.split(": ", 1)[1] for r in graded.reviews] == \
+        ["student unread (worksheet.pdf page 1): the student ID cannot be read: "
+         "a digit of the student ID is not filled in"]

@@ -46,17 +46,22 @@ class Built:
 
     @classmethod
     def load(cls, folder: Path) -> "Built":
+        """A sheet with versions (manifest.json, <V>/...) or one without (its files at the
+        top, version None)."""
         manifest_path = folder / "manifest.json"
-        if not manifest_path.is_file():
-            raise BuildError(f"{folder}: not a built sheet with versions (no manifest.json)")
-        manifest = _json(manifest_path)
+        if manifest_path.is_file():
+            manifest = _json(manifest_path)
+        elif (folder / "answer-regions.json").is_file():
+            manifest = {"sheet": _json(folder / "answer-regions.json")["sheet"], "versions": [None]}
+        else:
+            raise BuildError(f"{folder}: not a built sheet with scan marks (no manifest.json, no answer-regions.json)")
         regions, answers = {}, {}
         for version in manifest["versions"]:
-            path = folder / version / "answer-regions.json"
+            path = folder / (version or "") / "answer-regions.json"
             if not path.is_file():
                 raise BuildError(f"{path}: missing; build the sheet with scan_marks: true")
             regions[version] = _json(path)
-            answers[version] = _json(folder / version / "answers.json")
+            answers[version] = _json(folder / (version or "") / "answers.json")
         code = regions[manifest["versions"][0]]["code"]
         if not code:
             raise BuildError(f"{folder}: the sheet has no scan marks; build it with scan_marks: true")
@@ -232,7 +237,7 @@ def _grade_packet(packet: Packet, built: Built, items, reviews: list, follows) -
             by_key[key_of(reading.region)] = reading
     first = packet.pages[1]
     name = student.value if student is not None and student.doubt is None else f"unread ({first.where})"
-    who = f"student {name}, version {packet.version}"
+    who = f"student {name}" + (f", version {packet.version}" if packet.version else "")
     if student is not None and student.doubt is not None:
         reviews.append(Review(f"{first.where}: {who}: the student ID cannot be read: {student.doubt}",
                               first, [student.region["box"]]))

@@ -288,12 +288,16 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayo
     story.append(Spacer(1, 10))
     if not key:
         story += [_NameLine(student_id=not scan.marks), Spacer(1, 10)]
-    if scan.marks:  # the instructions and points beside the student-ID grid
+    if scan.marks:  # the student-ID grid at the right, the instructions (if short) and points beside it
         grid = StudentIdGrid(sheet.scan.id_digits, scan.regions)
         left = width - grid.width_needed() - COLUMN_GAP
         text = [f for block in sheet.instructions for f in _block(block, figures, left)]
-        story.append(_Row([(_Group(text + _score_table(sheet, left)), left), (grid, grid.width_needed())],
-                          COLUMN_GAP))
+        if _height(text, left) > grid.wrap(left, 1e9)[1]:  # long: across the page above
+            story += [f for block in sheet.instructions for f in _block(block, figures, width)]
+            text = []
+        # (a Spacer first: _Row takes the first baseline of its first column)
+        story.append(_Row([(_Group([Spacer(1, 0), *text, *_score_table(sheet, left)]), left),
+                           (grid, grid.width_needed())], COLUMN_GAP))
         story.append(_Rule(spaceBefore=6))
         return story
     for block in sheet.instructions:

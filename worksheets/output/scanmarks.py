@@ -352,7 +352,7 @@ class StudentIdGrid(Flowable):
         self.digits, self.regions = digits, regions
 
     def width_needed(self) -> float:
-        return 12.0 + self.digits * ID_PITCH
+        return 12.0 + max(self.digits * ID_PITCH, stringWidth(ID_LABEL, BOLD, 9))
 
     def wrap(self, availWidth, availHeight):
         self.width, self.height = self.width_needed(), 14 + 16 + 10 * ID_PITCH
