@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,13 +15,13 @@ import scansim
 
 from worksheets.build import check_sheet
 from worksheets.cli import main
-from worksheets.document import Answer, Part
+from worksheets.document import Answer, AnswerSpace, Part, Problem, Sheet
 from worksheets.grading import grade
 from worksheets.grading.ecf import network_values
 from worksheets.grading.marking import agrees, items_of, key_of
 from worksheets.grading.read import BLANK, read_region
 from worksheets.grading.report import grades_csv
-from worksheets.output.scanmarks import BOXES, part_need
+from worksheets.output.scanmarks import BOXES, DigitFormat, formats, part_need
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = 24
@@ -169,6 +170,8 @@ def test_answer_regions_place_every_part_and_its_bubbles_inside_it(built):
     for part in parts.values():
         x0, y0, x1, y1 = part["box"]
         assert 0 < x0 < x1 < width and 0 < y0 < y1 < height and part["page"] in (1, 2, 3, 4)
+    asked = {(r["problem"], r["part"]) for r in regions["regions"] if r["kind"] != "student-id"}
+    assert {key for key, part in parts.items() if part["answer"] == "bubbles"} == asked | {(4, "d")}  # all given
     for region in regions["regions"]:
         if region["kind"] == "student-id":
             continue
@@ -228,6 +231,16 @@ def test_bubble_rows_are_sized_from_the_answers():
     assert part_need(part(Fraction(1, 2 ** 5)))[0] == BOXES  # 0.03125: more places than a student bubbles
     assert part_need(part("W2_11 g'(z2_1)"))[0] == BOXES
     assert part_need(part(10 ** 15))[0] == BOXES  # too long for a row of bubbles per digit
+
+
+def test_only_numbers_beside_their_prompt_or_in_tables_become_bubbles():
+    def part(label, value, space):
+        return Part(label, (), Answer("q", value, ""), (), space)
+    problem = Problem(1, None, "x", (), (part("a", 3, AnswerSpace(short=True)), part("b", 0, AnswerSpace(lines=1)),
+                                         part("c", True, AnswerSpace(true_false=True)),
+                                         part("d", [[1, None]], AnswerSpace(lines=0))), bubbles=True)
+    sheet = Sheet("s", "S", (problem, replace(problem, number=2, bubbles=False)))
+    assert formats(sheet) == {(1, "a"): DigitFormat(1, 0), (1, "c"): "true-false", (1, "d"): DigitFormat(1, 0)}
 
 
 def test_points_are_shared_by_the_parts_that_ask_something():

@@ -258,7 +258,8 @@ def formats(sheet: Sheet, shared: list[float] | None = None) -> dict:
             digits, decimals = next(pairs)
             if part.space.true_false:
                 result[(problem.number, part.label)] = "true-false"
-            elif digits < BOXES and digits > 0:
+            elif 0 < digits < BOXES and (part.space.short or part.space.lines == 0):
+                # (a number beside its prompt, or a table's entries; a sentence keeps its box)
                 result[(problem.number, part.label)] = DigitFormat(int(digits), int(decimals))
     return result
 
