@@ -170,6 +170,9 @@ def _choose(sheet, version, region, key, student, rng, ecf):
     if region["kind"] == "true-false":
         roll = rng.random()
         return (None, "blank") if roll < 0.05 else (right, "right") if roll < 0.7 else (not right, "wrong")
+    if region["kind"] == "choice":
+        roll, wrong = rng.random(), [o for o in region["options"] if o != right]
+        return (None, "blank") if roll < 0.05 else (right, "right") if roll < 0.65 else (rng.choice(wrong), "wrong")
     follows = ecf(version, key, student.meant) if ecf else None
     roll = rng.random()
     if follows is not None and follows != right and fits(follows, region) and roll < 0.5:
@@ -227,6 +230,8 @@ def _bubbles_for(value, region: dict) -> list[tuple[int, str]]:
         return []
     if region["kind"] == "true-false":
         return [(1, "T" if value else "F")]
+    if region["kind"] == "choice":
+        return [(1, str(region["options"].index(value)))]
     negative, digits = digits_of(value, region)
     return ([(0, "-")] if negative else []) + [(row, d) for row, d in enumerate(digits, start=1)]
 

@@ -21,7 +21,7 @@ from worksheets.grading.ecf import network_values
 from worksheets.grading.marking import agrees, items_of, key_of
 from worksheets.grading.read import BLANK, read_region
 from worksheets.grading.report import grades_csv
-from worksheets.output.scanmarks import BOXES, DigitFormat, formats, part_need
+from worksheets.output.scanmarks import BOXES, ChoiceFormat, DigitFormat, formats, needs, part_need
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = 24
@@ -73,8 +73,8 @@ def expected(sheet: Path, truth, student: scansim.Student, key: tuple, ecf: bool
     found = next(q for p in answers["problems"] if p["number"] == problem for q in p["parts"] if q["label"] == part)
     answer = found["answer"] if entry is None else found["answer"][entry[0]][entry[1]]
     tolerance = Fraction(found.get("tolerance", 0))
-    if isinstance(answer, bool):
-        return "right" if meant is answer else "wrong"
+    if isinstance(answer, (bool, str)):  # true/false, or an option chosen
+        return "right" if meant == answer and type(meant) is type(answer) else "wrong"
     if abs(Fraction(meant) - Fraction(answer)) <= tolerance:
         return "right"
     if ecf:  # from what the grader can read: the ambiguous marks are not
@@ -101,8 +101,7 @@ def test_every_page_is_placed_and_every_answer_and_id_read(built, graded):
             assert mark.result == expected(sheet, truth, student, key, ecf=False), (student.id, key, mark)
             if mark.result in ("right", "wrong"):
                 assert mark.read == meant, (student.id, key)
-        hand = [key for key, mark in row.marks.items() if mark.result == "hand"]
-        assert hand == [(3, "a", None)]  # the fill-in-the-blank expression keeps its box
+        assert all(mark.result != "hand" for mark in row.marks.values())  # the blank's expression: a choice
     assert graded.pages == truth.pages
 
 
@@ -220,27 +219,34 @@ def test_a_double_or_faint_mark_is_a_doubt_not_a_guess():
 def test_bubble_rows_are_sized_from_the_answers():
     def part(value, decimals=None):
         return Part("a", (), Answer("q", value, "", decimals), ())
-    assert part_need(part(-49)) == (2, 0)
-    assert part_need(part(0.731, 3)) == (1, 3)
-    assert part_need(part(12.5, 1)) == (2, 1)
-    assert part_need(part([[3, -120], [None, 7]])) == (3, 0)  # a table: its largest entry
-    assert part_need(part(True)) == (0, 0)
+    assert part_need(part(-49))[:2] == (2, 0)
+    assert part_need(part(0.731, 3))[:2] == (1, 3)
+    assert part_need(part(12.5, 1))[:2] == (2, 1)
+    assert part_need(part([[3, -120], [None, 7]]))[:2] == (3, 0)  # a table: its largest entry
+    assert part_need(part(True)) == (0, 0, 0, 0)
     assert part_need(part(Fraction(1, 3)))[0] == BOXES  # digits cannot say 1/3
-    assert part_need(part(Fraction(-23, 10))) == (1, 1)  # an exact 2.3 can be bubbled
-    assert part_need(part([[Fraction(3, 8), 12]])) == (2, 3)
+    assert part_need(part(Fraction(-23, 10)))[:2] == (1, 1)  # an exact 2.3 can be bubbled
+    assert part_need(part([[Fraction(3, 8), 12]]))[:2] == (2, 3)
     assert part_need(part(Fraction(1, 2 ** 5)))[0] == BOXES  # 0.03125: more places than a student bubbles
-    assert part_need(part("W2_11 g'(z2_1)"))[0] == BOXES
+    assert part_need(part("W2_11 g'(z2_1)"))[0] == BOXES  # an expression without options to choose
+    with_options = Part("a", (), Answer("q", "W2_11 g'(z2_1)", "", wrong=(("W2_11", ""), ("W2_12 g'(z2_1)", ""))), ())
+    assert part_need(with_options) == (0, 0, 3, 0)  # a choice of three
     assert part_need(part(10 ** 15))[0] == BOXES  # too long for a row of bubbles per digit
 
 
-def test_only_numbers_beside_their_prompt_or_in_tables_become_bubbles():
-    def part(label, value, space):
-        return Part(label, (), Answer("q", value, ""), (), space)
+def test_numbers_beside_their_prompt_or_in_tables_and_expressions_with_options_become_bubbles():
+    def part(label, value, space, wrong=()):
+        return Part(label, (), Answer("q", value, "", wrong=wrong), (), space)
     problem = Problem(1, None, "x", (), (part("a", 3, AnswerSpace(short=True)), part("b", 0, AnswerSpace(lines=1)),
                                          part("c", True, AnswerSpace(true_false=True)),
-                                         part("d", [[1, None]], AnswerSpace(lines=0))), bubbles=True)
+                                         part("d", [[1, None]], AnswerSpace(lines=0)),
+                                         part("e", "W2_11", AnswerSpace(lines=1), wrong=(("W2_12", ""),)),
+                                         part("f", "W2_11", AnswerSpace(lines=1))), bubbles=True)
     sheet = Sheet("s", "S", (problem, replace(problem, number=2, bubbles=False)))
-    assert formats(sheet) == {(1, "a"): DigitFormat(1, 0), (1, "c"): "true-false", (1, "d"): DigitFormat(1, 0)}
+    assert formats(sheet) == {(1, "a"): DigitFormat(1, 0), (1, "c"): "true-false", (1, "d"): DigitFormat(1, 0),
+                              (1, "e"): ChoiceFormat(2)}
+    # with more options in another version, every version keeps room for them
+    assert formats(sheet, needs(sheet)[:16] + [0, 0, 4, 0] + needs(sheet)[20:])[(1, "e")] == ChoiceFormat(4)
 
 
 def test_points_are_shared_by_the_parts_that_ask_something():

@@ -47,7 +47,7 @@ def carried_forward(built, version: str) -> Callable | None:
         if net is None or quantity.get(key) is None:
             return None
         earlier = {quantity[k]: said[k] for k in order if k[0] == key[0] and rank[k[:2]] < rank[key[:2]]
-                   and k in said and quantity.get(k) is not None}
+                   and k in said and quantity.get(k) is not None and not isinstance(said[k], (bool, str))}
         if not earlier:
             return None
         return network_values(net, earlier).get(quantity[key])

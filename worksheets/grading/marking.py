@@ -100,6 +100,8 @@ def answer_of(answers: dict, key: tuple) -> tuple[object, float]:
 def agrees(read, answer, tolerance: float) -> bool:
     if isinstance(answer, bool) or isinstance(read, bool):
         return read is answer
+    if isinstance(answer, str) or isinstance(read, str):  # an option chosen
+        return read == answer
     return abs(Fraction(read) - Fraction(answer)) <= Fraction(tolerance) + Fraction(TOLERANCE_SLACK)
 
 
@@ -130,7 +132,7 @@ def _judge(item: Item, value, answers: dict, said: dict, follows) -> Mark:
     zero = Fraction(0) if item.points is not None else None
     if agrees(value, answer, tolerance):
         return Mark(value, "right", item.points)
-    if follows is not None and not isinstance(value, bool):
+    if follows is not None and not isinstance(value, (bool, str)):
         carried = follows(item.key, said)
         if carried is not None and agrees(value, carried, tolerance):
             return Mark(value, "ecf", item.points)

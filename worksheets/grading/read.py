@@ -53,6 +53,9 @@ def read_region(region: dict, marks: list[tuple[int, str, float]]) -> Reading:
     if region["kind"] == "true-false":
         value = said.get(1)
         return Reading(region, BLANK if value is None else value == "T")
+    if region["kind"] == "choice":
+        value = said.get(1)
+        return Reading(region, BLANK if value is None else region["options"][int(value)])
     if region["kind"] == "student-id":
         if any(said.get(k + 1) is None for k in range(region["digits"])):
             return Reading(region, doubt="a digit of the student ID is not filled in")
@@ -63,8 +66,8 @@ def read_region(region: dict, marks: list[tuple[int, str, float]]) -> Reading:
 def _row_name(region: dict, row: int) -> str:
     if region["kind"] == "student-id":
         return f"digit {row} of the ID"
-    if region["kind"] == "true-false":
-        return "true/false"
+    if region["kind"] in ("true-false", "choice"):
+        return region["kind"]
     return "sign" if row == 0 else f"digit row {row}"
 
 

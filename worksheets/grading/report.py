@@ -44,6 +44,8 @@ def _value(value) -> str:
         return ""
     if isinstance(value, bool):
         return "True" if value else "False"
+    if isinstance(value, str):  # an option chosen: an expression in quantity notation
+        return value
     if isinstance(value, Fraction) and value.denominator != 1:
         return str(float(value))
     return str(int(value))

@@ -35,7 +35,7 @@ from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
 from ..typeset.mathtext import typeset
-from .scanmarks import BUBBLE_PITCH, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
+from .scanmarks import BUBBLE_PITCH, ChoiceBubbles, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
 
 MARGIN = 0.75 * inch  # left and right
 MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
@@ -568,6 +568,8 @@ def _part(part: Part, figures, key: bool, width: float, bubbles=None) -> Flowabl
         flow = _beside(_trim(prompt), _TrueFalse(), _TrueFalse.width_needed(), inner, True)
     elif part.space.short and bubbles is not None:
         flow = _beside(_trim(prompt), bubbles(), DigitBubbles.width_needed(), inner, True)
+    elif isinstance(bubbles, ChoiceBubbles):  # its options under the prompt, in place of the box
+        flow = prompt + [bubbles]
     elif part.space.short:
         flow = _beside(_trim(prompt), _WritingBox(1), SHORT_BOX_WIDTH, inner, True)
     else:

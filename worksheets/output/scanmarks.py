@@ -22,6 +22,7 @@ from reportlab.platypus import Flowable
 from ..document import Part, Problem, Sheet
 from ..typeset.fonts import BOLD, REGULAR
 from ..typeset.inline import TEXT_SIZE
+from ..typeset.mathtext import typeset
 
 # Corner marks: solid squares, their outer edges MARK_INSET from the paper's edges
 # (inside what printers print, outside the text and the footer).
@@ -206,28 +207,33 @@ def _numbers(value) -> list:
     return [value]
 
 
-def part_need(part: Part) -> tuple[int, int]:
-    """The digits before and after the point this part's answer needs, (0, 0) for
-    true/false, (BOXES, 0) when digits cannot say it (an expression, 1/3)."""
+def part_need(part: Part) -> tuple[int, int, int, int]:
+    """What bubbles this part's answer needs: (digits before the point, after it, options
+    of a choice, 1 for a number). (0, 0, 0, 0) for true/false; (0, 0, n, 0) for an
+    expression with n - 1 wrong options to choose among; digits BOXES when bubbles cannot
+    say it (1/3, an expression without options)."""
+    if isinstance(part.answer.value, str):
+        options = len(part.answer.wrong) + 1 if part.answer.wrong else 0
+        return (0 if options else BOXES), 0, options, 0
     values = [v for v in _numbers(part.answer.value) if v is not None]
     if values and all(isinstance(v, bool) for v in values):
-        return 0, 0
+        return 0, 0, 0, 0
     if any(isinstance(v, bool) or not isinstance(v, (int, float, Fraction)) for v in values):
-        return BOXES, 0
+        return BOXES, 0, 0, 1
     if part.answer.decimals is not None:
         decimals = part.answer.decimals
     else:  # exact: a fraction whose decimals end (23/10, 3/8) is written with them
         places = [_decimal_places(Fraction(v)) for v in values]
         if None in places:
-            return BOXES, 0
+            return BOXES, 0, 0, 1
         decimals = max(places, default=0)
     digits = 1
     for value in values:
         scaled = Fraction(value) * 10 ** decimals
         digits = max(digits, len(str(abs(round(scaled)))) - decimals)
     if digits + decimals > MAX_DIGIT_ROWS:
-        return BOXES, 0
-    return digits, decimals
+        return BOXES, 0, 0, 1
+    return digits, decimals, 0, 1
 
 
 def _decimal_places(value: Fraction) -> int | None:
@@ -240,27 +246,31 @@ def _decimal_places(value: Fraction) -> int | None:
 
 
 def needs(sheet: Sheet) -> list[float]:
-    """Per part of each bubble problem, its need (digits, decimals): the largest over all
+    """Per part of each bubble problem, its need (part_need): the largest over all
     versions (output.tallest) gives the format every version prints."""
     return [float(n) for problem in sheet.problems if problem.bubbles
             for part in problem.parts for n in part_need(part)]
 
 
 def formats(sheet: Sheet, shared: list[float] | None = None) -> dict:
-    """(problem number, part label) -> DigitFormat, "true-false", or absent (a box)."""
+    """(problem number, part label) -> DigitFormat, ChoiceFormat, "true-false", or absent
+    (a box): from this sheet's needs, or from those all versions share."""
     own = needs(sheet) if shared is None else shared
-    pairs = iter(zip(own[0::2], own[1::2]))
+    quads = iter(zip(own[0::4], own[1::4], own[2::4], own[3::4]))
     result = {}
     for problem in sheet.problems:
         if not problem.bubbles:
             continue
         for part in problem.parts:
-            digits, decimals = next(pairs)
+            digits, decimals, options, number = next(quads)
+            key = (problem.number, part.label)
             if part.space.true_false:
-                result[(problem.number, part.label)] = "true-false"
-            elif 0 < digits < BOXES and (part.space.short or part.space.lines == 0):
+                result[key] = "true-false"
+            elif options and not number and digits < BOXES and part.answer.wrong:
+                result[key] = ChoiceFormat(int(options))  # every version has options to choose
+            elif number and 0 < digits < BOXES and (part.space.short or part.space.lines == 0):
                 # (a number beside its prompt, or a table's entries; a sentence keeps its box)
-                result[(problem.number, part.label)] = DigitFormat(int(digits), int(decimals))
+                result[key] = DigitFormat(int(digits), int(decimals))
     return result
 
 
@@ -306,6 +316,52 @@ class DigitBubbles(Flowable):
 
 def _place_name(power: int) -> str:
     return "\u00d7" + (str(10 ** power) if power >= 0 else f"0.{'0' * (-power - 1)}1")
+
+
+@dataclass(frozen=True)
+class ChoiceFormat:
+    """Options to choose one of, with a bubble each; room for `options` of them (the
+    most any version has), so that every version has the same layout."""
+    options: int
+
+
+CHOICE_PITCH = 20.0  # an option's line: a bubble and a formula with scripts
+CHOICE_INDENT = 20.0  # from the bubble's left to the formula
+COLUMN_SPACE = 14.0  # between two columns of options
+
+
+class ChoiceBubbles(Flowable):
+    """The answer and its wrong options (real mistakes: a swapped index, a missing slope),
+    sorted by their text so that the answer's place says nothing, each after a bubble.
+    Recorded as row 1, values "0", "1", ... and the options' values in that order."""
+
+    def __init__(self, fmt: ChoiceFormat, answer, item: dict, regions: Regions | None):
+        super().__init__()
+        self.fmt, self.item, self.regions = fmt, item, regions
+        self.options = sorted([(answer.value, answer.latex), *answer.wrong])
+
+    def wrap(self, availWidth, availHeight):
+        # Two columns (down, then across) from three options on, the same in every version
+        # (it depends on the shared format only); a formula too wide is shrunk.
+        self.columns = 2 if self.fmt.options >= 3 else 1
+        self.width, self.height = availWidth, -(-self.fmt.options // self.columns) * CHOICE_PITCH
+        return self.width, self.height
+
+    def draw(self):
+        c, bubbles = self.canv, []
+        rows = -(-self.fmt.options // self.columns)
+        column_width = (self.width - COLUMN_SPACE * (self.columns - 1)) / self.columns
+        for k, (_, latex) in enumerate(self.options):
+            x = (k // rows) * (column_width + COLUMN_SPACE)
+            y = self.height - (k % rows + 0.5) * CHOICE_PITCH
+            bubbles.append((1, str(k), x + BUBBLE_RADIUS + 1, y))
+            box = typeset(latex, TEXT_SIZE)
+            scale = min(1.0, (column_width - CHOICE_INDENT) / box.width, (CHOICE_PITCH - 2) / box.height)
+            box.draw_on(c, x + CHOICE_INDENT, y - box.height * scale / 2 + box.descent * scale, scale)
+        _draw_bubbles(c, [(x, y, "") for _, _, x, y in bubbles])
+        if self.regions is not None:
+            item = {**self.item, "kind": "choice", "options": [value for value, _ in self.options]}
+            self.regions.add(c, item, bubbles, self.width, self.height)
 
 
 class TrueFalseBubbles(Flowable):
@@ -426,4 +482,6 @@ class ScanLayout:
                 "quantity": part.answer.quantity}
         if fmt == "true-false":
             return TrueFalseBubbles(item, self.regions)
+        if isinstance(fmt, ChoiceFormat):
+            return ChoiceBubbles(fmt, part.answer, item, self.regions)
         return lambda entry=None: DigitBubbles(fmt, {**item, "entry": entry}, self.regions)
