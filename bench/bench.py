@@ -5,7 +5,8 @@
 Prints one figure per line: wall time, versions and PDFs per second, seconds per stage,
 peak memory of the whole build (all processes, proportional set size), the time of a
 second build with nothing changed, and of checking the largest network a spec may hold. The build itself runs in a child process so that
-start-up, imports and worker processes are all counted.
+start-up, imports and worker processes are all counted. Then the grading of a class's
+synthetic scans (--students, default 200): scanned pages per second of `grade`.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--versions", type=int, default=200)
     parser.add_argument("--spec", default=str(ROOT / "specs" / "quiz-07.yaml"))
+    parser.add_argument("--students", type=int, default=200, help="students whose scans are graded")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # the build, run by the parent
     args = parser.parse_args()
     if args.child:
@@ -34,6 +36,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="worksheets-bench-") as out:
         _report(args.spec, args.versions, Path(out))
+        _grading(args.students, Path(out))
 
 
 def _child(spec: str, versions: int, out: Path) -> None:
@@ -79,6 +82,27 @@ def _report(spec: str, versions: int, out: Path) -> None:
     print(f"largest network (8 layers of 9 nodes) check seconds: {_largest_network_check(out):.2f}")
 
 
+def _grading(students: int, folder: Path) -> None:
+    """`grade` of a class's synthetic scans (tests/scansim.py) of quiz-07 with bubble
+    answers: the whole command, start-up and imports included."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    import scansim
+    spec = folder / "quiz-07.yaml"
+    spec.write_text((ROOT / "specs" / "quiz-07.yaml").read_text().replace(
+        "versions: 4\n", "versions: 4\nanswer_format: bubbles\n"))
+    subprocess.run([sys.executable, "-m", "worksheets", "build", str(spec), "--out", str(folder / "scan"),
+                    "--formats", "pdf"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scans = folder / "scans.pdf"
+    start = time.perf_counter()
+    truth = scansim.make_scans(folder / "scan" / "quiz-07", students, seed=200, out=scans)
+    made = time.perf_counter() - start
+    seconds = _timed([sys.executable, "-m", "worksheets", "grade", str(scans), "--sheet", str(folder / "scan" / "quiz-07"),
+                      "--out", str(folder / "grades")], quiet=True)
+    print(f"grading: students: {students}, scanned pages: {truth.pages} (made in {made:.1f} s)")
+    print(f"grading seconds (the grade command): {seconds:.2f}")
+    print(f"grading scanned pages per second: {truth.pages / seconds:.1f}")
+
+
 def _largest_network_check(folder: Path) -> float:
     """`check` of a backprop problem on the largest network a spec may draw: 531,441 paths
     from an input, each gradient checked by path sums per node. (A gradient table of it
@@ -93,9 +117,9 @@ def _largest_network_check(folder: Path) -> float:
     return _timed([sys.executable, "-m", "worksheets", "check", str(spec)])
 
 
-def _timed(command: list[str]) -> float:
+def _timed(command: list[str], quiet: bool = False) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT)
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None)
     return time.perf_counter() - start
 
 

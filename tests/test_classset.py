@@ -28,7 +28,9 @@ def test_processes_give_the_bytes_of_one_process(tmp_path, versions):
     two = tmp_path / "two" / one.name
     again = build_sheet(QUIZ, tmp_path / "again", versions=versions, seed=11, jobs=2).target
     files = tree(one)
-    assert len(files) == 5 + versions * (4 + 5)  # csv, manifest, all-worksheets, index.html, stamp; per version
+    # csv, manifest, all-worksheets, index.html, stamp; per version 4 figures, worksheet, key, answers.json,
+    # index.html and answer-regions.json
+    assert len(files) == 5 + versions * (4 + 6)
     assert tree(two) == files
     assert tree(again) == files
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from reportlab.lib import pagesizes
 
-from . import __version__, conventions
+from . import __version__, conventions, numbers
 from .classset import Timer, draw_async, drawing_pool, render_versions, warm
-from .document import Figure, Problem, Sheet, para
+from .document import Figure, Problem, ScanMarks, Sheet, para
 from .errors import BuildError, SpecError, Unprintable, one_or_all
 from .figures import crowded_weights
 from .kinds import KINDS
@@ -62,6 +62,8 @@ from .variants import (
     settle_versions,
     version_label,
 )
+
+SCAN_CODE_DIGITS = 8  # hex digits of the spec's hash in each page's QR code
 
 
 class Plan:
@@ -224,7 +226,16 @@ class Plan:
             raise one_or_all(errors)
         instructions = (para(self.spec.instructions),) if self.spec.instructions else ()
         return Sheet(self.name, self.spec.title, tuple(problems), instructions, self.label(version),
-                     work_space=self.spec.work_space, score_table=self.spec.score_table)
+                     work_space=self.spec.work_space, score_table=self.spec.score_table, scan=self.scan_marks)
+
+    @property
+    def scan_marks(self) -> ScanMarks | None:
+        """Scan marks, by default on a sheet with versions; the QR code names the spec by
+        the first digits of its hash (manifest.json has them all)."""
+        wanted = self.spec.scan_marks if self.spec.scan_marks is not None else self.versioned
+        if not wanted:
+            return None
+        return ScanMarks(hashlib.sha256(self.document.source).hexdigest()[:SCAN_CODE_DIGITS], self.spec.id_digits)
 
     def _problem(self, number: int, problem, version: int) -> Problem:
         """A problem with the same instance in every version is built (and checked) once."""
@@ -253,7 +264,9 @@ class Plan:
         try:
             self._check_own_math(number, problem)
             built = KINDS[problem.kind].problem(problem, number)
-            return replace(built, work_space=problem.work_space)  # page layout, not content
+            bubbles = (problem.answer_format or self.spec.answer_format) == "bubbles"
+            return replace(built, work_space=problem.work_space, bubbles=bubbles,  # page layout, not content
+                           network=network_data(problem))
         except CheckFailed as exc:
             # file:line: sheet, problem (number and id), version, part: quantity and both values
             label = f"problem {number}" + (f" (#{problem.id})" if problem.id else "")
@@ -294,6 +307,27 @@ class Plan:
                  "parameters": {self.label(v): parameters(versions[v]) for v in range(self.count)}}
                 for number, (problem, versions) in enumerate(zip(self.spec.problems, self.instances), 1)],
         }
+
+
+def network_data(problem) -> dict | None:
+    """A problem's whole network as JSON data, for grading with error carried forward
+    (answer-regions.json); None when it has none (a graph, given values only)."""
+    spec = getattr(problem, "network", None)
+    try:
+        net = spec.to_network() if spec is not None else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if net is None or net.weights is None or net.x is None:
+        return None
+    if net.is_batch or net.l2 or net.relu_at_zero or conventions.current().to_from:
+        return None  # error carried forward knows one point, no L2, ReLU′(0) = 0 and from-to names
+    return {"layers": list(net.layers), "hidden": net.hidden, "output": net.output, "loss": net.loss,
+            "W": [numbers.parameter_json([list(row) for row in w]) for w in net.weights],
+            "b": None if net.biases is None else [numbers.parameter_json(list(b)) for b in net.biases],
+            "x": numbers.parameter_json(list(net.x)),
+            "y": None if net.y is None else numbers.parameter_json(list(net.y)),
+            "learning_rate": numbers.parameter_json(problem.learning_rate) if hasattr(problem, "learning_rate")
+            else None}
 
 
 def previous_build(folder: Path) -> dict | None:

@@ -1,4 +1,5 @@
-"""Command line: `python -m worksheets build SPEC... [--out DIR]` and `check SPEC...`.
+"""Command line: `python -m worksheets build SPEC... [--out DIR]`, `check SPEC...` and
+`grade SCANS.pdf... --sheet out/<sheet>`.
 
 Every failing spec prints one line and the exit status is 1; the other specs still build.
 """
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "new":
         return _new(args.name, args.kinds)
+    if args.command == "grade":
+        return _grade(args)
     failed = 0
     specs = args.specs
     if args.command == "build":
@@ -206,8 +209,41 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--kinds", type=_kind_list, default=None,
                      help="comma-separated problem kinds, one example problem each (default: backprop,forward)")
     commands.add_parser("schema", help="print the JSON Schema of the spec format (for editors)")
+    grade = commands.add_parser("grade", help="grade scanned worksheets: grades.csv, and review.pdf for a person")
+    grade.add_argument("scans", nargs="+", metavar="SCANS.pdf")
+    grade.add_argument("--sheet", required=True, metavar="FOLDER", help="the built sheet, out/<sheet>")
+    grade.add_argument("--out", default="grades", help="where grades.csv and review.pdf go (default: grades)")
+    grade.add_argument("--ecf", action="store_true",
+                       help="error carried forward: credit a part that follows from the student's own earlier answer")
     parser.add_argument("--version", action="version", version=f"worksheets {__version__}")
     return parser
+
+
+def _grade(args) -> int:
+    """Grades the scans; one line of summary on stdout, or one line of error."""
+    from .grading import grade, write_grades
+    scans = [Path(p) for p in args.scans]
+    for path in scans:
+        if not path.is_file():
+            print(escaped(f"{path}: no such file"), file=sys.stderr)
+            return 1
+    if os.path.exists(args.out) and not os.path.isdir(args.out):  # before the slow part
+        print(escaped(f"{args.out}: not a folder; grades.csv and review.pdf go into a folder (--out)"),
+              file=sys.stderr)
+        return 1
+    try:
+        graded = grade(scans, Path(args.sheet), ecf=args.ecf)
+        write_grades(graded, Path(args.out), graded.pagesize)
+    except (BuildError, SpecError) as exc:
+        print(escaped(str(exc)), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(escaped(f"{exc.filename or args.out}: cannot write the grades: {exc.strerror or exc}"), file=sys.stderr)
+        return 1
+    review = f"; {len(graded.reviews)} to review in {Path(args.out) / 'review.pdf'}" if graded.reviews else ""
+    print(escaped(f"graded {len(graded.rows)} students from {graded.pages} pages into "
+                  f"{Path(args.out) / 'grades.csv'}{review}"))
+    return 0
 
 
 def _kind_list(text: str) -> list[str]:

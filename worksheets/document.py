@@ -104,6 +104,18 @@ class Problem:
     parts: tuple[Part, ...]
     points: int | None = None
     work_space: float | None = None  # points of blank space after the parts; None: the sheet's
+    bubbles: bool = False  # answers as bubbles a scanner reads (numbers as digits), not boxes
+    # The network's numbers as JSON data (layers, hidden, output, loss, W, b, x, y), for
+    # grading with error carried forward; None for a problem without a whole network.
+    network: dict | None = None
+
+
+@dataclass(frozen=True)
+class ScanMarks:
+    """What a worksheet prints for grading its scans: corner marks and a QR code on every
+    page (naming the sheet, `code`, the version and the page), and a student-ID grid."""
+    code: str  # the first hex digits of the spec's hash: which build a scanned page is of
+    id_digits: int = 8
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,7 @@ class Sheet:
     version: str | None = None  # "A", "B", ... when the sheet has versions
     work_space: float = 0.0  # points of blank space after each problem's parts (worksheet)
     score_table: bool = True  # a Problem | Points | Score table on page 1 when there are points
+    scan: ScanMarks | None = None  # marks for grading scans (worksheets only)
 
 
 def para(*pieces: str | Inline) -> Para:

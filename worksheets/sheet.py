@@ -47,6 +47,14 @@ class SheetSpec(Strict):
     large_print: bool = Field(False, description="also write worksheet-large.pdf and key-large.pdf: body text "
                               "18 pt, math, figures and answer space scaled with it (as --large-print)",
                               examples=[True])
+    scan_marks: bool | None = Field(None, description="corner marks and a QR code on every worksheet page and a "
+                                    "student-ID bubble grid on page 1, for grading scans (default: true for a "
+                                    "sheet with versions)", examples=[False])
+    id_digits: Annotated[int, Field(strict=True, ge=1, le=12)] = Field(
+        8, description="digits of the student-ID bubble grid (with scan_marks)", examples=[8])
+    answer_format: Literal["boxes", "bubbles"] = Field(
+        "boxes", description="boxes to write answers in, or bubbles a scanner reads: numbers as digit "
+        "bubbles, true/false as bubbles (a problem may set its own)", examples=["bubbles"])
     formats: Annotated[list[Literal[FORMAT_NAMES]], Field(min_length=1)] = Field(
         list(DEFAULT_FORMATS), description="what a build writes besides answers.json, answers.csv and the "
         "figures' SVG: pdf (worksheet and key), html (the accessible page), prairielearn, canvas, moodle",

@@ -602,6 +602,9 @@ class ProblemSpec(Strict):
 
     work_space: Length | None = Field(None, description="blank space for working after the problem's parts "
                                       "(default: the sheet's)", examples=["3cm", 0])
+    answer_format: Literal["boxes", "bubbles"] | None = Field(
+        None, description="boxes or bubbles for this problem's answers (default: the sheet's)",
+        examples=["bubbles"])
     intro: Annotated[str, Field(min_length=1, max_length=MAX_OWN_TEXT)] | None = Field(
         None, description="your own opening sentence(s), in place of the kind's; $...$ is math, everything "
         "else prints as typed; the figure, the numbers and the answers stay computed",

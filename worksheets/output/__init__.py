@@ -18,6 +18,7 @@ from typing import Callable
 from ..document import Figure, Sheet
 from ..figures import render_figures
 from . import answers, html, pdf, svg
+from .scanmarks import needs
 
 # name -> files(version, slots) -> {relative path: bytes}; written in this order.
 FORMATS: dict[str, Callable[["Version", tuple], dict[str, bytes]]] = {
@@ -77,8 +78,11 @@ class Version:
     @property
     def heights(self) -> tuple[list[float], ...]:
         """The height of every piece of the worksheet and of the key (then of the
-        large-print worksheet and key): slots[i] of tallest() is for the i-th."""
-        return tuple(laid_out.heights for laid_out in (self.worksheet, self.key, *self.large))
+        large-print worksheet and key): slots[i] of tallest() is for the i-th. Last, the
+        digits each bubble answer needs (scanmarks.needs): their largest over the versions
+        is the one format all versions print."""
+        return tuple(laid_out.heights for laid_out in (self.worksheet, self.key, *self.large)) + \
+            (needs(self.sheet),)
 
 
 def tallest(heights: list[tuple]) -> tuple:

@@ -35,6 +35,7 @@ from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
 from ..typeset.mathtext import typeset
+from .scanmarks import BUBBLE_PITCH, ChoiceBubbles, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
 
 MARGIN = 0.75 * inch  # left and right
 MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
@@ -98,7 +99,14 @@ def key_pdf(sheet: Sheet, figures, pagesize=letter, slots: list[float] | None = 
 # to fit.)
 
 def worksheet_files(version, slots: tuple) -> dict[str, bytes]:
-    return {"worksheet.pdf": version.worksheet.pdf(slots[0])}
+    """worksheet.pdf, and answer-regions.json when it has scan marks or bubbles (drawn
+    together: the regions are where the bubbles were drawn). slots[-1] has the digits
+    every version's bubbles share (output.Version.heights)."""
+    laid_out = version.worksheet
+    files = {"worksheet.pdf": laid_out.pdf(slots[0], slots[-1])}
+    if laid_out.scan.wanted:
+        files["answer-regions.json"] = laid_out.scan.regions.json(laid_out.sheet, laid_out.scan.formats)
+    return files
 
 
 def key_files(version, slots: tuple) -> dict[str, bytes]:
@@ -137,8 +145,10 @@ class LaidOut:
         prepare_libraries()
         self.sheet, self.key, self.paper, self.scale = sheet, key, tuple(pagesize), scale
         self.pagesize = (pagesize[0] / scale, pagesize[1] / scale)  # the page laid out
+        self.figures = figures
+        self.scan = ScanLayout(sheet, key, scale, self.pagesize)
         width, room = _frame_size(self.pagesize, scale)
-        self.header, self.problems = _layout(sheet, figures, key, width, room)
+        self.header, self.problems = _layout(sheet, figures, key, width, room, self.scan)
         self._heights = None
 
     @property
@@ -150,9 +160,14 @@ class LaidOut:
                              for piece in [self.header, *_flatten(self.problems)]]
         return self._heights
 
-    def pdf(self, slots: list[float] | None = None) -> bytes:
+    def pdf(self, slots: list[float] | None = None, shared_digits: list[float] | None = None) -> bytes:
+        """The PDF; `shared_digits` (scanmarks.needs, the largest over the versions) makes
+        every version's digit bubbles the same, laying this one out again if it needs it."""
         if self.problems is None:
             raise RuntimeError("a LaidOut sheet is written only once")
+        if shared_digits is not None and self.scan.share(shared_digits):
+            self.header, self.problems = _layout(self.sheet, self.figures, self.key,
+                                                 *_frame_size(self.pagesize, self.scale), self.scan)
         header, problems, sheet, key = self.header, self.problems, self.sheet, self.key
         self.header = self.problems = None  # drawn below: not to be drawn again
         label = sheet.title + (f" \u2014 Version {sheet.version}" if sheet.version else "")
@@ -164,7 +179,8 @@ class LaidOut:
         room = _frame_size(self.pagesize, self.scale)[1]
         story = [header] + [_ProblemFlow([opening, *rows], continued, room, key or k == 0, k == 0)
                             for k, (opening, continued, *rows) in enumerate(problems)]
-        doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper))
+        marks = self.scan.page_marks if self.scan.marks else None
+        doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper, marks))
         return out.getvalue()
 
 
@@ -183,10 +199,10 @@ def _frame_size(pagesize, scale: float = 1.0) -> tuple[float, float]:
     return frame._getAvailableWidth(), frame._aH
 
 
-def _layout(sheet: Sheet, figures, key: bool, width: float, room: float):
+def _layout(sheet: Sheet, figures, key: bool, width: float, room: float, scan: ScanLayout):
     """The header piece, and the pieces of each problem."""
-    header = _Group(_sheet_header(sheet, figures, key, width), max_height=room)
-    problems = [_problem_pieces(problem, figures, key, width, room, sheet.work_space)
+    header = _Group(_sheet_header(sheet, figures, key, width, scan), max_height=room)
+    problems = [_problem_pieces(problem, figures, key, width, room, sheet.work_space, scan)
                 for problem in sheet.problems]
     return header, problems
 
@@ -205,10 +221,11 @@ def _pad(pieces: list[Flowable], slots: list[float]) -> None:
 
 # --- page furniture -------------------------------------------------------------
 
-def _footer_canvas(label: str, scale: float = 1.0, paper=None):
+def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
     """A canvas class that holds pages back until the end so that every footer can
     say "Page p of n". With `scale` above 1 each page, laid out on the smaller page the
-    canvas is made with, is drawn enlarged by it onto `paper`."""
+    canvas is made with, is drawn enlarged by it onto `paper`. `marks(canvas, page)`
+    draws a page's scan marks."""
 
     class FooterCanvas(Canvas):
         def __init__(self, *args, **kwargs):
@@ -220,10 +237,15 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None):
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
+        def current_page(self) -> int:  # getPageNumber() counts only pages already saved
+            return len(self._pages) + 1
+
         def save(self):
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
                 self._draw_footer(number, len(self._pages))
+                if marks is not None:
+                    marks(self, number)
                 if scale != 1.0:  # the page's content, footer included, enlarged onto the paper
                     self._code.insert(0, f"{fp_str(scale)} 0 0 {fp_str(scale)} 0 0 cm")
                     self._pagesize = paper
@@ -256,7 +278,7 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "\u2026"
 
 
-def _sheet_header(sheet: Sheet, figures, key: bool, width: float) -> list[Flowable]:
+def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayout) -> list[Flowable]:
     story: list[Flowable] = [InlineParagraph([Styled(sheet.title, BOLD)], TITLE_SIZE, "center")]
     subtitle = [f"Version {sheet.version}"] if sheet.version else []
     subtitle += ["Answer key"] if key else []
@@ -265,7 +287,19 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float) -> list[Flowab
                                      space_before=2))
     story.append(Spacer(1, 10))
     if not key:
-        story += [_NameLine(), Spacer(1, 10)]
+        story += [_NameLine(student_id=not scan.marks), Spacer(1, 10)]
+    if scan.marks:  # the student-ID grid at the right, the instructions (if short) and points beside it
+        grid = StudentIdGrid(sheet.scan.id_digits, scan.regions)
+        left = width - grid.width_needed() - COLUMN_GAP
+        text = [f for block in sheet.instructions for f in _block(block, figures, left)]
+        if _height(text, left) > grid.wrap(left, 1e9)[1]:  # long: across the page above
+            story += [f for block in sheet.instructions for f in _block(block, figures, width)]
+            text = []
+        # (a Spacer first: _Row takes the first baseline of its first column)
+        story.append(_Row([(_Group([Spacer(1, 0), *text, *_score_table(sheet, left)]), left),
+                           (grid, grid.width_needed())], COLUMN_GAP))
+        story.append(_Rule(spaceBefore=6))
+        return story
     for block in sheet.instructions:
         story += _block(block, figures, width)
     if not key:
@@ -314,7 +348,7 @@ def _score_table(sheet: Sheet, width: float) -> list[Flowable]:
 # padded to its slot (so `continued` too, though only tall problems draw it).
 
 def _problem_pieces(problem: Problem, figures, key: bool, width: float, room: float,
-                    work_space: float = 0.0) -> list[Flowable]:
+                    work_space: float, scan: ScanLayout) -> list[Flowable]:
     """A problem as pieces: its opening, its continuation heading, then its rows."""
     scale = KEY_FIGURE_SCALE if key else FIGURE_SCALE
     opening = _Group([_heading(problem), *_intro(problem, figures, width, scale)],
@@ -324,7 +358,7 @@ def _problem_pieces(problem: Problem, figures, key: bool, width: float, room: fl
     if not key:  # the student needs the figure on every page of the problem
         continued += [f for block in problem.intro if isinstance(block, Figure)
                       for f in _block(block, figures, width)]
-    rows = _part_rows(problem, figures, key, width, room)
+    rows = _part_rows(problem, figures, key, width, room, scan)
     space = problem.work_space if problem.work_space is not None else work_space
     if space > 0 and not key:  # room for working, after the last part
         rows.append(_Group([Spacer(1, space)], max_height=room))
@@ -375,17 +409,20 @@ def _height(flowables: list[Flowable], width: float) -> float:
     return _Group(flowables).wrapOn(None, width, 0x7fffffff)[1]
 
 
-def _part_rows(problem: Problem, figures, key: bool, width: float, room: float) -> list[Flowable]:
+def _part_rows(problem: Problem, figures, key: bool, width: float, room: float, scan: ScanLayout) -> list[Flowable]:
     """The parts, one to a row, or side by side 2 or 3 to a row when they are narrow.
 
     Every part gives one piece whatever the arrangement: a row of n parts is followed by
     n - 1 empty pieces. So versions that arrange a problem differently (a wider number
     in one of them) still have the same pieces, and slots still line them up."""
-    widths = _grid(problem.parts, key, width)
+    bubbles = [scan.answer(problem, part) for part in problem.parts]
+    widths = _grid(problem.parts, key, width, bubbles)
     if widths is None:
-        return [_row_piece([_part(part, figures, key, width)], room, key) for part in problem.parts]
+        return [_row_piece([scan.placed(problem, part, _part(part, figures, key, width, b))], room, key)
+                for part, b in zip(problem.parts, bubbles)]
     n = len(widths)
-    cells = [_part(part, figures, key, widths[k % n]) for k, part in enumerate(problem.parts)]
+    cells = [scan.placed(problem, part, _part(part, figures, key, widths[k % n], b))
+             for k, (part, b) in enumerate(zip(problem.parts, bubbles))]
     pieces = []
     for k in range(0, len(cells), n):
         row = cells[k:k + n]
@@ -399,13 +436,13 @@ def _row_piece(content: list[Flowable], room: float, key: bool = False) -> Flowa
     return _Group([Spacer(1, KEY_PART_SPACE if key else PART_SPACE), *content], max_height=room)
 
 
-def _grid(parts: tuple[Part, ...], key: bool, width: float) -> list[float] | None:
+def _grid(parts: tuple[Part, ...], key: bool, width: float, bubbles: list) -> list[float] | None:
     """Column widths for parts side by side: 3 or 2 columns when each column's widest
     part fits on one line (a prompt with its box; in a key also each step); None for
     one part per row. The columns share the room left over."""
     if len(parts) < 2 or key and any(len(p.solution) > KEY_GRID_STEPS for p in parts):
         return None
-    needs = [_key_width(part) if key else _part_width(part) for part in parts]
+    needs = [_key_width(part) if key else _part_width(part, b) for part, b in zip(parts, bubbles)]
     for n in (3, 2):
         if n > len(parts):
             continue
@@ -416,12 +453,16 @@ def _grid(parts: tuple[Part, ...], key: bool, width: float) -> list[float] | Non
     return None
 
 
-def _part_width(part: Part) -> float:
-    """The width a worksheet's part needs: its label, prompt and box on one line; a
-    part with a full-width box cannot share its row."""
+def _part_width(part: Part, bubbles=None) -> float:
+    """The width a worksheet's part needs: its label, prompt and box (or bubbles) on one
+    line; a part with a full-width box cannot share its row."""
     if not (part.space.short or part.space.lines == 0) or part.space.true_false:
         return float("inf")
+    if bubbles is not None and part.space.lines == 0:
+        return float("inf")  # a table of bubble grids
     box = BOX_GAP + SHORT_BOX_WIDTH if part.space.short else 0.0
+    if bubbles is not None:
+        box = BOX_GAP + DigitBubbles.width_needed()
     return PART_INDENT + max((_natural_width(b) for b in part.prompt), default=0.0) + box + 1.0
 
 
@@ -508,21 +549,27 @@ class _ProblemFlow(Flowable):
         return [first, _ProblemFlow(rest, self.continued, self.room, self.anywhere)]
 
 
-def _part(part: Part, figures, key: bool, width: float) -> Flowable:
+def _part(part: Part, figures, key: bool, width: float, bubbles=None) -> Flowable:
     """One part: "(a)" hanging left of the prompt, then room to answer (worksheet) or
     the answer and worked solution on a tinted background (key). A short answer's box,
     true/false circles and a key's short answer sit on the prompt's line."""
     inner = width - PART_INDENT
     prompt = [f for block in (_key_prompt(part) if key else part.prompt)
-              for f in _block(block, figures, inner)]
+              for f in _block(block, figures, inner, blank=None if key else bubbles)]
     if key:
         answer = _answer_paragraph(part.answer)
         flow = _beside(_trim(prompt), answer, answer.natural_width() + 1.0, inner)
         steps = _compact_steps(part.solution, figures, inner - 2 * SOLUTION_PAD)
         if steps:
             flow.append(_Group(_trim(steps), fill=SOLUTION_FILL, pad=SOLUTION_PAD, space_before=2))
+    elif part.space.true_false and bubbles is not None:
+        flow = _beside(_trim(prompt), bubbles, bubbles.width_needed(), inner, True)
     elif part.space.true_false:
         flow = _beside(_trim(prompt), _TrueFalse(), _TrueFalse.width_needed(), inner, True)
+    elif part.space.short and bubbles is not None:
+        flow = _beside(_trim(prompt), bubbles(), DigitBubbles.width_needed(), inner, True)
+    elif isinstance(bubbles, ChoiceBubbles):  # its options under the prompt, in place of the box
+        flow = prompt + [bubbles]
     elif part.space.short:
         flow = _beside(_trim(prompt), _WritingBox(1), SHORT_BOX_WIDTH, inner, True)
     else:
@@ -619,8 +666,7 @@ class _Row(Flowable):
     def wrap(self, availWidth, availHeight):
         sizes = [f.wrapOn(self.canv, w, availHeight)[1] for f, w in self.cells]
         middle = _first_baseline(self.cells[0][0]) - 0.3 * TEXT_SIZE  # of the first line
-        tops = [0.0] + [middle - size / 2 if isinstance(f, (_WritingBox, _TrueFalse)) else 0.0
-                        for (f, _), size in zip(self.cells[1:], sizes[1:])]
+        tops = [0.0] + [_centred_top(f, size, middle) for (f, _), size in zip(self.cells[1:], sizes[1:])]
         lowest = min(tops)
         self._tops = [top - lowest for top in tops]
         self._sizes = sizes
@@ -636,6 +682,16 @@ class _Row(Flowable):
         for (f, w), top, size in zip(self.cells, self._tops, self._sizes):
             f.drawOn(self.canv, x, self.height - top - size)
             x += w + self.gap
+
+
+def _centred_top(f: Flowable, size: float, middle: float) -> float:
+    """Where a box, circles or bubbles beside a prompt start: centred on its first line
+    (digit bubbles: their first row)."""
+    if isinstance(f, DigitBubbles):
+        return middle - 1 - BUBBLE_PITCH / 2
+    if isinstance(f, (_WritingBox, _TrueFalse, TrueFalseBubbles)):
+        return middle - size / 2
+    return 0.0
 
 
 def _trim(flowables: list[Flowable]) -> list[Flowable]:
@@ -674,7 +730,8 @@ def _answer_space(space: AnswerSpace) -> Flowable:
 
 # --- blocks -----------------------------------------------------------------------
 
-def _block(block, figures, width: float, figure_scale: float = FIGURE_SCALE) -> list[Flowable]:
+def _block(block, figures, width: float, figure_scale: float = FIGURE_SCALE, blank=None) -> list[Flowable]:
+    """A block's flowables; `blank(entry)` gives the bubbles of a table's blank cell."""
     if isinstance(block, Para):
         return [InlineParagraph(block.content), Spacer(1, BLOCK_GAP)]
     if isinstance(block, DisplayMath):
@@ -684,15 +741,16 @@ def _block(block, figures, width: float, figure_scale: float = FIGURE_SCALE) -> 
             raise KeyError(f"no drawing given for figure {block.name!r}")
         return [_Figure(figures[block.spec].drawing, figure_scale), Spacer(1, BLOCK_GAP)]
     if isinstance(block, Table):
-        return [_table(block, width), Spacer(1, BLOCK_GAP + 2)]
+        return [_table(block, width, blank), Spacer(1, BLOCK_GAP + 2)]
     raise TypeError(f"cannot print block {block!r}")
 
 
 TABLE_PAD = 5.0
 
 
-def _table_cells(table: Table) -> list[list]:
-    rows = [[_cell(cell, header=(r == 0)) for cell in row] for r, row in enumerate(table.rows)]
+def _table_cells(table: Table, blank=None) -> list[list]:
+    rows = [[_cell(cell, header=(r == 0)) if cell is not None or blank is None else blank([r - 1, c - 1])
+             for c, cell in enumerate(row)] for r, row in enumerate(table.rows)]
     n_cols = max(len(row) for row in rows)
     return [row + [""] * (n_cols - len(row)) for row in rows]
 
@@ -701,13 +759,13 @@ def _table_widths(table: Table, rows: list[list] | None = None) -> list[float]:
     """Each column's natural width."""
     empty_width = 48.0  # room to write a number in a blank cell
     rows = rows or _table_cells(table)
-    return [max((cell.natural_width() if isinstance(cell, InlineParagraph) else empty_width)
+    return [max((cell.natural_width() if hasattr(cell, "natural_width") else empty_width)
                 for cell in column) + 2 * TABLE_PAD + 1 for column in zip(*rows)]
 
 
-def _table(table: Table, width: float) -> RLTable:
+def _table(table: Table, width: float, blank=None) -> RLTable:
     pad = TABLE_PAD
-    rows = _table_cells(table)
+    rows = _table_cells(table, blank)
     col_widths = _table_widths(table, rows)
     if sum(col_widths) > width:
         col_widths = [w * width / sum(col_widths) for w in col_widths]
@@ -748,6 +806,7 @@ class _Group(Flowable):
         self.spaceBefore = space_before
         self.min_height, self.max_height = 0.0, max_height
         self._arranged_for = None  # the width the content was arranged for
+        self.on_draw = None  # called with (canvas, width, height) once drawn
 
     def wrap(self, availWidth, availHeight):
         # reportlab wraps a flowable several times while it looks for room; the
@@ -782,6 +841,8 @@ class _Group(Flowable):
 
     def draw(self):
         canvas, natural = self.canv, self._natural_height
+        if self.on_draw is not None:
+            self.on_draw(canvas, self.width, self.height)
         if self.scale == 1.0:  # the content at the top, any padding below it
             return self._draw_content(canvas, top=self.height)
         canvas.saveState()
@@ -921,7 +982,12 @@ class _TrueFalse(Flowable):
 
 
 class _NameLine(Flowable):
-    """"Name: ________   Student ID: ______" with drawn lines to write on."""
+    """"Name: ________   Student ID: ______" with drawn lines to write on (no ID line
+    when the ID has its bubble grid)."""
+
+    def __init__(self, student_id: bool = True):
+        super().__init__()
+        self.student_id = student_id
 
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 18
@@ -932,7 +998,8 @@ class _NameLine(Flowable):
         c.setFont(BOLD, TEXT_SIZE)
         c.setLineWidth(0.6)
         id_start = self.width * 0.62
-        for label, x, end in (("Name:", 0, id_start - 20), ("Student ID:", id_start, self.width)):
+        lines = (("Name:", 0, id_start - 20), ("Student ID:", id_start, self.width))
+        for label, x, end in lines if self.student_id else (("Name:", 0, id_start - 20),):
             c.drawString(x, 4, label)
             c.line(x + stringWidth(label, BOLD, TEXT_SIZE) + 5, 2, end, 2)
 
