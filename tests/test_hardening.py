@@ -265,7 +265,9 @@ def test_control_characters_are_escaped(tmp_path):
                                 "which cannot be printed\n")
     spec.write_text('title: T\nproblems:\n  - kind: gradient-size\n    "a\\rb": 1\n'
                     '    network: {layers: [2, 2, 1]}\n')
-    assert run("check", str(spec)) == (1, f"{shown}:4: problems[0].a\\rb: unknown key\n")
+    status, err = run("check", str(spec))
+    assert status == 1 and err.startswith(f"{shown}:4: problems[0].a\\rb: unknown key (keys here: ")
+    assert err.count("\n") == 1 and "\r" not in err
 
 
 @pytest.mark.parametrize("argv,expected", [

@@ -153,7 +153,8 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
         for versions in chunks:
             parent, child = context.Pipe()
             worker = context.Process(target=_worker, args=(Chunk(plan, versions, write), child), daemon=True)
-            worker.start()
+            with signals_held():
+                worker.start()
             child.close()
             pipes.append(parent)
             workers.append(worker)
@@ -219,6 +220,19 @@ def _message(pipe):
     return kind, payload
 
 
+@contextmanager
+def signals_held():
+    """Ctrl-C and SIGTERM wait (blocked, not lost) while a worker is forked: a
+    KeyboardInterrupt raised inside fork's own handlers (logging's lock is taken around a
+    fork) would leave a lock held and the build hung. They arrive when the block ends."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def as_worker() -> None:
     """Called first in every worker process. Ctrl-C reaches the whole process group: the
     parent alone handles it (and stops the workers), so workers ignore it; SIGTERM gets
@@ -226,6 +240,7 @@ def as_worker() -> None:
     kills the worker when its parent dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # held by the fork
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     parent = multiprocessing.parent_process()
@@ -264,7 +279,9 @@ def drawing_pool(count: int, jobs: int | None = None):
     if jobs == 1 or count < 32:
         yield None
         return
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=as_worker) as pool:
+    with signals_held():
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=as_worker)
+    with pool:
         yield pool
 
 
