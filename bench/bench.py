@@ -77,6 +77,29 @@ def _report(spec: str, versions: int, out: Path) -> None:
     print(f"peak memory MB (all processes): {peak / 2**20:.0f}")
     print(f"unchanged rebuild seconds: {rebuild:.2f}")
     print(f"largest network (8 layers of 9 nodes) check seconds: {_largest_network_check(out):.2f}")
+    sample = min(versions, 200)
+    rates = _acceptance(spec, sample)
+    print(f"accepted draws per attempt ({sample} versions of each problem): {rates[True]:.2f}; "
+          f"drawing whole networks and rejecting (before constructive drawing): {rates[False]:.2f}")
+
+
+def _acceptance(spec: str, versions: int) -> dict[bool, float]:
+    """Versions kept per network drawn, over every problem of the spec, with networks
+    drawn constructively (every hidden ReLU on where a kind asks for it) and without."""
+    sys.path.insert(0, str(ROOT))
+    from worksheets import variants
+    from worksheets.sheet import read_sheet
+    sheet, document = read_sheet(spec)
+    keys = variants.problem_keys(document.data["problems"])
+    rates = {}
+    for constructive in (True, False):
+        variants.CONSTRUCTIVE = constructive
+        variants.DRAWS.clear()
+        for problem, key in zip(sheet.problems, keys):
+            variants.problem_versions(problem, key, sheet.seed, versions)
+        rates[constructive] = variants.DRAWS["kept"] / max(1, variants.DRAWS["made"])
+    variants.CONSTRUCTIVE = True
+    return rates
 
 
 def _largest_network_check(folder: Path) -> float:
