@@ -3,8 +3,10 @@
 Two passes keep every version's layout the same: each worker first lays out and
 measures its versions' problems, the parent takes the tallest height of every problem
 over all versions, and each worker then writes its PDFs with those heights, so problem k
-starts at the same place on the same page in every version. A worker keeps its laid-out
-sheets between the passes, so nothing is laid out twice.
+starts at the same place on the same page in every version. A worker keeps its first
+KEPT laid-out versions between the passes, so they are not laid out twice; any more are
+kept packed (a few kilobytes each: the memory of a class set of thousands stays that of
+a few hundred) and laid out again to be written.
 
 The second pass writes every worksheet first and then the keys: the parent joins the
 worksheets into all-worksheets.pdf while the workers write the keys. The workers are
@@ -28,7 +30,7 @@ from typing import Callable
 from tqdm import tqdm
 
 from .errors import BuildError, SpecError, SpecErrors
-from .output import Version, draw_figures, figures_of, tallest, version_files
+from .output import PackedVersion, Version, draw_figures, figures_of, tallest, version_files
 from .variants import independent_versions
 
 
@@ -58,13 +60,16 @@ def warm(plan, sheet) -> None:
     version_files(version, tallest([version.heights]), ("worksheet", "key"))
 
 
+KEPT = 100  # laid-out versions a worker keeps between the passes; the rest are packed
+
+
 class Chunk:
     """The versions one process renders, and what it keeps between the passes."""
 
     def __init__(self, plan, versions: list[int], write: Callable[[str, bytes], None]):
         self.plan, self.versions, self.write = plan, versions, write
         self.timer = Timer()
-        self.prepared: dict[int, Version] = {}
+        self.prepared: dict[int, Version | PackedVersion] = {}
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
         heights = {}
@@ -74,10 +79,18 @@ class Chunk:
             with self.timer("figures"):
                 drawn = draw_figures(figures_of(sheet))
             with self.timer("pdf"):  # the layout of worksheet and key
-                self.prepared[v] = Version(sheet, self.plan.pagesize, drawn, self.plan.large_print)
-                heights[v] = self.prepared[v].heights
+                version = Version(sheet, self.plan.pagesize, drawn, self.plan.large_print)
+                heights[v] = version.heights
+                self.prepared[v] = version if len(self.prepared) < KEPT else version.packed()
             step()
         return heights
+
+    def _version(self, v: int) -> Version:
+        kept = self.prepared[v]
+        if isinstance(kept, Version):
+            return kept
+        with self.timer("figures"):  # drawn again, and laid out when written (only what is)
+            return kept.unpacked()
 
     def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""
@@ -96,8 +109,9 @@ class Chunk:
             step()
 
     def _write(self, v: int, slots: tuple, formats) -> None:
+        version = self._version(v)
         with self.timer("pdf"):
-            files = version_files(self.prepared[v], slots, formats)
+            files = version_files(version, slots, formats)
         with self.timer("writing"):
             folder = self.plan.folder_of(v)
             for relative, data in files.items():
