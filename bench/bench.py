@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,9 @@ def _report(spec: str, versions: int, out: Path) -> None:
     peak = _watch_memory(child)
     output, _ = child.communicate()
     total = time.perf_counter() - start  # the whole build: start-up, imports, workers, files
+    # CPU time of the build and its workers (each waited for by its parent): steadier
+    # than wall time on a machine shared with other work.
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode:
         sys.exit(f"build failed with status {child.returncode}")
     data = json.loads(output.strip().splitlines()[-1])
@@ -65,6 +69,7 @@ def _report(spec: str, versions: int, out: Path) -> None:
     print(f"total seconds: {total:.2f}")
     print(f"versions per second: {versions / total:.1f}")
     print(f"PDFs per second: {pdfs / total:.1f}")
+    print(f"CPU seconds (all processes, user + system): {cpu.ru_utime + cpu.ru_stime:.2f}")
     print(f"stage seconds, start-up and imports: {data['imports']:.2f}")
     # In the parent, with the drawing pool: version A is rendered meanwhile (warm-up).
     print(f"stage seconds, spec + generation: {stages.get('plan', 0.0):.2f}")

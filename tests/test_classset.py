@@ -4,12 +4,14 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from worksheets import classset
 from worksheets.build import Plan, build_sheet
+from worksheets.kinds import KINDS
 from worksheets.output import Version
 from worksheets.variants import NoVariant
 
@@ -58,3 +60,20 @@ def test_a_packed_version_is_small():
     packed = version.packed()
     assert len(packed.sheet) < 8000
     assert packed.unpacked().sheet == version.sheet and packed.unpacked().heights == version.heights
+
+
+def test_each_distinct_instance_is_built_once(monkeypatch):
+    """Versions that repeat an instance (a choice among few variants) share its built
+    problem; every version's problem is still the one its own instance builds."""
+    plan = Plan(QUIZ, versions=8, jobs=1)
+    built = []
+    build_problem = plan._build_problem
+    monkeypatch.setattr(plan, "_build_problem", lambda *args: built.append(args[:2]) or build_problem(*args))
+    sheets = [plan.sheet(v) for v in range(plan.count)]
+    distinct = {(number, instance.model_dump_json()) for number, versions in enumerate(plan.instances, 1)
+                for instance in versions}
+    assert len(built) == len(distinct) < 5 * plan.count
+    for v, sheet in enumerate(sheets):
+        for number, (problem, versions) in enumerate(zip(sheet.problems, plan.instances), 1):
+            alone = KINDS[versions[v].kind].problem(versions[v], number)
+            assert problem == replace(alone, work_space=versions[v].work_space)

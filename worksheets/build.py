@@ -61,6 +61,8 @@ from .variants import (
     version_label,
 )
 
+BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an instance
+
 
 class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
@@ -91,7 +93,7 @@ class Plan:
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
         self.jobs = jobs
-        self._built: dict = {}  # (number, id of instance) -> Problem
+        self._built: dict = {}  # (number, instance's fields as JSON) -> Problem, least recently used first
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
         self.pdfs = 0  # how many PDFs the build wrote, once written
@@ -219,12 +221,15 @@ class Plan:
                      work_space=self.spec.work_space, score_table=self.spec.score_table)
 
     def _problem(self, number: int, problem, version: int) -> Problem:
-        """A problem with the same instance in every version is built (and checked) once."""
-        key = (number, id(problem))
-        if key not in self._built:
-            self._built = {k: v for k, v in self._built.items() if k[0] != number}  # keep one per problem
-            self._built[key] = self._build_problem(number, problem, version)
-        return self._built[key]
+        """Each distinct instance of a problem is built (and checked) once: versions share
+        a problem without random parts, and repeat the few variants of a choice (a
+        path-blank's target, an architecture). An instance is known by all its fields."""
+        key = (number, problem.model_dump_json())
+        built = self._built.pop(key, None) or self._build_problem(number, problem, version)
+        self._built[key] = built  # the most recently used last
+        if len(self._built) > BUILT_KEPT:
+            del self._built[next(iter(self._built))]  # the least recently used
+        return built
 
     def _build_problem(self, number: int, problem, version: int) -> Problem:
         part = CURRENT_PART.set(None)
