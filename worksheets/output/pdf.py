@@ -35,6 +35,7 @@ from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
 from ..typeset.mathtext import typeset
+from ..typeset.templates import Templated, keys_of
 
 MARGIN = 0.75 * inch  # left and right
 MARGIN_Y = 0.6 * inch  # top and bottom: the footer sits halfway, 0.3 in from the edge
@@ -606,7 +607,7 @@ def _formula_row(chunks, widths: list[float]) -> Flowable:
     return _Row(list(zip(columns, widths)), COLUMN_GAP, space=4)
 
 
-class _Row(Flowable):
+class _Row(Templated):
     """Flowables side by side, each in a column of the given width, tops aligned. A box
     or circles in a later column are centred on the first column's first line (and
     that column moves down when the box is the taller)."""
@@ -630,6 +631,13 @@ class _Row(Flowable):
 
     def first_baseline(self) -> float:
         return self._tops[0] + _first_baseline(self.cells[0][0])
+
+    def template_key(self):
+        cells = keys_of(f for f, _ in self.cells)
+        if cells is None:
+            return None
+        widths = tuple(w for _, w in self.cells)
+        return ("row", cells, widths, tuple(self._tops), tuple(self._sizes), self.gap, self.width, self.height)
 
     def draw(self):
         x = 0.0
@@ -730,7 +738,7 @@ def _cell(cell, header: bool):
     return InlineParagraph(pieces, align="center")
 
 
-class _Group(Flowable):
+class _Group(Templated):
     """Flowables drawn as one unsplittable unit, `indent` from the left, with an
     optional hanging label at the first baseline and an optional tinted background.
     (Nested KeepTogethers cannot do this: KeepTogether reports a huge height to force
@@ -774,6 +782,14 @@ class _Group(Flowable):
             space_after = f.getSpaceAfter()
         return y + self.pad
 
+    def template_key(self):
+        drawn = [(f, x, bottom) for f, x, bottom in self._placed if not isinstance(f, Spacer)]
+        content = keys_of(f for f, _, _ in drawn)
+        if content is None:
+            return None
+        return ("group", content, tuple((x, bottom) for _, x, bottom in drawn), self.indent, self.label,
+                self.fill, self.pad, self.scale, self.width, self.height, self._natural_height)
+
     def first_baseline(self) -> float:
         if not self._placed:
             return TEXT_SIZE
@@ -816,11 +832,12 @@ def _first_baseline(flowable: Flowable) -> float:
     return TEXT_SIZE
 
 
-class _DisplayFormula(Flowable):
+class _DisplayFormula(Templated):
     """A centred display-style formula, shrunk if wider than the frame."""
 
     def __init__(self, latex: str, space: float = 5.0):
         super().__init__()
+        self.latex = latex
         self.box = typeset(latex, TEXT_SIZE, display=True)
         self.spaceBefore = self.spaceAfter = space
 
@@ -830,12 +847,15 @@ class _DisplayFormula(Flowable):
         self.height = self.box.height * self.scale
         return self.width, self.height
 
+    def template_key(self):
+        return ("formula", self.latex, self.width, self.scale)
+
     def draw(self):
         x = (self.width - self.box.width * self.scale) / 2
         self.box.draw_on(self.canv, x, self.box.descent * self.scale, self.scale)
 
 
-class _Figure(Flowable):
+class _Figure(Templated):
     """A figure, centred, scaled down to the frame width (never up). A network figure
     (a RenderedFigure or its drawing) draws itself from cached PDF operators (draw_on);
     any other reportlab Drawing goes through renderPDF, shape by shape."""
@@ -859,6 +879,14 @@ class _Figure(Flowable):
         self.height = f.height * self.scale
         return self.width, self.height
 
+    def template_key(self):
+        """A network figure by its frame's painting and its numbers."""
+        f = self.figure
+        painting = getattr(f, "painting", None)
+        if painting is None:
+            return None
+        return ("figure", painting, tuple(sorted(f.texts.items())), f.width, f.height, self.width, self.scale)
+
     def draw(self):
         x = (self.width - self.figure.width * self.scale) / 2
         if hasattr(self.figure, "draw_on"):
@@ -871,7 +899,7 @@ class _Figure(Flowable):
         renderPDF.draw(Drawing(d.width, d.height, d, initialFontName=REGULAR), self.canv, 0, 0)
 
 
-class _WritingBox(Flowable):
+class _WritingBox(Templated):
     """An empty framed box of `lines` handwriting lines, with faint rules."""
 
     def __init__(self, lines: int):
@@ -883,6 +911,9 @@ class _WritingBox(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, self.lines * LINE_SPACE + 4
         return self.width, self.height
+
+    def template_key(self):
+        return ("box", self.width, self.height)
 
     def draw(self):
         c = self.canv
@@ -896,7 +927,7 @@ class _WritingBox(Flowable):
         c.rect(0, 0, self.width, self.height)
 
 
-class _TrueFalse(Flowable):
+class _TrueFalse(Templated):
     """"○ True   ○ False": circles for the student to fill in."""
 
     @staticmethod
@@ -907,6 +938,9 @@ class _TrueFalse(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 16
         return self.width, self.height
+
+    def template_key(self):
+        return ("true-false", self.width)
 
     def draw(self):
         c = self.canv
@@ -920,12 +954,15 @@ class _TrueFalse(Flowable):
             x += 2 * radius + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
 
 
-class _NameLine(Flowable):
+class _NameLine(Templated):
     """"Name: ________   Student ID: ______" with drawn lines to write on."""
 
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 18
         return self.width, self.height
+
+    def template_key(self):
+        return ("name-line", self.width)
 
     def draw(self):
         c = self.canv
@@ -937,7 +974,7 @@ class _NameLine(Flowable):
             c.line(x + stringWidth(label, BOLD, TEXT_SIZE) + 5, 2, end, 2)
 
 
-class _Rule(Flowable):
+class _Rule(Templated):
     """A thin horizontal rule across the frame."""
 
     def __init__(self, spaceBefore=0.0):
@@ -947,6 +984,9 @@ class _Rule(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 4
         return self.width, self.height
+
+    def template_key(self):
+        return ("rule", self.width)
 
     def draw(self):
         self.canv.setLineWidth(0.6)
