@@ -155,12 +155,16 @@ class _ToUnicode(pdfdoc.PDFStream):
     def __init__(self, base_font: str, subset, compress: bool):
         super().__init__()
         self.key = (base_font, tuple(subset), bool(compress))
-        self.content = ttfonts.makeToUnicodeCMap(base_font, subset)
         if compress:
             self.filters = [pdfdoc.PDFZCompress]
 
     def format(self, document):
-        return _kept(self._formatted, self.key, lambda: super(_ToUnicode, self).format(document))
+        return _kept(self._formatted, self.key, lambda: self._format(document))
+
+    def _format(self, document) -> bytes:
+        base_font, subset, _ = self.key
+        self.content = ttfonts.makeToUnicodeCMap(base_font, list(subset))
+        return super().format(document)
 
 
 def _add_font_objects(self, doc):

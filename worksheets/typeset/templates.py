@@ -21,6 +21,7 @@ PDFs are the same bytes either way (tests/test_pixels.py also compares the pages
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from itertools import islice
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
@@ -93,13 +94,13 @@ def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
     """Draws the flowable, and records its operators if they can be reused; says which."""
     doc = canvas._doc
     code, forms = len(canvas._code), len(canvas._formsinuse)
-    objects, fonts = set(doc.idToObject), len(doc.fontMapping)
+    objects, fonts = len(doc.idToObject), len(doc.fontMapping)  # (objects are only ever added)
     gstates = dict(canvas._extgstate._d), len(canvas._extgstate._c)
     _draw(flowable, canvas)
     shapes = tuple(canvas._formsinuse[forms:])
-    outlines = {xObjectName(shape) for shape in shapes if shape in SHAPES}
+    added = set(islice(doc.idToObject, objects, None))
     if (_font_state(doc) != full_key[2] or len(doc.fontMapping) != fonts
-            or not set(doc.idToObject) - objects <= outlines
+            or added and not added <= {xObjectName(shape) for shape in shapes if shape in SHAPES}
             or (dict(canvas._extgstate._d), len(canvas._extgstate._c)) != gstates):
         return "drawn"  # it changed what later drawing depends on: not reused
     _drawn[full_key] = (tuple(canvas._code[code:]), shapes)
