@@ -5,8 +5,9 @@ Every version of a sheet has the same layout, and most of what it draws is the s
 in each: the sheet's header, the problems' headings and sentences, the figures of a
 problem without numbers, the prompts and answer boxes. A flowable that can say what
 it draws (template_key: its content and size, the same key for the same drawing) is
-drawn through draw_on: the first time its operators are recorded, and every later time
-in any document they are added as they are, with the glyph outlines they use.
+drawn through draw_on: the second time it is asked for, its operators are recorded (most
+of what only one version draws never comes back), and every later time in any document
+they are added as they are, with the glyph outlines they use.
 
 Operators are reused only where they are exactly what drawing would write, so the
 PDFs are the same bytes either way (tests/test_pixels.py also compares the pages):
@@ -33,6 +34,7 @@ ENABLED = True  # False: every flowable drawn in full (the pixel test compares t
 KEPT = 4096  # drawings kept per process, the least recently used dropped
 
 _drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...]]]" = OrderedDict()
+_seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
 COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
 
 
@@ -79,9 +81,26 @@ def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
             canvas._code.extend(operators)
             use_shapes(canvas, shapes)
             COUNTS["replayed"] += 1
-        else:
+        elif _seen_before(full_key):
             COUNTS[_record(flowable, canvas, full_key)] += 1
+        else:
+            _draw(flowable, canvas)
+            COUNTS["drawn"] += 1
     canvas.restoreState()
+
+
+def _seen_before(full_key: tuple) -> bool:
+    """Whether a drawing with this key was asked for before (by its hash). Recording
+    costs a little, and most of what only one version draws (its worked steps) would be
+    recorded for nothing: a drawing is recorded the second time it is asked for."""
+    digest = hash(full_key)
+    if digest in _seen:
+        _seen.move_to_end(digest)
+        return True
+    _seen[digest] = None
+    if len(_seen) > 4 * KEPT:
+        _seen.popitem(last=False)
+    return False
 
 
 def _draw(flowable: Flowable, canvas) -> None:
