@@ -74,7 +74,7 @@ class Plan:
         self.spec, self.document = read_sheet(spec_path)
         self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
-        # What to write: --formats, else the spec's `formats:` (sheet.FORMAT_NAMES)
+        # What to write: --formats, else the spec's `formats:` (limits.FORMAT_NAMES)
         self.formats = tuple(formats or self.spec.formats)
         # --large-print or the spec's large_print: also worksheet-large.pdf and key-large.pdf
         self.large_print = large_print or self.spec.large_print
@@ -338,7 +338,7 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
                 formats=None, only: str | None = None, version_letter: str | None = None,
                 large_print: bool = False):
     """Builds one spec into out_dir/<sheet>/ (one version: out_dir/<sheet>-<V>/) and returns
-    its Plan (warnings, timings). formats (names of sheet.FORMAT_NAMES) replaces the spec's
+    its Plan (warnings, timings). formats (names of limits.FORMAT_NAMES) replaces the spec's
     `formats:` when given; only (worksheet, key or answers) writes just that file of each
     version. The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
