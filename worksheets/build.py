@@ -378,7 +378,7 @@ def _all_versions(plan: Plan) -> list[Sheet]:
 
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     labels = [plan.label(v) for v in range(plan.count)]
-    joined: dict = {}
+    joining: dict = {}  # "error": what stopped qpdf, raised once the keys are written
 
     prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
@@ -386,10 +386,10 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
         if "worksheet" not in plan.version_formats:
             return
         try:
-            joined["pdf"] = combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels],
-                                               plan.pagesize, scratch=stage.root)
+            combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize,
+                               stage.path("all-worksheets.pdf"), scratch=stage.root)
         except BaseException as exc:
-            joined["error"] = exc
+            joining["error"] = exc
 
     joiner = threading.Thread(target=join, daemon=True)
     try:
@@ -404,10 +404,8 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
         if "html" in plan.formats:
             stage.write("index.html", versions_index(plan.spec.title, labels))
         joiner.join()
-        if "error" in joined:
-            raise joined["error"]
-        if "pdf" in joined:
-            stage.write("all-worksheets.pdf", joined["pdf"])
+        if "error" in joining:
+            raise joining["error"]
     return timer
 
 

@@ -353,9 +353,10 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
     chosen = [first] + list(drawn)
     count = len(chosen)
     earlier = [parameters(first)]
+    seen = {_canonical(earlier[0])}  # earlier's, to look up (a class set may have thousands)
     variants = KINDS[spec.kind].variant_count(spec)  # None: too many to run out
     for version in range(1, count):
-        if parameters(chosen[version]) in earlier:
+        if _canonical(parameters(chosen[version])) in seen:
             try:
                 if variants is not None and len(earlier) >= variants:  # no new one to draw
                     raise NoVariant(DUPLICATE, 0)
@@ -367,7 +368,13 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
                      f"{version_label(version)} on repeat them in the same order")
                 return [chosen[v % version] for v in range(count)]
         earlier.append(parameters(chosen[version]))
+        seen.add(_canonical(earlier[-1]))
     return chosen
+
+
+def _canonical(parameters: dict) -> str:
+    """Parameters as a string that is equal exactly when they are (keys sorted)."""
+    return json.dumps(parameters, sort_keys=True, default=str)
 
 
 def parameters(spec) -> dict:
