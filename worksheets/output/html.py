@@ -135,7 +135,7 @@ _MATH_OPEN = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="{}">'
 _SPACE_LATEX = {mu: latex for latex, mu in reversed(SPACES_MU.items())}  # \: and \> are both 4
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # whole formulas; their atoms below are what versions share
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX as MathML; a fill-in \\blank becomes a line with the word "blank" on it.
     A formula is converted atom by atom (mathsplit, as the PDFs typeset it), the atoms side

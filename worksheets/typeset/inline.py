@@ -121,7 +121,7 @@ _SPACES = re.compile(r"([ \t\n\r\f\v]+)")  # break here; a no-break space (U+00A
 # for math. Each word is stored with its width and the width of the space after it.
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # (a version's own paragraphs would hold their formulas in memory)
 def _words(pieces: tuple, size: float) -> tuple[tuple[tuple, float, float], ...]:
     words: list[tuple[tuple, float, float]] = []
     current: list = []
@@ -156,7 +156,7 @@ def _text_width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _broken(pieces: tuple, size: float, width: float) -> tuple[list[_Line], float]:
     """The lines of the paragraph at `width`, and their total height. (The lines are
     shared between paragraphs with the same pieces; nothing changes them once made.)"""

@@ -31,7 +31,7 @@ from reportlab.platypus import Flowable, Spacer
 from .mathink import SHAPES, use_shapes
 
 ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
-KEPT = 4096  # drawings kept per process, the least recently used dropped
+KEPT = 1024  # drawings kept per process, the least recently used dropped
 
 _drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...]]]" = OrderedDict()
 _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
