@@ -379,6 +379,7 @@ def _all_versions(plan: Plan) -> list[Sheet]:
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     labels = [plan.label(v) for v in range(plan.count)]
     joining: dict = {}  # "error": what stopped qpdf, raised once the keys are written
+    pages: dict = {}  # version -> pages of its worksheet, from the processes that wrote them
 
     prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
@@ -387,13 +388,19 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
             return
         try:
             combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize,
-                               stage.path("all-worksheets.pdf"), scratch=stage.root)
+                               stage.path("all-worksheets.pdf"), scratch=stage.root,
+                               pages=[pages[v] for v in range(plan.count)])
         except BaseException as exc:
             joining["error"] = exc
 
     joiner = threading.Thread(target=join, daemon=True)
+
+    def worksheets_written(counts: dict) -> None:
+        pages.update(counts)
+        joiner.start()
+
     try:
-        timer = render_versions(plan, stage.write, jobs, worksheets_written=joiner.start)
+        timer = render_versions(plan, stage.write, jobs, worksheets_written=worksheets_written)
     finally:
         if joiner.is_alive():
             joiner.join()

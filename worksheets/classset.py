@@ -70,6 +70,7 @@ class Chunk:
         self.plan, self.versions, self.write = plan, versions, write
         self.timer = Timer()
         self.prepared: dict[int, Version | PackedVersion] = {}
+        self.worksheet_pages: dict[int, int] = {}  # version -> pages of its worksheet.pdf
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
         heights = {}
@@ -112,6 +113,8 @@ class Chunk:
         version = self._version(v)
         with self.timer("pdf"):
             files = version_files(version, slots, formats)
+        if "worksheet" in formats:
+            self.worksheet_pages[v] = version.worksheet.pages
         with self.timer("writing"):
             folder = self.plan.folder_of(v)
             for relative, data in files.items():
@@ -122,11 +125,11 @@ WORKSHEETS = ("worksheet",)  # written first, so all-worksheets.pdf is joined wh
 
 
 def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None = None,
-                    worksheets_written=lambda: None) -> Timer:
+                    worksheets_written=lambda pages: None) -> Timer:
     """Writes every version of plan with write(relative path, bytes), into <V>/ (or, for a
     sheet without versions, at the top), using up to `jobs` processes.
-    worksheets_written() is called once every worksheet.pdf is written (the keys may
-    still be being written)."""
+    worksheets_written(pages) is called once every worksheet.pdf is written (the keys may
+    still be being written), with the page count of each (version -> pages)."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, plan.count))
     chunks = _contiguous(plan.count, jobs)
     progress = _progress_bar(plan)
@@ -135,7 +138,7 @@ def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None 
         step = lambda: progress.update(1)  # noqa: E731
         slots = tallest(list(chunk.measure(step).values()))
         chunk.render_worksheets(slots, step)
-        worksheets_written()
+        worksheets_written(chunk.worksheet_pages)
         chunk.render_rest(slots, step)
         progress.close()
         return chunk.timer
@@ -178,9 +181,10 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
         slots = tallest(heights)
         for pipe in pipes:
             pipe.send(slots)
+        pages = {}
         for pipe in pipes:
-            _receive(pipe, "worksheets", progress)
-        worksheets_written()
+            pages.update(_receive(pipe, "worksheets", progress))
+        worksheets_written(pages)
         timer = Timer()
         _follow(pipes, progress, timer)
         return timer
@@ -258,7 +262,7 @@ def _worker(chunk: Chunk, pipe) -> None:
         gc.freeze()  # the laid-out versions are kept until written: out of collections
         slots = pipe.recv()
         chunk.render_worksheets(slots, step)
-        pipe.send(("worksheets", None))
+        pipe.send(("worksheets", chunk.worksheet_pages))
         chunk.render_rest(slots, step)
         pipe.send(("timings", dict(chunk.timer.totals)))
     except SpecErrors as exc:  # every problem's error, a line each

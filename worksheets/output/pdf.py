@@ -141,6 +141,7 @@ class LaidOut:
         width, room = _frame_size(self.pagesize, scale)
         self.header, self.problems = _layout(sheet, figures, key, width, room)
         self._heights = None
+        self.pages = None  # once written
 
     @property
     def heights(self) -> list[float]:
@@ -166,6 +167,7 @@ class LaidOut:
         story = [header] + [_ProblemFlow([opening, *rows], continued, room, key or k == 0, k == 0)
                             for k, (opening, continued, *rows) in enumerate(problems)]
         doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper))
+        self.pages = doc.canv.pages  # (all-worksheets.pdf pads odd counts without reading the PDF)
         return out.getvalue()
 
 
@@ -222,6 +224,7 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None):
             self._startPage()
 
         def save(self):
+            self.pages = len(self._pages)
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
                 self._draw_footer(number, len(self._pages))
