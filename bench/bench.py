@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,9 @@ def _report(spec: str, versions: int, out: Path) -> None:
     peak = _watch_memory(child)
     output, _ = child.communicate()
     total = time.perf_counter() - start  # the whole build: start-up, imports, workers, files
+    # CPU time of the build and its workers (each waited for by its parent): steadier
+    # than wall time on a machine shared with other work.
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode:
         sys.exit(f"build failed with status {child.returncode}")
     data = json.loads(output.strip().splitlines()[-1])
@@ -68,6 +72,7 @@ def _report(spec: str, versions: int, out: Path) -> None:
     print(f"total seconds: {total:.2f}")
     print(f"versions per second: {versions / total:.1f}")
     print(f"PDFs per second: {pdfs / total:.1f}")
+    print(f"CPU seconds (all processes, user + system): {cpu.ru_utime + cpu.ru_stime:.2f}")
     print(f"stage seconds, start-up and imports: {data['imports']:.2f}")
     # In the parent, with the drawing pool: version A is rendered meanwhile (warm-up).
     print(f"stage seconds, spec + generation: {stages.get('plan', 0.0):.2f}")
@@ -80,6 +85,29 @@ def _report(spec: str, versions: int, out: Path) -> None:
     print(f"peak memory MB (all processes): {peak / 2**20:.0f}")
     print(f"unchanged rebuild seconds: {rebuild:.2f}")
     print(f"largest network (8 layers of 9 nodes) check seconds: {_largest_network_check(out):.2f}")
+    sample = min(versions, 200)
+    rates = _acceptance(spec, sample)
+    print(f"accepted draws per attempt ({sample} versions of each problem): {rates[True]:.2f}; "
+          f"drawing whole networks and rejecting (before constructive drawing): {rates[False]:.2f}")
+
+
+def _acceptance(spec: str, versions: int) -> dict[bool, float]:
+    """Versions kept per network drawn, over every problem of the spec, with networks
+    drawn constructively (every hidden ReLU on where a kind asks for it) and without."""
+    sys.path.insert(0, str(ROOT))
+    from worksheets import variants
+    from worksheets.sheet import read_sheet
+    sheet, document = read_sheet(spec)
+    keys = variants.problem_keys(document.data["problems"])
+    rates = {}
+    for constructive in (True, False):
+        variants.CONSTRUCTIVE = constructive
+        variants.DRAWS.clear()
+        for problem, key in zip(sheet.problems, keys):
+            variants.problem_versions(problem, key, sheet.seed, versions)
+        rates[constructive] = variants.DRAWS["kept"] / max(1, variants.DRAWS["made"])
+    variants.CONSTRUCTIVE = True
+    return rates
 
 
 def _grading(students: int, folder: Path) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from worksheets.build import build_sheet
+from worksheets import classset
+from worksheets.build import Plan, build_sheet
+from worksheets.kinds import KINDS
+from worksheets.output import Version
 from worksheets.variants import NoVariant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,3 +42,40 @@ def test_processes_give_the_bytes_of_one_process(tmp_path, versions):
 def test_no_variant_crosses_processes():
     error = pickle.loads(pickle.dumps(NoVariant("no two parts share an answer", 2000)))
     assert (error.rule, str(error)) == ("no two parts share an answer", str(NoVariant("no two parts share an answer", 2000)))
+
+
+def test_packed_versions_give_the_same_bytes(tmp_path, monkeypatch):
+    """Versions past the KEPT of a worker are packed between the passes and laid out
+    again: the same files as versions kept laid out, and with large print too."""
+    kept = build_sheet(QUIZ, tmp_path / "kept", versions=3, seed=5, jobs=1, large_print=True).target
+    monkeypatch.setattr(classset, "KEPT", 1)
+    packed = build_sheet(QUIZ, tmp_path / "packed", versions=3, seed=5, jobs=1, large_print=True).target
+    files = tree(kept)
+    assert any(name.endswith("B/key-large.pdf") for name in files)
+    assert tree(packed) == files
+
+
+def test_a_packed_version_is_small():
+    """What a worker keeps of a version it does not keep laid out: a few kilobytes."""
+    plan = Plan(QUIZ, versions=2, jobs=1)
+    version = Version(plan.sheet(1), plan.pagesize)
+    packed = version.packed()
+    assert len(packed.sheet) < 8000
+    assert packed.unpacked().sheet == version.sheet and packed.unpacked().heights == version.heights
+
+
+def test_each_distinct_instance_is_built_once(monkeypatch):
+    """Versions that repeat an instance (a choice among few variants) share its built
+    problem; every version's problem is still the one its own instance builds."""
+    plan = Plan(QUIZ, versions=8, jobs=1)
+    built = []
+    build_problem = plan._build_problem
+    monkeypatch.setattr(plan, "_build_problem", lambda *args: built.append(args[:2]) or build_problem(*args))
+    sheets = [plan.sheet(v) for v in range(plan.count)]
+    distinct = {(number, instance.model_dump_json()) for number, versions in enumerate(plan.instances, 1)
+                for instance in versions}
+    assert len(built) == len(distinct) < 5 * plan.count
+    for v, sheet in enumerate(sheets):
+        for number, (problem, versions) in enumerate(zip(sheet.problems, plan.instances), 1):
+            alone = KINDS[versions[v].kind].problem(versions[v], number)
+            assert problem == replace(alone, work_space=versions[v].work_space)

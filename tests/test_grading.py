@@ -156,8 +156,23 @@ def test_answer_regions_are_the_same_in_every_version(built):
     layouts = []
     for version in "ABCD":
         regions = json.loads((sheet / version / "answer-regions.json").read_text())
-        layouts.append([(r["page"], r["box"], r.get("digits"), r.get("decimals")) for r in regions["regions"]])
+        layouts.append([(r["page"], r["box"], r.get("digits"), r.get("decimals")) for r in regions["regions"]]
+                       + [(p["number"], part["label"], part["page"], part["box"])  # every part placed
+                          for p in regions["problems"] for part in p["parts"]])
     assert all(layout == layouts[0] for layout in layouts)
+
+
+def test_a_box_part_is_placed_in_every_version_a_process_writes(tmp_path):
+    """A part whose drawing versions share is replayed from a template after a while;
+    its place in answer-regions.json must still be recorded, in every version."""
+    assert main(["build", str(ROOT / "specs" / "quiz-07.yaml"), "--out", str(tmp_path), "--formats", "pdf",
+                 "--jobs", "1", "--only", "worksheet"]) == 0
+    placed = [[(p["number"], part["label"], part.get("page"), part.get("box")) for p in regions["problems"]
+               for part in p["parts"]]
+              for regions in (json.loads((tmp_path / "quiz-07" / v / "answer-regions.json").read_text())
+                              for v in "ABCD")]
+    assert all(page and box for _, _, page, box in placed[0]) and len(placed[0]) == 16
+    assert all(version == placed[0] for version in placed)
 
 
 def test_answer_regions_place_every_part_and_its_bubbles_inside_it(built):

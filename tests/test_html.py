@@ -100,3 +100,25 @@ def test_a_minus_after_a_parenthesis_or_relation_is_a_sign():
     markup = mathml(r"z = 1(-2) + (-3)(1) = -5")
     assert markup.count('<mo form="prefix">&#x02212;</mo>') == 3  # (−2, (−3 and = −5; none is "a − b"
     assert mathml("a - b").count('form="prefix"') == 0
+
+
+def test_a_figure_filled_into_its_template_is_written_as_parsed():
+    """A figure of a frame's template is written from the template's inline SVG with its
+    texts put in: the same string as parsing and writing its own SVG, on every figure of
+    quiz-07's versions (and with a description holding an ampersand and angle brackets)."""
+    from worksheets.build import Plan
+    from worksheets.output import draw_figures, figures_of
+    from worksheets.output.alt import describe
+    from worksheets.output.html import _inline_template, figure_svg, inline_svg
+    plan = Plan(Path(__file__).parent.parent / "specs" / "quiz-07.yaml", versions=6, jobs=1)
+    templated = 0
+    for v in range(plan.count):
+        figures = figures_of(plan.sheet(v))
+        drawn = draw_figures(figures)
+        for figure in figures:
+            rendered = drawn[figure.spec]
+            for description in (describe(figure.spec), "a <b> & c"):
+                assert figure_svg(rendered, figure.name, description) == \
+                    inline_svg(rendered.svg, figure.name, description)
+            templated += _inline_template(rendered.svg_parts, figure.name) is not None
+    assert templated >= 3 * plan.count  # problems 1, 2 and 4 at least

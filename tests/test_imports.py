@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "worksheets"
 # Imports inside functions, each deliberate: the command line keeps an unchanged
 # build cheap (no pydantic, numpy or reportlab before the stamp says there is work).
-LAZY = {("cli", "grading"), ("cli", "build"), ("cli", "stamp"), ("cli", "sheet"), ("cli", "schema"), ("cli", "starter"),
+LAZY = {("cli", "grading"), ("cli", "build"), ("cli", "stamp"), ("cli", "schema"), ("cli", "starter"),
         ("cli", "kinds")}
 
 

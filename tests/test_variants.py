@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from worksheets import variants as generator
 from worksheets.build import Plan
 from worksheets.cli import main
 from worksheets.kinds import KINDS
@@ -120,6 +121,34 @@ def test_dead_relu_variants_have_a_dead_relu(variants):
         assert any(v <= 0 for v in z[1]), z
 
 
+def test_backprop_networks_are_drawn_with_every_relu_on(variants):
+    """Constructive drawing: backprop and gradient-table draw each node's weights until
+    its ReLU is on, unless the spec asks for a dead one (checked by exact arithmetic)."""
+    name, instances, _ = variants
+    if name not in ("backprop", "backprop-bias", "gradient-table"):
+        return
+    for spec in instances:
+        z, _ = exact_forward(spec.network.to_network())
+        assert all(v > 0 for layer in z[1:-1] for v in layer), (name, z)
+
+
+def test_constructive_drawing_keeps_most_draws(tmp_path):
+    """Versions kept per network drawn for a backprop problem: far more than when whole
+    networks were drawn and judged by the rules alone."""
+    spec = tmp_path / "one.yaml"
+    spec.write_text(sheet_text(KIND_SPECS["backprop"], versions=40))
+    rates = {}
+    for constructive in (True, False):
+        generator.CONSTRUCTIVE = constructive
+        generator.DRAWS.clear()
+        try:
+            Plan(spec, jobs=1)
+        finally:
+            generator.CONSTRUCTIVE = True
+        rates[constructive] = generator.DRAWS["kept"] / generator.DRAWS["made"]
+    assert rates[True] > 0.2 and rates[True] > 4 * rates[False], rates
+
+
 def test_no_two_parts_share_an_answer(variants):
     name, _, problems = variants
     for problem in problems:
@@ -173,16 +202,17 @@ def test_golden_parameters_of_fixed_seeds():
 GOLDEN = [
     {"A": {"layers": [2, 3, 1], "W1": [[-2, 2, -2], [-3, 1, 2]], "W2": [[3], [3], [-2]], "x": [0, -1]},
      "B": {"layers": [2, 3, 1], "W1": [[-2, -2, 1], [-3, 2, -1]], "W2": [[3], [2], [2]], "x": [3, -1]}},
-    {"A": {"layers": [3, 2, 2, 1], "W1": [[1, 1], [1, -3], [-1, 3]], "W2": [[3, -3], [3, 3]],
-           "W3": [[-1], [-2]], "x": [3, 2, 3]},
-     "B": {"layers": [3, 2, 2, 1], "W1": [[-1, -1], [-3, -3], [-2, -1]], "W2": [[2, 1], [2, 3]],
-           "W3": [[3], [2]], "x": [-2, -1, 2]}},
+    # backprop and gradient-table: drawn with every hidden ReLU on (constructive drawing)
+    {"A": {"layers": [3, 2, 2, 1], "W1": [[1, 1], [-2, -2], [3, 1]], "W2": [[-1, 1], [1, 1]],
+           "W3": [[1], [2]], "x": [2, -1, -1]},
+     "B": {"layers": [3, 2, 2, 1], "W1": [[2, 1], [-1, 2], [-3, -2]], "W2": [[2, 1], [-2, 1]],
+           "W3": [[-3], [1]], "x": [3, 1, -1]}},
     {"A": {"target": "dH/dW1_21", "layers": [3, 2, 2, 1]},
      "B": {"target": "dH/dW1_21", "layers": [2, 3, 2, 1]}},
-    {"A": {"layers": [2, 2, 1], "W1": [[3, 3], [-2, 3]], "b1": [2, 0], "W2": [[3], [-1]], "b2": [-2],
-           "x": [3, 1]},
-     "B": {"layers": [2, 2, 1], "W1": [[1, 3], [3, -2]], "b1": [2, 2], "W2": [[-3], [1]], "b2": [1],
-           "x": [2, -1]}},
+    {"A": {"layers": [2, 2, 1], "W1": [[-2, 1], [2, 3]], "b1": [1, -1], "W2": [[1], [-2]], "b2": [-1],
+           "x": [-1, 1]},
+     "B": {"layers": [2, 2, 1], "W1": [[1, 3], [-2, -3]], "b1": [0, -2], "W2": [[-2], [1]], "b2": [-1],
+           "x": [-1, -2]}},
     {"A": {"layers": [3, 3, 1]}, "B": {"layers": [2, 3, 1]}},  # claims: one of two architectures
 ]
 

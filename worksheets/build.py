@@ -64,6 +64,7 @@ from .variants import (
 )
 
 SCAN_CODE_DIGITS = 8  # hex digits of the spec's hash in each page's QR code
+BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an instance
 
 
 class Plan:
@@ -76,7 +77,7 @@ class Plan:
         self.spec, self.document = read_sheet(spec_path)
         self.paper = paper or self.spec.paper  # --paper overrides the spec's paper:
         self.name = sheet_name(spec_path)
-        # What to write: --formats, else the spec's `formats:` (sheet.FORMAT_NAMES)
+        # What to write: --formats, else the spec's `formats:` (limits.FORMAT_NAMES)
         self.formats = tuple(formats or self.spec.formats)
         # --large-print or the spec's large_print: also worksheet-large.pdf and key-large.pdf
         self.large_print = large_print or self.spec.large_print
@@ -95,7 +96,7 @@ class Plan:
         self.count = versions or self.spec.versions or 1
         self.seed = self.spec.seed if seed is None else seed
         self.jobs = jobs
-        self._built: dict = {}  # (number, id of instance) -> Problem
+        self._built: dict = {}  # (number, instance's fields as JSON) -> Problem, least recently used first
         self.timer = None  # seconds per stage, once rendered
         self.target: Path | None = None  # the output folder, once written
         self.pdfs = 0  # how many PDFs the build wrote, once written
@@ -238,12 +239,15 @@ class Plan:
         return ScanMarks(hashlib.sha256(self.document.source).hexdigest()[:SCAN_CODE_DIGITS], self.spec.id_digits)
 
     def _problem(self, number: int, problem, version: int) -> Problem:
-        """A problem with the same instance in every version is built (and checked) once."""
-        key = (number, id(problem))
-        if key not in self._built:
-            self._built = {k: v for k, v in self._built.items() if k[0] != number}  # keep one per problem
-            self._built[key] = self._build_problem(number, problem, version)
-        return self._built[key]
+        """Each distinct instance of a problem is built (and checked) once: versions share
+        a problem without random parts, and repeat the few variants of a choice (a
+        path-blank's target, an architecture). An instance is known by all its fields."""
+        key = (number, problem.model_dump_json())
+        built = self._built.pop(key, None) or self._build_problem(number, problem, version)
+        self._built[key] = built  # the most recently used last
+        if len(self._built) > BUILT_KEPT:
+            del self._built[next(iter(self._built))]  # the least recently used
+        return built
 
     def _check_own_math(self, number: int, problem) -> None:
         """The spec's own $...$ is typeset here, so that a slip names its line and key
@@ -395,7 +399,7 @@ def build_sheet(spec_path: str | Path, out_dir: str | Path = "out", versions: in
                 formats=None, only: str | None = None, version_letter: str | None = None,
                 large_print: bool = False):
     """Builds one spec into out_dir/<sheet>/ (one version: out_dir/<sheet>-<V>/) and returns
-    its Plan (warnings, timings). formats (names of sheet.FORMAT_NAMES) replaces the spec's
+    its Plan (warnings, timings). formats (names of limits.FORMAT_NAMES) replaces the spec's
     `formats:` when given; only (worksheet, key or answers) writes just that file of each
     version. The stamp written beside the outputs lets the next build skip an unchanged sheet."""
     out_dir = Path(out_dir)
@@ -435,7 +439,8 @@ def _all_versions(plan: Plan) -> list[Sheet]:
 
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     labels = [plan.label(v) for v in range(plan.count)]
-    joined: dict = {}
+    joining: dict = {}  # "error": what stopped qpdf, raised once the keys are written
+    pages: dict = {}  # version -> pages of its worksheet, from the processes that wrote them
 
     prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
@@ -443,14 +448,20 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
         if "worksheet" not in plan.version_formats:
             return
         try:
-            joined["pdf"] = combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels],
-                                               plan.pagesize, scratch=stage.root)
+            combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize,
+                               stage.path("all-worksheets.pdf"), scratch=stage.root,
+                               pages=[pages[v] for v in range(plan.count)])
         except BaseException as exc:
-            joined["error"] = exc
+            joining["error"] = exc
 
     joiner = threading.Thread(target=join, daemon=True)
+
+    def worksheets_written(counts: dict) -> None:
+        pages.update(counts)
+        joiner.start()
+
     try:
-        timer = render_versions(plan, stage.write, jobs, worksheets_written=joiner.start)
+        timer = render_versions(plan, stage.write, jobs, worksheets_written=worksheets_written)
     finally:
         if joiner.is_alive():
             joiner.join()
@@ -461,10 +472,8 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
         if "html" in plan.formats:
             stage.write("index.html", versions_index(plan.spec.title, labels))
         joiner.join()
-        if "error" in joined:
-            raise joined["error"]
-        if "pdf" in joined:
-            stage.write("all-worksheets.pdf", joined["pdf"])
+        if "error" in joining:
+            raise joining["error"]
     return timer
 
 

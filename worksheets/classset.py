@@ -3,8 +3,10 @@
 Two passes keep every version's layout the same: each worker first lays out and
 measures its versions' problems, the parent takes the tallest height of every problem
 over all versions, and each worker then writes its PDFs with those heights, so problem k
-starts at the same place on the same page in every version. A worker keeps its laid-out
-sheets between the passes, so nothing is laid out twice.
+starts at the same place on the same page in every version. A worker keeps its first
+KEPT laid-out versions between the passes, so they are not laid out twice; any more are
+kept packed (a few kilobytes each: the memory of a class set of thousands stays that of
+a few hundred) and laid out again to be written.
 
 The second pass writes every worksheet first and then the keys: the parent joins the
 worksheets into all-worksheets.pdf while the workers write the keys. The workers are
@@ -28,7 +30,7 @@ from typing import Callable
 from tqdm import tqdm
 
 from .errors import BuildError, SpecError, SpecErrors
-from .output import Version, draw_figures, figures_of, tallest, version_files
+from .output import PackedVersion, Version, draw_figures, figures_of, tallest, version_files
 from .variants import independent_versions
 
 
@@ -58,13 +60,17 @@ def warm(plan, sheet) -> None:
     version_files(version, tallest([version.heights]), ("worksheet", "key"))
 
 
+KEPT = 100  # laid-out versions a worker keeps between the passes; the rest are packed
+
+
 class Chunk:
     """The versions one process renders, and what it keeps between the passes."""
 
     def __init__(self, plan, versions: list[int], write: Callable[[str, bytes], None]):
         self.plan, self.versions, self.write = plan, versions, write
         self.timer = Timer()
-        self.prepared: dict[int, Version] = {}
+        self.prepared: dict[int, Version | PackedVersion] = {}
+        self.worksheet_pages: dict[int, int] = {}  # version -> pages of its worksheet.pdf
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
         heights = {}
@@ -74,10 +80,18 @@ class Chunk:
             with self.timer("figures"):
                 drawn = draw_figures(figures_of(sheet))
             with self.timer("pdf"):  # the layout of worksheet and key
-                self.prepared[v] = Version(sheet, self.plan.pagesize, drawn, self.plan.large_print)
-                heights[v] = self.prepared[v].heights
+                version = Version(sheet, self.plan.pagesize, drawn, self.plan.large_print)
+                heights[v] = version.heights
+                self.prepared[v] = version if len(self.prepared) < KEPT else version.packed()
             step()
         return heights
+
+    def _version(self, v: int) -> Version:
+        kept = self.prepared[v]
+        if isinstance(kept, Version):
+            return kept
+        with self.timer("figures"):  # drawn again, and laid out when written (only what is)
+            return kept.unpacked()
 
     def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""
@@ -96,8 +110,11 @@ class Chunk:
             step()
 
     def _write(self, v: int, slots: tuple, formats) -> None:
+        version = self._version(v)
         with self.timer("pdf"):
-            files = version_files(self.prepared[v], slots, formats)
+            files = version_files(version, slots, formats)
+        if "worksheet" in formats:
+            self.worksheet_pages[v] = version.worksheet.pages
         with self.timer("writing"):
             folder = self.plan.folder_of(v)
             for relative, data in files.items():
@@ -108,11 +125,11 @@ WORKSHEETS = ("worksheet",)  # written first, so all-worksheets.pdf is joined wh
 
 
 def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None = None,
-                    worksheets_written=lambda: None) -> Timer:
+                    worksheets_written=lambda pages: None) -> Timer:
     """Writes every version of plan with write(relative path, bytes), into <V>/ (or, for a
     sheet without versions, at the top), using up to `jobs` processes.
-    worksheets_written() is called once every worksheet.pdf is written (the keys may
-    still be being written)."""
+    worksheets_written(pages) is called once every worksheet.pdf is written (the keys may
+    still be being written), with the page count of each (version -> pages)."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, plan.count))
     chunks = _contiguous(plan.count, jobs)
     progress = _progress_bar(plan)
@@ -121,7 +138,7 @@ def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None 
         step = lambda: progress.update(1)  # noqa: E731
         slots = tallest(list(chunk.measure(step).values()))
         chunk.render_worksheets(slots, step)
-        worksheets_written()
+        worksheets_written(chunk.worksheet_pages)
         chunk.render_rest(slots, step)
         progress.close()
         return chunk.timer
@@ -165,9 +182,10 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
         slots = tallest(heights)
         for pipe in pipes:
             pipe.send(slots)
+        pages = {}
         for pipe in pipes:
-            _receive(pipe, "worksheets", progress)
-        worksheets_written()
+            pages.update(_receive(pipe, "worksheets", progress))
+        worksheets_written(pages)
         timer = Timer()
         _follow(pipes, progress, timer)
         return timer
@@ -259,7 +277,7 @@ def _worker(chunk: Chunk, pipe) -> None:
         gc.freeze()  # the laid-out versions are kept until written: out of collections
         slots = pipe.recv()
         chunk.render_worksheets(slots, step)
-        pipe.send(("worksheets", None))
+        pipe.send(("worksheets", chunk.worksheet_pages))
         chunk.render_rest(slots, step)
         pipe.send(("timings", dict(chunk.timer.totals)))
     except SpecErrors as exc:  # every problem's error, a line each

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BuildError, SpecError, SpecErrors
+from .limits import FORMAT_NAMES, MAX_VERSIONS
 
 
 class Terminated(BaseException):
@@ -286,7 +287,6 @@ def _whole(text: str) -> int:
 
 
 def _positive(text: str) -> int:
-    from .sheet import MAX_VERSIONS
     value = _whole(text)
     if not 1 <= value <= MAX_VERSIONS:
         raise argparse.ArgumentTypeError(f"expected 1 to {MAX_VERSIONS}, got {value}")
@@ -294,7 +294,6 @@ def _positive(text: str) -> int:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from .sheet import FORMAT_NAMES
     names = [name.strip() for name in text.split(",") if name.strip()]
     if names == ["all"]:
         return FORMAT_NAMES

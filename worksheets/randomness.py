@@ -13,6 +13,17 @@ def part(value, shape: tuple, span: tuple, rng, fill_missing: bool, nonzero: boo
     return fill(value, span, rng, nonzero)
 
 
+def drawn_entry(value, index: tuple, fill_missing: bool) -> bool:
+    """Whether part() draws the entry at index of a vector or matrix given as value."""
+    if value is RANDOM or (value is None and fill_missing):
+        return True
+    for k in index:
+        if not isinstance(value, list):
+            return False
+        value = value[k]
+    return value is RANDOM
+
+
 def fill(value, span, rng, nonzero: bool = False):
     """Replaces each `random` entry of a number, list or matrix."""
     if value is RANDOM:

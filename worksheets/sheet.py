@@ -13,13 +13,9 @@ from . import conventions, yamlfile
 from .conventions import Conventions
 from .errors import SpecError, one_or_all
 from .kinds import KINDS
+from .limits import DEFAULT_FORMATS, FORMAT_NAMES, MAX_VERSIONS
 from .spec import FieldError, Length, RandomRanges, Strict
 
-MAX_VERSIONS = 10_000  # a class set; a MOOC's 100,000 is several builds (README, Speed)
-# What a build can write (`formats:` in a spec, --formats on the command line); answers.json,
-# answers.csv, manifest.json and figures/*.svg are written whatever the choice.
-FORMAT_NAMES = ("pdf", "html", "prairielearn", "canvas", "moodle")
-DEFAULT_FORMATS = ("pdf", "html")
 MAX_INSTRUCTIONS = 5000  # characters
 
 ProblemEntry = Annotated[Union[tuple(kind.spec for kind in KINDS.values())], Field(discriminator="kind")]

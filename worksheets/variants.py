@@ -108,17 +108,33 @@ def draw(spec, rng: np.random.Generator):
     updates = {name: getattr(spec, name)[int(rng.integers(len(getattr(spec, name))))]
                for name in kind.choices(spec)}
     if getattr(spec, "network", None) is not None:
-        updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec))
+        updates["network"] = _draw_network(spec.network, ranges, rng, _fills_missing(spec),
+                                           relus_on=_relus_kept_on(spec))
     if kind.given is not None:
         updates.update(kind.given.draw(spec, ranges, rng))
     return spec.model_copy(update=updates)
 
 
-def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool) -> NetworkSpec:
+# False: every network drawn whole and judged by the rules only, as before constructive
+# drawing (bench/bench.py compares the two).
+CONSTRUCTIVE = True
+
+
+def _relus_kept_on(spec) -> bool:
+    """Whether to draw the network with every hidden ReLU on (see _draw_relus_on): the
+    kind asks for it, the spec wants no dead ReLU, and the hidden layers are ReLUs."""
+    return (CONSTRUCTIVE and KINDS[spec.kind].relus_on and not spec.dead_relu and spec.network.activation == "relu"
+            and not getattr(spec, "zero_ok", False))
+
+
+def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool,
+                  relus_on: bool = False) -> NetworkSpec:
     layers = network.layers[int(rng.integers(len(network.layers)))] if len(network.layers) > 1 \
         else network.layers[0]
     fields = {"layers": [layers], "activation": network.activation, "output": network.output,
               "bias": network.bias}
+    if relus_on:
+        return _draw_relus_on(network, layers, fields, ranges, rng, fill_missing)
     for l in range(1, len(layers)):
         fields[f"W{l}"] = randomness.part(network.weight(l), (layers[l - 1], layers[l]), ranges.weights, rng,
                                 fill_missing, nonzero=True)
@@ -132,6 +148,55 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
         fields["loss"], fields["y"] = network.loss, _draw_targets(network, layers[-1], ranges, rng, fill_missing)
         fields["l2"], fields["reduce"] = network.l2, network.reduce
     return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
+
+
+RELU_TRIES = 20  # draws of one node's weights (and bias) for a positive z before giving up
+
+
+def _draw_relus_on(network: NetworkSpec, layers: list[int], fields: dict, ranges: RandomRanges, rng,
+                   fill_missing: bool) -> NetworkSpec:
+    """A network drawn constructively with every hidden ReLU on (z > 0): the input
+    first, then layer by layer each node's incoming weights (and bias) drawn again until
+    its z is positive. A dead ReLU zeroes every gradient through it, so drawing whole
+    networks and rejecting those with a zero answer wastes most draws (about 50 per
+    backprop version kept). The rules still judge the result: a node left off after
+    RELU_TRIES (fixed weights, an input of zeros) only makes the draw fail them."""
+    x = randomness.part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
+    a, depth = x, len(layers) - 1
+    for l in range(1, depth + 1):
+        given_W, given_b = network.weight(l), network.bias_vector(l)
+        W = randomness.part(given_W, (layers[l - 1], layers[l]), ranges.weights, rng, fill_missing, nonzero=True)
+        b = randomness.part(given_b, (layers[l],), ranges.biases, rng, fill_missing) if network.bias else None
+        if l < depth and W is not None and a is not None:
+            a = [_node_on(W, b, a, j, given_W, given_b, ranges, rng, fill_missing) for j in range(layers[l])]
+        fields[f"W{l}"] = W
+        if b is not None:
+            fields[f"b{l}"] = b
+    fields["x"] = x
+    if network.loss != "none":
+        fields["loss"], fields["y"] = network.loss, _draw_targets(network, layers[-1], ranges, rng, fill_missing)
+    return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _node_on(W: list, b: list | None, a: list, j: int, given_W, given_b, ranges: RandomRanges, rng,
+             fill_missing: bool):
+    """Node j's z = sum_i a_i W_ij + b_j, its random weights and bias drawn again (in W
+    and b) until it is positive, at most RELU_TRIES times; returns its z."""
+    # Only entries drawn from a range of more than one value can change z.
+    drawn_W = [ranges.weights[0] != ranges.weights[1] and randomness.drawn_entry(given_W, (i, j), fill_missing)
+               for i in range(len(a))]
+    drawn_b = (b is not None and ranges.biases[0] != ranges.biases[1]
+               and randomness.drawn_entry(given_b, (j,), fill_missing))
+    for _ in range(RELU_TRIES):
+        z = sum(a_i * row[j] for a_i, row in zip(a, W)) + (b[j] if b is not None else 0)
+        if z > 0 or not (any(drawn_W) or drawn_b):
+            return z
+        for i, drawn in enumerate(drawn_W):
+            if drawn:
+                W[i][j] = randomness.integers(rng, ranges.weights, (), nonzero=True)
+        if drawn_b:
+            b[j] = randomness.integers(rng, ranges.biases, ())
+    return z
 
 
 def _draw_targets(network: NetworkSpec, outputs: int, ranges: RandomRanges, rng, fill_missing: bool):
@@ -248,16 +313,22 @@ def _largest(found: Numbers) -> float:
 
 # ---- versions ---------------------------------------------------------------------
 
+# Draws made and kept in this process, for `make bench` (accepted draws per attempt).
+DRAWS: Counter = Counter()
+
+
 def instance(spec, rng, reference: Reference | None, earlier: list):
     """The first draw that keeps every rule, with its numbers."""
     failures = Counter()
-    for _ in range(MAX_TRIES):
+    for tries in range(1, MAX_TRIES + 1):
         candidate = draw(spec, rng)
         found = KINDS[candidate.kind].numbers_of(candidate)
         rule = broken_rule(candidate, found, reference, earlier)
         if rule is None:
+            DRAWS.update(made=tries, kept=1)
             return candidate, found
         failures[rule] += 1
+    DRAWS.update(made=MAX_TRIES)
     raise NoVariant(failures.most_common(1)[0][0], MAX_TRIES)
 
 
@@ -296,9 +367,10 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
     chosen = [first] + list(drawn)
     count = len(chosen)
     earlier = [parameters(first)]
+    seen = {_canonical(earlier[0])}  # earlier's, to look up (a class set may have thousands)
     variants = KINDS[spec.kind].variant_count(spec)  # None: too many to run out
     for version in range(1, count):
-        if parameters(chosen[version]) in earlier:
+        if _canonical(parameters(chosen[version])) in seen:
             try:
                 if variants is not None and len(earlier) >= variants:  # no new one to draw
                     raise NoVariant(DUPLICATE, 0)
@@ -310,7 +382,13 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
                      f"{version_label(version)} on repeat them in the same order")
                 return [chosen[v % version] for v in range(count)]
         earlier.append(parameters(chosen[version]))
+        seen.add(_canonical(earlier[-1]))
     return chosen
+
+
+def _canonical(parameters: dict) -> str:
+    """Parameters as a string that is equal exactly when they are (keys sorted)."""
+    return json.dumps(parameters, sort_keys=True, default=str)
 
 
 def parameters(spec) -> dict:

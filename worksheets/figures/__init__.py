@@ -33,6 +33,11 @@ class RenderedFigure:
     # it shares shapes with other figures of its frame: wrap it, do not modify it
     width: float  # points
     height: float
+    # A figure filled into its frame's template: the template's SVG split at its
+    # placeholders (odd items are label names) and the texts put in (see templates.py);
+    # empty for a figure Graphviz drew by itself.
+    svg_parts: tuple[str, ...] = ()
+    texts: dict[str, str] | None = None
 
     def fit(self, max_width: float) -> Drawing:
         """A new Drawing scaled down (never up) to at most max_width points."""
@@ -78,7 +83,7 @@ def render_figures(specs: list[FigureSpec]) -> list[RenderedFigure]:
 
 def _filled(template: Template, texts: dict[str, str]) -> RenderedFigure:
     d = template.filled_drawing(texts)
-    return RenderedFigure(template.svg(texts), d, d.width, d.height)
+    return RenderedFigure(template.svg(texts), d, d.width, d.height, template.svg_parts, texts)
 
 
 def _drawn(rendered) -> RenderedFigure:

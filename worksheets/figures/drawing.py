@@ -288,11 +288,21 @@ class _Text:
         self.shift = ANCHOR_SHIFTS[string.textAnchor]
 
     def operators(self, canvas, texts: dict[str, str]) -> str:
-        """BT ... ET showing the text, encoded for the canvas's document."""
+        """BT ... ET showing the text, encoded for the canvas's document (once per
+        document and text: a character keeps its code in a document once given one)."""
         text = texts[self.slot] if self.slot else self.text
-        x = self.x - self.shift * stringWidth(text, self.font.fontName, self.size)
+        x = self.x - self.shift * _width(text, self.font.fontName, self.size)
         font, doc = self.font, canvas._doc
-        shown = " ".join(f"{font.getSubsetInternalName(subset, doc)} {self.size_operand} Tf "
-                         f"({canvas._escape(chunk)}) Tj"
-                         for subset, chunk in font.splitString(text, doc))
+        encoded = doc.__dict__.setdefault("_figure_texts", {})  # (font, size, text) -> operators
+        key = (font.fontName, self.size_operand, text)
+        shown = encoded.get(key)
+        if shown is None:
+            shown = encoded[key] = " ".join(f"{font.getSubsetInternalName(subset, doc)} {self.size_operand} Tf "
+                                            f"({canvas._escape(chunk)}) Tj"
+                                            for subset, chunk in font.splitString(text, doc))
         return f"BT 1 0 0 1 {fp_str(x)} {self.y} Tm {shown} ET"
+
+
+@lru_cache(maxsize=4096)
+def _width(text: str, font: str, size: float) -> float:
+    return stringWidth(text, font, size)

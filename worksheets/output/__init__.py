@@ -1,8 +1,9 @@
 """Output drivers: the files of one version of a sheet (or of a sheet without versions).
 
     Version(sheet, pagesize)      -> the sheet with its figures drawn and its worksheet and
-                                     key laid out, measured (.heights) but not yet written
-                                     (with large_print=True also their large-print layouts)
+                                     key laid out when asked, measured (.heights) but not yet
+                                     written (with large_print=True also their large-print
+                                     layouts); .packed() -> a few kilobytes, .unpacked() again
     tallest([v.heights, ...])     -> the slots every version is padded to, so that problem k
                                      starts at the same place in every version
     version_files(v, slots, ...)  -> {relative path: bytes}, by the formats in FORMATS
@@ -13,6 +14,10 @@ its line in FORMATS. Exports to learning platforms see every version at once: ex
 """
 from __future__ import annotations
 
+import pickle
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 from ..document import Figure, Sheet
@@ -60,20 +65,30 @@ def draw_figures(figures: list[Figure]) -> dict:
 
 class Version:
     """One version laid out: its sheet, its figures drawn (one Graphviz run) by
-    FigureSpec, and its worksheet and key laid out, ready to be written once; with
-    large_print also the large-print worksheet and key, each a layout of its own."""
+    FigureSpec, and its worksheet and key laid out (each when first asked for), ready to
+    be written once; with large_print also the large-print worksheet and key, each a
+    layout of its own. packed() keeps it small between the passes of a class set."""
 
     def __init__(self, sheet: Sheet, pagesize, drawn: dict | None = None, large_print: bool = False):
-        self.sheet = sheet
+        self.sheet, self.pagesize, self.large_print = sheet, pagesize, large_print
         self.figures = figures_of(sheet)
         self.drawn = draw_figures(self.figures) if drawn is None else drawn
-        self.worksheet = pdf.LaidOut(sheet, self.drawn, False, pagesize)
-        self.key = pdf.LaidOut(sheet, self.drawn, True, pagesize)
-        self.large = ()
-        if large_print:
-            self.worksheet_large = pdf.LaidOut(sheet, self.drawn, False, pagesize, pdf.LARGE_PRINT)
-            self.key_large = pdf.LaidOut(sheet, self.drawn, True, pagesize, pdf.LARGE_PRINT)
-            self.large = (self.worksheet_large, self.key_large)
+
+    @cached_property
+    def worksheet(self) -> pdf.LaidOut:
+        return pdf.LaidOut(self.sheet, self.drawn, False, self.pagesize)
+
+    @cached_property
+    def key(self) -> pdf.LaidOut:
+        return pdf.LaidOut(self.sheet, self.drawn, True, self.pagesize)
+
+    @cached_property
+    def worksheet_large(self) -> pdf.LaidOut:
+        return pdf.LaidOut(self.sheet, self.drawn, False, self.pagesize, pdf.LARGE_PRINT)
+
+    @cached_property
+    def key_large(self) -> pdf.LaidOut:
+        return pdf.LaidOut(self.sheet, self.drawn, True, self.pagesize, pdf.LARGE_PRINT)
 
     @property
     def heights(self) -> tuple[list[float], ...]:
@@ -81,8 +96,26 @@ class Version:
         large-print worksheet and key): slots[i] of tallest() is for the i-th. Last, the
         digits each bubble answer needs (scanmarks.needs): their largest over the versions
         is the one format all versions print."""
-        return tuple(laid_out.heights for laid_out in (self.worksheet, self.key, *self.large)) + \
-            (needs(self.sheet),)
+        large = (self.worksheet_large, self.key_large) if self.large_print else ()
+        return tuple(laid_out.heights for laid_out in (self.worksheet, self.key, *large)) + (needs(self.sheet),)
+
+    def packed(self) -> "PackedVersion":
+        return PackedVersion(zlib.compress(pickle.dumps(self.sheet, pickle.HIGHEST_PROTOCOL), 1),
+                             self.pagesize, self.large_print)
+
+
+@dataclass(frozen=True)
+class PackedVersion:
+    """A version as a few kilobytes (its sheet, pickled and compressed) instead of its
+    drawn figures and laid-out sheets (half a megabyte): a class set of thousands keeps
+    its versions this way between measuring and writing. unpacked() draws and lays it
+    out again, to the same heights and bytes (both depend only on the sheet)."""
+    sheet: bytes
+    pagesize: tuple
+    large_print: bool
+
+    def unpacked(self) -> Version:
+        return Version(pickle.loads(zlib.decompress(self.sheet)), self.pagesize, large_print=self.large_print)
 
 
 def tallest(heights: list[tuple]) -> tuple:

@@ -18,26 +18,28 @@ from ..typeset.fonts import REGULAR
 from .pdf import prepare_libraries
 
 
-def combine_for_duplex(paths: list[Path], pagesize, scratch: Path | None = None) -> bytes:
-    """The joined PDF. Its work files go to scratch (the build's staging folder, which a
-    later build removes even if this process is killed), else the system's temp folder."""
+def combine_for_duplex(paths: list[Path], pagesize, target: Path, scratch: Path | None = None,
+                       pages: list[int] | None = None) -> None:
+    """Writes the joined PDF to target (by qpdf: a class set of thousands of versions
+    joins to hundreds of megabytes, never held in memory). pages: each PDF's page count
+    when known (else read from the PDF). Its work files go to scratch (the build's
+    staging folder, which a later build removes even if this process is killed), else
+    the system's temp folder."""
     if shutil.which("qpdf") is None:
         raise BuildError("qpdf is needed to join the versions: install the Debian package qpdf")
     with tempfile.TemporaryDirectory(prefix="worksheets-combine-", dir=scratch) as folder:
         blank = Path(folder) / "blank.pdf"
         blank.write_bytes(_blank_page(pagesize))
-        pages = []
-        for path in paths:
-            pages.append(str(path))
-            if page_count(path.read_bytes()) % 2:
-                pages.append(str(blank))
-        output = Path(folder) / "all.pdf"
+        joined = []
+        for k, path in enumerate(paths):
+            joined.append(str(path))
+            if (pages[k] if pages is not None else page_count(path.read_bytes())) % 2:
+                joined.append(str(blank))
         command = ["qpdf", "--empty", "--deterministic-id", "--stream-data=preserve",
-                   "--pages", *pages, "--", str(output)]
+                   "--pages", *joined, "--", str(target)]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode not in (0, 3):  # 3: warnings only
             raise BuildError(f"qpdf could not join the versions: {result.stderr.strip()[:200]}")
-        return output.read_bytes()
 
 
 def page_count(pdf: bytes) -> int:

@@ -16,6 +16,7 @@ from html import escape
 from latex2mathml.converter import convert
 
 from ..document import Answer, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table
+from ..figures.templates import PLACEHOLDER
 from ..typeset.mathsplit import SPACES_MU, split
 from .alt import describe
 from .pdf import format_number
@@ -99,7 +100,7 @@ def _block(block, drawn: dict) -> str:
     if isinstance(block, DisplayMath):
         return f'<div class="display">{mathml(block.latex, display=True)}</div>'
     if isinstance(block, Figure):
-        return f'<figure>{inline_svg(drawn[block.spec].svg, block.name, describe(block.spec))}</figure>'
+        return f'<figure>{figure_svg(drawn[block.spec], block.name, describe(block.spec))}</figure>'
     if isinstance(block, Table):
         return _table(block)
     raise TypeError(f"cannot write block {block!r}")
@@ -141,7 +142,7 @@ _MATH_OPEN = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="{}">'
 _SPACE_LATEX = {mu: latex for latex, mu in reversed(SPACES_MU.items())}  # \: and \> are both 4
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # whole formulas; their atoms below are what versions share
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX as MathML; a fill-in \\blank becomes a line with the word "blank" on it.
     A formula is converted atom by atom (mathsplit, as the PDFs typeset it), the atoms side
@@ -182,6 +183,36 @@ _UNARY_MINUS = re.compile(r"(<mo[^>]*>(?:&#x00028;|&#x0005B;|&#x0003D;|&#x02248;
 
 
 # --- figures ------------------------------------------------------------------------
+
+def figure_svg(figure, name: str, description: str) -> str:
+    """inline_svg of a drawn figure. A figure filled into its frame's template is its
+    template's inline SVG (made once per frame and name) with its texts put in: the same
+    string, without parsing and writing each version's SVG again."""
+    parts = _inline_template(figure.svg_parts, name) if figure.svg_parts else None
+    if parts is None:
+        return inline_svg(figure.svg, name, description)
+    texts = {**figure.texts, _DESCRIPTION: description}
+    return "".join(escape(texts[part], quote=False) if k % 2 else part for k, part in enumerate(parts))
+
+
+_DESCRIPTION = "_description"  # the placeholder of the figure's description (no label's name)
+
+
+@lru_cache(maxsize=64)
+def _inline_template(svg_parts: tuple[str, ...], name: str) -> tuple[str, ...] | None:
+    """inline_svg of a template's SVG, split at its placeholders; None unless every
+    placeholder ends up in text content (where ElementTree escapes only &, < and >, as
+    html.escape(quote=False) does)."""
+    svg = "".join(f"@{part}@" if k % 2 else part for k, part in enumerate(svg_parts))
+    inline = inline_svg(svg, name, f"@{_DESCRIPTION}@")
+    parts = tuple(PLACEHOLDER.split(inline))
+    at = 0
+    for k, part in enumerate(parts):
+        if k % 2 and inline.rfind("<", 0, at) > inline.rfind(">", 0, at):
+            return None  # inside a tag: an attribute's value, escaped otherwise
+        at += len(part) + (2 if k % 2 else 0)
+    return parts
+
 
 def inline_svg(svg: str, name: str, description: str) -> str:
     """Graphviz's standalone SVG made fit to inline: ids prefixed with the figure's name

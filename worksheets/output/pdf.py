@@ -35,6 +35,7 @@ from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
 from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
 from ..typeset.mathtext import typeset
+from ..typeset.templates import Templated, keys_of
 from .scanmarks import BUBBLE_PITCH, ChoiceBubbles, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
 
 MARGIN = 0.75 * inch  # left and right
@@ -150,6 +151,7 @@ class LaidOut:
         width, room = _frame_size(self.pagesize, scale)
         self.header, self.problems = _layout(sheet, figures, key, width, room, self.scan)
         self._heights = None
+        self.pages = None  # once written
 
     @property
     def heights(self) -> list[float]:
@@ -181,6 +183,7 @@ class LaidOut:
                             for k, (opening, continued, *rows) in enumerate(problems)]
         marks = self.scan.page_marks if self.scan.marks else None
         doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper, marks))
+        self.pages = doc.canv.pages  # (all-worksheets.pdf pads odd counts without reading the PDF)
         return out.getvalue()
 
 
@@ -241,6 +244,7 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             return len(self._pages) + 1
 
         def save(self):
+            self.pages = len(self._pages)
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
                 self._draw_footer(number, len(self._pages))
@@ -653,7 +657,7 @@ def _formula_row(chunks, widths: list[float]) -> Flowable:
     return _Row(list(zip(columns, widths)), COLUMN_GAP, space=4)
 
 
-class _Row(Flowable):
+class _Row(Templated):
     """Flowables side by side, each in a column of the given width, tops aligned. A box
     or circles in a later column are centred on the first column's first line (and
     that column moves down when the box is the taller)."""
@@ -676,6 +680,13 @@ class _Row(Flowable):
 
     def first_baseline(self) -> float:
         return self._tops[0] + _first_baseline(self.cells[0][0])
+
+    def template_key(self):
+        cells = keys_of(f for f, _ in self.cells)
+        if cells is None:
+            return None
+        widths = tuple(w for _, w in self.cells)
+        return ("row", cells, widths, tuple(self._tops), tuple(self._sizes), self.gap, self.width, self.height)
 
     def draw(self):
         x = 0.0
@@ -788,7 +799,7 @@ def _cell(cell, header: bool):
     return InlineParagraph(pieces, align="center")
 
 
-class _Group(Flowable):
+class _Group(Templated):
     """Flowables drawn as one unsplittable unit, `indent` from the left, with an
     optional hanging label at the first baseline and an optional tinted background.
     (Nested KeepTogethers cannot do this: KeepTogether reports a huge height to force
@@ -806,7 +817,7 @@ class _Group(Flowable):
         self.spaceBefore = space_before
         self.min_height, self.max_height = 0.0, max_height
         self._arranged_for = None  # the width the content was arranged for
-        self.on_draw = None  # called with (canvas, width, height) once drawn
+        self.on_draw = None  # called with (canvas, width, height) where drawn (templates.draw_on)
 
     def wrap(self, availWidth, availHeight):
         # reportlab wraps a flowable several times while it looks for room; the
@@ -833,6 +844,16 @@ class _Group(Flowable):
             space_after = f.getSpaceAfter()
         return y + self.pad
 
+    def template_key(self):
+        if self.on_draw is not None:  # it must say where it is drawn each time: never replayed
+            return None  # (nor is what holds it: a replayed row would not reach it)
+        drawn = [(f, x, bottom) for f, x, bottom in self._placed if not isinstance(f, Spacer)]
+        content = keys_of(f for f, _, _ in drawn)
+        if content is None:
+            return None
+        return ("group", content, tuple((x, bottom) for _, x, bottom in drawn), self.indent, self.label,
+                self.fill, self.pad, self.scale, self.width, self.height, self._natural_height)
+
     def first_baseline(self) -> float:
         if not self._placed:
             return TEXT_SIZE
@@ -841,8 +862,6 @@ class _Group(Flowable):
 
     def draw(self):
         canvas, natural = self.canv, self._natural_height
-        if self.on_draw is not None:
-            self.on_draw(canvas, self.width, self.height)
         if self.scale == 1.0:  # the content at the top, any padding below it
             return self._draw_content(canvas, top=self.height)
         canvas.saveState()
@@ -877,11 +896,12 @@ def _first_baseline(flowable: Flowable) -> float:
     return TEXT_SIZE
 
 
-class _DisplayFormula(Flowable):
+class _DisplayFormula(Templated):
     """A centred display-style formula, shrunk if wider than the frame."""
 
     def __init__(self, latex: str, space: float = 5.0):
         super().__init__()
+        self.latex = latex
         self.box = typeset(latex, TEXT_SIZE, display=True)
         self.spaceBefore = self.spaceAfter = space
 
@@ -891,12 +911,15 @@ class _DisplayFormula(Flowable):
         self.height = self.box.height * self.scale
         return self.width, self.height
 
+    def template_key(self):
+        return ("formula", self.latex, self.width, self.scale)
+
     def draw(self):
         x = (self.width - self.box.width * self.scale) / 2
         self.box.draw_on(self.canv, x, self.box.descent * self.scale, self.scale)
 
 
-class _Figure(Flowable):
+class _Figure(Templated):
     """A figure, centred, scaled down to the frame width (never up). A network figure
     (a RenderedFigure or its drawing) draws itself from cached PDF operators (draw_on);
     any other reportlab Drawing goes through renderPDF, shape by shape."""
@@ -920,6 +943,14 @@ class _Figure(Flowable):
         self.height = f.height * self.scale
         return self.width, self.height
 
+    def template_key(self):
+        """A network figure by its frame's painting and its numbers."""
+        f = self.figure
+        painting = getattr(f, "painting", None)
+        if painting is None:
+            return None
+        return ("figure", painting, tuple(sorted(f.texts.items())), f.width, f.height, self.width, self.scale)
+
     def draw(self):
         x = (self.width - self.figure.width * self.scale) / 2
         if hasattr(self.figure, "draw_on"):
@@ -932,7 +963,7 @@ class _Figure(Flowable):
         renderPDF.draw(Drawing(d.width, d.height, d, initialFontName=REGULAR), self.canv, 0, 0)
 
 
-class _WritingBox(Flowable):
+class _WritingBox(Templated):
     """An empty framed box of `lines` handwriting lines, with faint rules."""
 
     def __init__(self, lines: int):
@@ -944,6 +975,9 @@ class _WritingBox(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, self.lines * LINE_SPACE + 4
         return self.width, self.height
+
+    def template_key(self):
+        return ("box", self.width, self.height)
 
     def draw(self):
         c = self.canv
@@ -957,7 +991,7 @@ class _WritingBox(Flowable):
         c.rect(0, 0, self.width, self.height)
 
 
-class _TrueFalse(Flowable):
+class _TrueFalse(Templated):
     """"○ True   ○ False": circles for the student to fill in."""
 
     @staticmethod
@@ -968,6 +1002,9 @@ class _TrueFalse(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 16
         return self.width, self.height
+
+    def template_key(self):
+        return ("true-false", self.width)
 
     def draw(self):
         c = self.canv
@@ -981,7 +1018,7 @@ class _TrueFalse(Flowable):
             x += 2 * radius + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
 
 
-class _NameLine(Flowable):
+class _NameLine(Templated):
     """"Name: ________   Student ID: ______" with drawn lines to write on (no ID line
     when the ID has its bubble grid)."""
 
@@ -992,6 +1029,9 @@ class _NameLine(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 18
         return self.width, self.height
+
+    def template_key(self):
+        return ("name-line", self.width, self.student_id)
 
     def draw(self):
         c = self.canv
@@ -1004,7 +1044,7 @@ class _NameLine(Flowable):
             c.line(x + stringWidth(label, BOLD, TEXT_SIZE) + 5, 2, end, 2)
 
 
-class _Rule(Flowable):
+class _Rule(Templated):
     """A thin horizontal rule across the frame."""
 
     def __init__(self, spaceBefore=0.0):
@@ -1014,6 +1054,9 @@ class _Rule(Flowable):
     def wrap(self, availWidth, availHeight):
         self.width, self.height = availWidth, 4
         return self.width, self.height
+
+    def template_key(self):
+        return ("rule", self.width)
 
     def draw(self):
         self.canv.setLineWidth(0.6)

@@ -84,4 +84,4 @@ ask: [dH/dz1_1, dH/da1_2, dH/dW1_11, dH/dx_1]
 '''
 
 
-KIND = Kind("backprop", Spec, build, needs_values=True, example=EXAMPLE, in_starter=True)
+KIND = Kind("backprop", Spec, build, needs_values=True, relus_on=True, example=EXAMPLE, in_starter=True)

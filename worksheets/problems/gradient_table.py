@@ -202,5 +202,5 @@ hints: [dH/dW1_11]            # entries printed filled in
 '''
 
 
-KIND = Kind("gradient-table", Spec, build, needs_values=True, numbers=variant_numbers,
+KIND = Kind("gradient-table", Spec, build, needs_values=True, relus_on=True, numbers=variant_numbers,
             example=EXAMPLE)

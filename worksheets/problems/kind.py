@@ -25,6 +25,10 @@ class Kind:
     needs_values: bool = False
     # Asked answers may be 0 without `dead_relu: true` (a zero gradient is the point).
     zero_answers_ok: bool = False
+    # Networks are drawn with every hidden ReLU on, unless the spec asks for a dead one
+    # (dead_relu: true): a dead ReLU zeroes the gradients through it, which the rules
+    # reject, so most whole-network draws would be wasted (see variants._draw_relus_on).
+    relus_on: bool = False
     # Fields that may hold a list of choices, one chosen per version (path-blank's target).
     choice_fields: tuple[str, ...] = ()
     # What a student computes, for the good-problem rules; default: the asked quantities

@@ -17,11 +17,11 @@ from typing import NamedTuple
 
 from reportlab.lib.colors import Color, black
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
-from reportlab.platypus import Flowable
 
 from ..document import Math
 from .fonts import REGULAR, register_fonts, runs
 from .mathtext import MathBox, typeset
+from .templates import Templated
 
 TEXT_SIZE = 11.0
 LEADING = 1.3  # baseline distance of plain text lines, in font sizes
@@ -63,7 +63,7 @@ class _Line:
     descent: float = 0.0
 
 
-class InlineParagraph(Flowable):
+class InlineParagraph(Templated):
     """Mixed text and math: pieces are Text, Math or Styled; align "left" or "center"."""
 
     def __init__(self, pieces, size: float = TEXT_SIZE, align: str = "left",
@@ -90,6 +90,9 @@ class InlineParagraph(Flowable):
         self.width = availWidth
         self._lines, self.height = _broken(self._pieces, self.size, availWidth)
         return self.width, self.height
+
+    def template_key(self):
+        return ("paragraph", self._pieces, self.size, self.align, self.width, self.height)
 
     def draw(self):
         canvas = self.canv
@@ -118,7 +121,7 @@ _SPACES = re.compile(r"([ \t\n\r\f\v]+)")  # break here; a no-break space (U+00A
 # for math. Each word is stored with its width and the width of the space after it.
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # (a version's own paragraphs would hold their formulas in memory)
 def _words(pieces: tuple, size: float) -> tuple[tuple[tuple, float, float], ...]:
     words: list[tuple[tuple, float, float]] = []
     current: list = []
@@ -153,7 +156,7 @@ def _text_width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _broken(pieces: tuple, size: float, width: float) -> tuple[list[_Line], float]:
     """The lines of the paragraph at `width`, and their total height. (The lines are
     shared between paragraphs with the same pieces; nothing changes them once made.)"""

@@ -209,13 +209,19 @@ def _n(value: float, places: int = 2) -> str:
 def draw_ink(canvas, ink: Ink) -> None:
     """Adds the ink, in black, to the canvas's current page at its origin, first defining
     in this document the glyph shapes it has not used yet."""
+    canvas.addLiteral("0 g\n" + ink.operators)
+    use_shapes(canvas, ink.shapes)
+
+
+def use_shapes(canvas, shapes) -> None:
+    """Defines in the canvas's document the glyph shapes it has not used yet, and lists
+    them all with the current page (what canvas.doForm records: the page's resources
+    must list every form it uses)."""
     doc = canvas._doc
-    for shape in ink.shapes:
+    for shape in shapes:
         if not doc.hasForm(shape):
             doc.Reference(_glyph_form(shape), xObjectName(shape))
-    canvas.addLiteral("0 g\n" + ink.operators)
-    # What canvas.doForm records: the page's resources must list every form it uses.
-    canvas._formsinuse.extend(ink.shapes)
+    canvas._formsinuse.extend(shapes)
 
 
 def _glyph_form(name: str) -> PDFStream:

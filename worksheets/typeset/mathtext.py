@@ -67,7 +67,10 @@ def typeset(latex: str, size: float = 11.0, display: bool = False) -> MathBox:
     return _typeset(latex, float(size), bool(display))
 
 
-@lru_cache(maxsize=8192)
+# Whole formulas, mostly a version's own worked steps: enough for one version's measuring
+# and writing, and for the steps many versions share; more only holds memory in a class
+# set of thousands (the atoms below are what versions share).
+@lru_cache(maxsize=2048)
 def _typeset(latex: str, size: float, display: bool) -> MathBox:
     result = _formula(latex, size, display)
     return MathBox(latex, result.ink, result.width, result.ascent, result.descent)

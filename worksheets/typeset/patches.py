@@ -6,10 +6,12 @@ nothing here changes a library on import.
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
-from functools import cache
+from functools import cache, lru_cache
 
 import ziamath
+from reportlab import rl_config
 from reportlab.pdfbase import pdfdoc, ttfonts
 
 _reportlab_cmap = ttfonts.makeToUnicodeCMap  # the original, wrapped below
@@ -20,8 +22,12 @@ def apply() -> None:
     """Applies every patch (once per process; the outputs depend on them, so they must
     be in place before the first formula is measured)."""
     _tex_operator_spacing()
+    ziamath.styles.asdict = _fields_of
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     ttfonts.TTFontFace.addSubsetObjects = _add_subset_objects
+    ttfonts.TTFont.addObjects = _add_font_objects
+    pdfdoc.pdfdocEnc = _pdfdoc_encoded
+    pdfdoc.PDFName = lru_cache(maxsize=4096)(pdfdoc.PDFName)
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -37,6 +43,13 @@ def _tex_operator_spacing() -> None:
     for (op, form), params in list(table.items()):
         if form == "infix" and params.get("lspace") == "thickmathspace":
             table.setdefault((op, "prefix"), {**params, "lspace": "0em"})
+
+
+def _fields_of(style) -> dict:
+    """What ziamath's parse_style reads of a parent style, for its dataclasses.asdict:
+    the same values without asdict's deep copy, which took a quarter of the time of
+    typesetting a formula (parse_style runs for every node)."""
+    return dict(vars(style))
 
 
 # ---- reportlab: searchable emoji -----------------------------------------------------
@@ -107,3 +120,87 @@ def _add_subset_objects(self, doc, fontname, subset):
         "MissingWidth": self.defaultWidth,
     })
     return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+# ---- reportlab: fonts and names formatted once per process ------------------------------
+# Writing a document formats every object anew; what follows gives the same bytes from a
+# cache where the same object comes back in document after document.
+
+def _kept(cache: OrderedDict, key, make, kept: int = 64) -> bytes:
+    """cache[key], made by make() when missing; the `kept` most recently used are kept."""
+    data = cache.get(key)
+    if data is None:
+        data = cache[key] = make()
+        while len(cache) > kept:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return data
+
+
+class _Widths(pdfdoc.PDFArray):
+    """A font subset's /Widths: numbers only, the same bytes in every document."""
+    _formatted: "OrderedDict[tuple, bytes]" = OrderedDict()
+
+    def format(self, document):
+        key = (tuple(self.sequence), rl_config.pdfMultiLine)
+        return _kept(self._formatted, key, lambda: super(_Widths, self).format(document))
+
+
+class _ToUnicode(pdfdoc.PDFStream):
+    """A font subset's ToUnicode CMap stream; it refers to no other object, so its bytes
+    are the same in every document with the same subset (ours are never encrypted)."""
+    _formatted: "OrderedDict[tuple, bytes]" = OrderedDict()
+
+    def __init__(self, base_font: str, subset, compress: bool):
+        super().__init__()
+        self.key = (base_font, tuple(subset), bool(compress))
+        if compress:
+            self.filters = [pdfdoc.PDFZCompress]
+
+    def format(self, document):
+        return _kept(self._formatted, self.key, lambda: self._format(document))
+
+    def _format(self, document) -> bytes:
+        base_font, subset, _ = self.key
+        self.content = ttfonts.makeToUnicodeCMap(base_font, list(subset))
+        return super().format(document)
+
+
+def _add_font_objects(self, doc):
+    """reportlab's TTFont.addObjects, with the /Widths and the ToUnicode stream of each
+    subset formatted once per process (_Widths, _ToUnicode); the same objects otherwise."""
+    try:
+        state = self.state[doc]
+    except KeyError:
+        state = self.state[doc] = ttfonts.TTFont.State(self._asciiReadable)
+    state.frozen = 1
+    for n, subset in enumerate(state.subsets):
+        internal_name = self.getSubsetInternalName(n, doc)[1:]
+        base_font = b"".join((ttfonts.SUBSETN(n), b"+", self.face.name, self.face.subfontNameX)).decode("pdfdoc")
+        font = pdfdoc.PDFTrueTypeFont()
+        font.__Comment__ = "Font %s subset %d" % (self.fontName, n)
+        font.Name = internal_name
+        font.BaseFont = base_font
+        font.FirstChar = 0
+        font.LastChar = len(subset) - 1
+        font.Widths = _Widths(map(self.face.getCharWidth, subset))
+        font.ToUnicode = doc.Reference(_ToUnicode(base_font, subset, doc.compression),
+                                       "toUnicodeCMap:" + base_font)
+        font.FontDescriptor = self.face.addSubsetObjects(doc, base_font, subset)
+        doc.Reference(font, internal_name)
+        doc.idToObject["BasicFonts"].dict[internal_name] = font
+    del self.state[doc]
+
+
+_NOT_IN_PDFDOC = re.compile("[\x18-\x1f]")  # ASCII that PDFDocEncoding leaves undefined
+
+
+def _pdfdoc_encoded(text):
+    """reportlab's pdfdocEnc, without its codec lookup for text in ASCII (where
+    PDFDocEncoding is ASCII): it encodes every name, number and key of a document."""
+    if isinstance(text, str):
+        if text.isascii() and not _NOT_IN_PDFDOC.search(text):
+            return text.encode("ascii")
+        return text.encode("extpdfdoc")
+    return text

@@ -1,0 +1,176 @@
+"""Templates of drawn content: a flowable whose drawing every version shares is drawn
+once per process and then written as its ready PDF operators.
+
+Every version of a sheet has the same layout, and most of what it draws is the same
+in each: the sheet's header, the problems' headings and sentences, the figures of a
+problem without numbers, the prompts and answer boxes. A flowable that can say what
+it draws (template_key: its content and size, the same key for the same drawing) is
+drawn through draw_on: the second time it is asked for, its operators are recorded (most
+of what only one version draws never comes back), and every later time in any document
+they are added as they are, with the glyph outlines they use.
+
+Operators are reused only where they are exactly what drawing would write, so the
+PDFs are the same bytes either way (tests/test_pixels.py also compares the pages):
+
+- the key holds the canvas's graphics state and the document's font state (which
+  character has which code in each font subset, reportlab giving codes in order of
+  first use), so text is encoded as this document would encode it;
+- a drawing is recorded only if it changed no font state and added no object but
+  glyph outlines (those are added again when it is replayed): a flowable that first
+  uses a character or a font in its document is always drawn.
+"""
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from itertools import islice
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import xObjectName
+from reportlab.platypus import Flowable, Spacer
+
+from .mathink import SHAPES, use_shapes
+
+ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
+KEPT = 1024  # drawings kept per process, the least recently used dropped
+
+_drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...]]]" = OrderedDict()
+_seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
+COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
+
+
+class Templated(Flowable):
+    """A flowable drawn through draw_on; template_key() says what it draws (None:
+    nothing to share, drawn in full every time)."""
+
+    def template_key(self):
+        return None
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        draw_on(self, canvas, self._hAlignAdjust(x, _sW), y)
+
+
+def key_of(flowable):
+    """The template key of any flowable after wrap: None when it cannot tell."""
+    if isinstance(flowable, Templated):
+        return flowable.template_key()
+    if isinstance(flowable, Spacer):
+        return ("spacer", flowable.width, flowable.height)
+    return None
+
+
+def keys_of(flowables) -> tuple | None:
+    keys = tuple(key_of(f) for f in flowables)
+    return None if None in keys else keys
+
+
+def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
+    """flowable.drawOn(canvas, x, y): from recorded operators when it has drawn the same
+    in the same state before, else in full (and recorded when it can be reused)."""
+    key = flowable.template_key() if ENABLED else None
+    canvas.saveState()
+    canvas.translate(x, y)
+    on_draw = getattr(flowable, "on_draw", None)
+    if on_draw is not None:  # it says where it is drawn (answer regions), replayed or not
+        on_draw(canvas, flowable.width, flowable.height)
+    if key is None:
+        _draw(flowable, canvas)
+    else:
+        doc = canvas._doc
+        full_key = (key, _graphics_state(canvas), _font_state(doc))
+        recorded = _drawn.get(full_key)
+        if recorded is not None:
+            _drawn.move_to_end(full_key)
+            operators, shapes = recorded
+            canvas._code.extend(operators)
+            use_shapes(canvas, shapes)
+            COUNTS["replayed"] += 1
+        elif _seen_before(full_key):
+            COUNTS[_record(flowable, canvas, full_key)] += 1
+        else:
+            _draw(flowable, canvas)
+            COUNTS["drawn"] += 1
+    canvas.restoreState()
+
+
+def _seen_before(full_key: tuple) -> bool:
+    """Whether a drawing with this key was asked for before (by its hash). Recording
+    costs a little, and most of what only one version draws (its worked steps) would be
+    recorded for nothing: a drawing is recorded the second time it is asked for."""
+    digest = hash(full_key)
+    if digest in _seen:
+        _seen.move_to_end(digest)
+        return True
+    _seen[digest] = None
+    if len(_seen) > 4 * KEPT:
+        _seen.popitem(last=False)
+    return False
+
+
+def _draw(flowable: Flowable, canvas) -> None:
+    flowable.canv = canvas
+    flowable.draw()
+    del flowable.canv
+
+
+def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
+    """Draws the flowable, and records its operators if they can be reused; says which."""
+    doc = canvas._doc
+    code, forms = len(canvas._code), len(canvas._formsinuse)
+    objects, fonts = len(doc.idToObject), len(doc.fontMapping)  # (objects are only ever added)
+    gstates = dict(canvas._extgstate._d), len(canvas._extgstate._c)
+    _draw(flowable, canvas)
+    shapes = tuple(canvas._formsinuse[forms:])
+    added = set(islice(doc.idToObject, objects, None))
+    if (_font_state(doc) != full_key[2] or len(doc.fontMapping) != fonts
+            or added and not added <= {xObjectName(shape) for shape in shapes if shape in SHAPES}
+            or (dict(canvas._extgstate._d), len(canvas._extgstate._c)) != gstates):
+        return "drawn"  # it changed what later drawing depends on: not reused
+    _drawn[full_key] = (tuple(canvas._code[code:]), shapes)
+    if len(_drawn) > KEPT:
+        _drawn.popitem(last=False)
+    return "recorded"
+
+
+# What reportlab's canvas keeps that its operators depend on (its position and matrices
+# do not matter: drawings are recorded relative to their origin).
+_STATE = ("_fontname", "_fontsize", "_textMode", "_leading", "_fillMode", "_charSpace", "_wordSpace",
+          "_horizScale", "_textRenderMode", "_rise", "_lineCap", "_lineJoin", "_lineWidth", "_mitreLimit",
+          "_fillColorObj", "_strokeColorObj")
+
+
+def _graphics_state(canvas) -> tuple:
+    return tuple(getattr(canvas, name) for name in _STATE) + (repr(canvas._lineDash),)
+
+
+def _font_state(doc) -> tuple:
+    """Per font used in doc: its name in the document and its characters beyond ASCII
+    in the order they got their codes (ASCII has fixed codes: rl_config.ttfAsciiReadable)."""
+    state = []
+    for font in _subset_fonts():
+        used = font.state.get(doc)
+        if used is not None:
+            state.append((font.fontName, used.internalName, _beyond_ascii(used)))
+    return tuple(state)
+
+
+def _beyond_ascii(used) -> tuple:
+    """The characters beyond ASCII a font's state for one document has given codes, in
+    that order; remembered on the state until it gives the next code."""
+    remembered = getattr(used, "_templates_beyond_ascii", None)
+    if remembered is None or remembered[0] != used.nextCode:
+        remembered = used.nextCode, tuple(c for c in used.assignments if c > 127)
+        used._templates_beyond_ascii = remembered
+    return remembered[1]
+
+
+_fonts: dict[str, list] = {}  # "names": the registered fonts' names, "subset": those subset per document
+
+
+def _subset_fonts() -> list:
+    """The registered fonts that reportlab subsets per document (TrueType)."""
+    names = pdfmetrics.getRegisteredFontNames()
+    if _fonts.get("names") != names:
+        _fonts["names"] = names
+        _fonts["subset"] = [font for font in map(pdfmetrics.getFont, names)
+                            if getattr(font, "_dynamicFont", False) and hasattr(font, "state")]
+    return _fonts["subset"]
