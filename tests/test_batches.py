@@ -224,6 +224,24 @@ def test_versions_of_a_batch_keep_the_rules():
     assert len({str(v.network.x) for v in versions}) == 3
 
 
+@pytest.mark.parametrize("kind, extra", [("backprop", {"ask": ["L", "dL/dW2_11"]}),
+                                         ("gradient-table", {"layers": [2]})])
+def test_every_way_of_drawing_keeps_the_loss_l2_and_batch(kind, extra):
+    """ReLU networks are drawn with their ReLUs on (constructively), others by rejection:
+    either way each version keeps what the spec says of its loss."""
+    from worksheets.variants import problem_versions
+    for x in (["random", "random"], [["random", "random"], ["random", "random"]]):
+        batch = isinstance(x[0], list)
+        spec = KINDS[kind].spec(**{
+            "kind": kind, "random": {"weights": [-2, 2], "inputs": [-2, 2], "max_value": 60},
+            "network": {"layers": [2, 2, 1], "loss": "square", "l2": "1/10", **({"reduce": "sum"} if batch else {}),
+                        "x": x, "y": ["random", "random"] if batch else "random"}, **extra})
+        for version in problem_versions(spec, "kept", 7, 3):
+            network = version.network
+            assert (network.loss, network.l2, network.reduce) == ("square", Fraction(1, 10), "sum" if batch else "mean")
+            assert network.is_batch == isinstance(x[0], list)
+
+
 # ---- one-line errors ---------------------------------------------------------------------
 
 SHEET = """\

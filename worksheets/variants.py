@@ -124,7 +124,7 @@ def _relus_kept_on(spec) -> bool:
     """Whether to draw the network with every hidden ReLU on (see _draw_relus_on): the
     kind asks for it, the spec wants no dead ReLU, and the hidden layers are ReLUs."""
     return (CONSTRUCTIVE and KINDS[spec.kind].relus_on and not spec.dead_relu and spec.network.activation == "relu"
-            and not getattr(spec, "zero_ok", False))
+            and not getattr(spec, "zero_ok", False) and not spec.network.is_batch)  # a batch: rules alone
 
 
 def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool,
@@ -144,10 +144,17 @@ def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing:
         fields["x"] = [randomness.part(row, (layers[0],), ranges.inputs, rng, fill_missing) for row in network.x]
     else:
         fields["x"] = randomness.part(network.x, (layers[0],), ranges.inputs, rng, fill_missing)
-    if network.loss != "none":
-        fields["loss"], fields["y"] = network.loss, _draw_targets(network, layers[-1], ranges, rng, fill_missing)
-        fields["l2"], fields["reduce"] = network.l2, network.reduce
+    fields.update(_loss_fields(network, layers, ranges, rng, fill_missing))
     return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _loss_fields(network: NetworkSpec, layers: list[int], ranges: RandomRanges, rng, fill_missing: bool) -> dict:
+    """What a drawn network keeps of the spec's loss (its targets drawn): one place, so that
+    every way of drawing keeps all of it."""
+    if network.loss == "none":
+        return {}
+    return {"loss": network.loss, "y": _draw_targets(network, layers[-1], ranges, rng, fill_missing),
+            "l2": network.l2, "reduce": network.reduce}
 
 
 RELU_TRIES = 20  # draws of one node's weights (and bias) for a positive z before giving up
@@ -173,8 +180,7 @@ def _draw_relus_on(network: NetworkSpec, layers: list[int], fields: dict, ranges
         if b is not None:
             fields[f"b{l}"] = b
     fields["x"] = x
-    if network.loss != "none":
-        fields["loss"], fields["y"] = network.loss, _draw_targets(network, layers[-1], ranges, rng, fill_missing)
+    fields.update(_loss_fields(network, layers, ranges, rng, fill_missing))
     return NetworkSpec.drawn(**{k: v for k, v in fields.items() if v is not None})
 
 
