@@ -53,6 +53,17 @@ def wait_until_gone(marker: str, seconds: float = 30) -> list[int]:  # a loaded 
     return left
 
 
+def describe(pid: int) -> str:
+    """A process's command line and state, for a failure message."""
+    try:
+        command = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        state = next(line for line in (Path("/proc") / str(pid) / "status").read_text().splitlines()
+                     if line.startswith("State"))
+        return f"{pid} {command.strip()} ({state})"
+    except (OSError, StopIteration):
+        return f"{pid} (gone)"
+
+
 class Builds:
     def __init__(self, tmp_path: Path):
         self.spec = tmp_path / "quiz.yaml"
@@ -91,7 +102,8 @@ def test_killed_builds_leave_the_previous_outputs(tmp_path):
         time.sleep(rng.uniform(0.1, 0.8) * duration)
         (os.killpg if group else os.kill)(process.pid, signum)
         _, err = process.communicate(timeout=60)
-        assert wait_until_gone(builds.marker) == [], "a worker outlived the build"
+        left = wait_until_gone(builds.marker)
+        assert left == [], f"{[describe(pid) for pid in left]} outlived the build ({signum!r})"
         if process.returncode == 0:  # it finished first: these are the previous outputs now
             before = snapshot(builds.out / "quiz")
             continue

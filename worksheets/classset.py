@@ -170,11 +170,11 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
         for versions in chunks:
             parent, child = context.Pipe()
             worker = context.Process(target=_worker, args=(Chunk(plan, versions, write), child), daemon=True)
-            with signals_held():
+            with signals_held():  # a Ctrl-C held here arrives once the worker is on the list to stop
                 worker.start()
-            child.close()
-            pipes.append(parent)
-            workers.append(worker)
+                child.close()
+                pipes.append(parent)
+                workers.append(worker)
     finally:
         gc.unfreeze()
     try:
@@ -297,10 +297,14 @@ def drawing_pool(count: int, jobs: int | None = None):
     if jobs == 1 or count < 32:
         yield None
         return
-    with signals_held():
-        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=as_worker)
-    with pool:
+    pool = None
+    try:
+        with signals_held():
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=as_worker)
         yield pool
+    finally:
+        if pool is not None:  # (a Ctrl-C held during the fork arrives as the block ends)
+            pool.terminate()
 
 
 def draw_async(pool, spec, key, seed, versions: range, reference):
