@@ -182,3 +182,27 @@ def test_ctrl_c_between_the_two_renames_puts_the_previous_outputs_back(tmp_path,
     monkeypatch.setattr(build_module.os, "replace", replace)
     assert (out / "quiz" / ".build-stamp").read_text() == "old"
     assert [p.name for p in out.iterdir()] == ["quiz"]
+
+
+def test_ctrl_c_waits_while_a_worker_is_forked_and_the_worker_ignores_it():
+    """A KeyboardInterrupt raised inside fork's handlers once left logging's lock held in
+    the build and hung it at its next import; Ctrl-C is held across a fork instead."""
+    from worksheets.classset import as_worker, signals_held
+    handled = []
+    previous = signal.signal(signal.SIGINT, lambda *_: handled.append("SIGINT"))
+    try:
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            assert handled == []  # held, not lost
+            reader, writer = os.pipe()
+            child = os.fork()
+            if child == 0:  # the worker: Ctrl-C reaches the whole group; the parent handles it
+                as_worker()
+                os.write(writer, b"ignored" if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else b"taken")
+                os._exit(0)
+        assert handled == ["SIGINT"]  # delivered as the block ended
+        os.waitpid(child, 0)
+        assert os.read(reader, 10) == b"ignored"
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -240,15 +241,23 @@ def _message(pipe):
 
 @contextmanager
 def signals_held():
-    """Ctrl-C and SIGTERM wait (blocked, not lost) while a worker is forked: a
+    """Ctrl-C and SIGTERM wait (noted, not lost) while a worker is forked: a
     KeyboardInterrupt raised inside fork's own handlers (logging's lock is taken around a
-    fork) would leave a lock held and the build hung. They arrive when the block ends."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    fork) would leave a lock held and the build hung at its next import. Held in Python,
+    not by a signal mask: another thread may take a signal the main thread blocks."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda signum, _: caught.append(signum)) for signum in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)  # now, to the handlers of the build
 
 
 def as_worker() -> None:
@@ -258,7 +267,6 @@ def as_worker() -> None:
     kills the worker when its parent dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # held by the fork
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     parent = multiprocessing.parent_process()
