@@ -317,18 +317,29 @@ def _to_from_loss(W, b, x, y, loss, output) -> float:
     return float(-np.log(a[int(np.argmax(y))]))
 
 
+@pytest.mark.parametrize("points", [1, 2])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("loss, output, outputs", LOSS_CASES)
-def test_to_from_answers_are_finite_differences_of_L(loss, output, outputs, bias):
-    rng = np.random.default_rng(len(loss) + outputs + bias)
+def test_to_from_answers_are_finite_differences_of_L(loss, output, outputs, bias, points):
+    """One point, or a batch of two (L their mean)."""
+    rng = np.random.default_rng(len(loss) + outputs + bias + 10 * points)
     tenths = lambda *shape: np.round(rng.normal(0, 1, shape), 1)  # noqa: E731
     W = [tenths(3, 2), tenths(outputs, 3)]  # to-from: n_l rows
     b = [tenths(3), tenths(outputs)] if bias else [np.zeros(3), np.zeros(outputs)]
-    x = tenths(2)
-    y = np.eye(outputs)[-1] if loss == "softmax-cross-entropy" else np.round(rng.uniform(0.1, 0.9, outputs), 1)
+    xs = [tenths(2) for _ in range(points)]
+    if loss == "softmax-cross-entropy":
+        classes = [int(c) for c in rng.integers(1, outputs + 1, points)]
+        ys = [np.eye(outputs)[c - 1] for c in classes]
+        written_y = classes
+    else:
+        ys = [np.round(rng.uniform(0.1, 0.9, outputs), 1) for _ in range(points)]
+        written_y = [y.tolist() for y in ys]
     network = {"layers": [2, 3, outputs], "activation": "tanh", "output": output, "loss": loss,
-               "W1": W[0].tolist(), "W2": W[1].tolist(), "x": x.tolist(),
-               "y": [outputs] if loss == "softmax-cross-entropy" else y.tolist()}
+               "W1": W[0].tolist(), "W2": W[1].tolist()}
+    if points == 1:
+        network.update(x=xs[0].tolist(), y=written_y[0] if loss != "softmax-cross-entropy" else [written_y[0]])
+    else:
+        network.update(x=[x.tolist() for x in xs], y=written_y)
     if bias:
         network.update(bias=True, b1=b[0].tolist(), b2=b[1].tolist())
     names = [f"dL/dW{l}_{j}{k}" for l, M in ((1, W[0]), (2, W[1]))
@@ -336,13 +347,17 @@ def test_to_from_answers_are_finite_differences_of_L(loss, output, outputs, bias
     parts = [part for chunk in (names[:12], names[12:]) if chunk  # at most 12 parts a problem
              for part in built({"kind": "backprop", "network": network, "ask": chunk, "decimals": 6}, TO_FROM).parts]
     assert [part.answer.quantity for part in parts] == names
+
+    def loss_of_batch() -> float:
+        return sum(_to_from_loss(W, b, x, y, loss, output) for x, y in zip(xs, ys)) / points
+
     for part in parts:
         layer, (j, k) = int(part.answer.quantity[5]), map(int, part.answer.quantity[7:9])
         M = W[layer - 1]
         old = M[j - 1, k - 1]
         M[j - 1, k - 1] = old + 1e-6
-        up = _to_from_loss(W, b, x, y, loss, output)
+        up = loss_of_batch()
         M[j - 1, k - 1] = old - 1e-6
-        down = _to_from_loss(W, b, x, y, loss, output)
+        down = loss_of_batch()
         M[j - 1, k - 1] = old
         assert float(part.answer.value) == pytest.approx((up - down) / 2e-6, abs=2e-6), part.answer.quantity
