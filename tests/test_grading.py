@@ -281,7 +281,9 @@ def test_grade_says_what_is_wrong_in_one_line(built, tmp_path, capsys):
     cases = [([str(scans), "--sheet", str(tmp_path)], "not a built sheet with scan marks"),
              ([str(not_pdf), "--sheet", str(sheet)], "cannot be read as a PDF"),
              ([str(tmp_path / "absent.pdf"), "--sheet", str(sheet)], "no such file"),
-             ([str(scans), "--sheet", str(sheet), "--out", str(not_pdf)], "not a folder")]
+             ([str(scans), "--sheet", str(sheet), "--out", str(not_pdf)], "not a folder"),
+             ([str(scans), "--sheet", str(sheet / "B")], f"one version of a sheet; give the sheet's folder: "
+                                                         f"--sheet {sheet}")]
     for arguments, message in cases:
         assert main(["grade", *arguments]) == 1
         err = capsys.readouterr().err

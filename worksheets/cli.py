@@ -242,7 +242,8 @@ def _grade(args) -> int:
         print(escaped(f"{exc.filename or args.out}: cannot write the grades: {exc.strerror or exc}"), file=sys.stderr)
         return 1
     review = f"; {len(graded.reviews)} to review in {Path(args.out) / 'review.pdf'}" if graded.reviews else ""
-    print(escaped(f"graded {len(graded.rows)} students from {graded.pages} pages into "
+    students, pages = len(graded.rows), graded.pages
+    print(escaped(f"graded {students} student{'s' * (students != 1)} from {pages} page{'s' * (pages != 1)} into "
                   f"{Path(args.out) / 'grades.csv'}{review}"))
     return 0
 

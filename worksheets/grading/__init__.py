@@ -52,6 +52,8 @@ class Built:
         if manifest_path.is_file():
             manifest = _json(manifest_path)
         elif (folder / "answer-regions.json").is_file():
+            if folder.name in _versions_beside(folder):
+                raise BuildError(f"{folder}: one version of a sheet; give the sheet's folder: --sheet {folder.parent}")
             manifest = {"sheet": _json(folder / "answer-regions.json")["sheet"], "versions": [None]}
         else:
             raise BuildError(f"{folder}: not a built sheet with scan marks (no manifest.json, no answer-regions.json)")
@@ -72,6 +74,14 @@ class Built:
 
     def pages_of(self, version: str) -> int:
         return self.regions[version].get("pages") or self.page_count(version)
+
+
+def _versions_beside(folder: Path) -> list:
+    """The versions of the sheet whose folder holds this one (none when it is not a version)."""
+    try:
+        return list(json.loads((folder.parent / "manifest.json").read_text()).get("versions", []))
+    except (OSError, ValueError, AttributeError):
+        return []
 
 
 def _json(path: Path):
