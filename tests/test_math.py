@@ -1,9 +1,11 @@
 """Formulas composed from cached atoms: the splitter, TeX's spacing, and the PDF ink."""
 import pytest
 
-from worksheets.document import Answer, AnswerSpace, DisplayMath, Part, Problem, Sheet, para
+from worksheets.document import Answer, AnswerSpace, DisplayMath, Math, Part, Problem, Sheet, para
 from worksheets.output.pdf import key_pdf
 from worksheets.typeset import mathtext
+from worksheets.typeset.fonts import REGULAR
+from worksheets.typeset.inline import TEXT_SIZE, Styled, _broken
 from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, split
 
 SOLUTION = (r"\dfrac{{\partial} H}{{\partial} z^{(2)}_{2}} = \dfrac{{\partial} H}{{\partial} "
@@ -82,3 +84,14 @@ def test_a_repeated_formula_costs_the_pdf_almost_nothing():
         return Sheet("m", "Math", (Problem(1, None, "k", (), (part,)),))
     one, forty = len(key_pdf(sheet(1), {})), len(key_pdf(sheet(40), {}))
     assert forty - one < 40 * 200  # each glyph outline is stored once
+
+
+def test_a_period_after_math_stays_on_the_line_it_ends():
+    """"w = 1." whose formula just fits the line: the period hangs past the end rather
+    than starting the next line alone."""
+    formula = r"w_0 = -1, x_0 = -3, w_1 = -2, x_1 = 2, w_2 = 1"
+    width = mathtext.typeset(formula, TEXT_SIZE).width + 0.5
+    lines, _ = _broken((Math(formula), Styled(".", REGULAR)), TEXT_SIZE, width)
+    assert len(lines) == 1
+    lines, _ = _broken((Math(formula), Styled("a", REGULAR)), TEXT_SIZE, width)
+    assert len(lines) == 2  # a letter is cut to the next line as before

@@ -18,7 +18,7 @@ from .layout import text_width
 
 BLUE = "#0033cc"  # forward values, as the numbers of network figures
 RED = "#b00020"  # gradients
-LABEL_SIZE = 9
+LABEL_SIZE = 10  # 8.5 pt as figures are printed (FIGURE_SCALE 0.85)
 GATE_SIZE = 11
 GAP = 1.5  # points between a wire and the nearest edge of its label
 
@@ -45,7 +45,7 @@ def arrow_id(kind: str, *where) -> str:
 
 def _skeleton(spec: CircuitFigureSpec) -> str:
     """The structure alone, for dot's layout (labels are placed afterwards)."""
-    lines = ["digraph g {", "  graph [rankdir=LR, nodesep=0.3, ranksep=0.5];",
+    lines = ["digraph g {", f"  graph [rankdir=LR, nodesep=0.3, ranksep={_rank_gap(spec):.2f}];",
              f'  node [shape=circle, fixedsize=true, width=0.4, fontname="{FAMILY}", fontsize={GATE_SIZE}];',
              "  edge [arrowsize=0.6];"]
     for k, name in enumerate(spec.inputs):
@@ -98,10 +98,11 @@ def pinned_dot(spec: CircuitFigureSpec) -> str:
                                           and escape(values[wire])) if t)
         if above:
             plain = re.sub(r"<[^>]+>", "", above)
-            labels.append((f"a{len(labels)}", above, BLUE, *_beside(edge["pos"], plain, 1)))
+            labels.append((f"a{len(labels)}", above, BLUE, *_beside(edge["pos"], plain, 1, head.startswith("e"))))
         if arrow_key in gradients:
             text = escape(gradients[arrow_key])
-            labels.append((f"b{len(labels)}", text, RED, *_beside(edge["pos"], gradients[arrow_key], -1)))
+            labels.append((f"b{len(labels)}", text, RED,
+                           *_beside(edge["pos"], gradients[arrow_key], -1, head.startswith("e"))))
     for name, text, color, x, y in labels:
         lines.append(f'  {name} [shape=plaintext, width=0, height=0, fontsize={LABEL_SIZE}, '
                      f'fontcolor="{color}", label=<{text}>, pos="{x:.2f},{y:.2f}!"];')
@@ -124,9 +125,21 @@ def _arrows(spec: CircuitFigureSpec) -> dict:
     return arrows
 
 
-def _beside(pos: str, text: str, side: int) -> tuple[float, float]:
+def _rank_gap(spec: CircuitFigureSpec) -> float:
+    """Inches between columns of gates: 0.5, or more where a wire's label is wider, so that
+    every label fits along its wire between the two gates."""
+    names, values = dict(spec.names), dict(spec.values)
+    texts = [" = ".join(t for t in (names.get(w), values.get(w)) if t) for w in {*names, *values}]
+    texts += [text for _, text in spec.gradients]
+    widest = max((text_width(text, LABEL_SIZE) for text in texts), default=0.0)
+    return max(0.5, (widest + 4 * GAP + 6) / 72)
+
+
+def _beside(pos: str, text: str, side: int, output: bool = False) -> tuple[float, float]:
     """The centre of a label above (side 1) or below (-1) a wire, 40% of the way along it,
-    far enough that its box clears the line whatever the wire's slope."""
+    far enough that its box clears the line whatever the wire's slope. An output's wire
+    is short and ends in empty space: its label starts where the wire does and runs on
+    past the arrowhead, rather than back over the gate it leaves."""
     points = [tuple(map(float, p.split(","))) for p in pos.split() if not p.startswith(("e,", "s,"))]
     (x0, y0), (x1, y1) = points[0], points[-1]
     length = math.hypot(x1 - x0, y1 - y0) or 1.0
@@ -136,6 +149,8 @@ def _beside(pos: str, text: str, side: int) -> tuple[float, float]:
     half_width, half_height = text_width(text, LABEL_SIZE) / 2, LABEL_SIZE * 0.6
     clearance = half_width * abs(nx) + half_height * abs(ny) + GAP
     x, y = x0 + 0.4 * (x1 - x0), y0 + 0.4 * (y1 - y0)
+    if output:
+        x = max(x, min(x0, x1) + half_width + GAP)
     return x + side * clearance * nx, y + side * clearance * ny
 
 

@@ -206,7 +206,8 @@ def _place(line: _Line, word, space: float) -> None:
 
 def _cut_to_width(word: tuple, word_width: float, width: float) -> list[tuple[tuple, float]]:
     """The word itself if it fits, else pieces no wider than `width` (text is cut
-    between characters; a formula is never cut); each with its width."""
+    between characters; a formula is never cut; a closing mark, "$x$." or "$x$)", stays
+    on the line it closes, a few points past its end); each with its width."""
     if word_width <= width:
         return [(word, word_width)]
     pieces, current, used = [], [], 0.0
@@ -218,13 +219,17 @@ def _cut_to_width(word: tuple, word_width: float, width: float) -> list[tuple[tu
                            _text_width(c, fragment.style.font, fragment.size))
                      for c in fragment.text]
         for char in chars:
-            if current and used + char.width > width:
+            if current and used + char.width > width and not _closes(char):
                 pieces.append((_merge_chars(current), used))
                 current, used = [], 0.0
             current.append(char)
             used += char.width
     pieces.append((_merge_chars(current), used))
     return pieces
+
+
+def _closes(char) -> bool:
+    return isinstance(char, _Text) and char.text in ".,;:!?)]}"
 
 
 def _merge_chars(piece: list) -> tuple:
