@@ -14,10 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import segno
 from reportlab.lib.colors import Color, black
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 from ..document import Part, Problem, Sheet
 from ..typeset.fonts import BOLD, REGULAR
@@ -94,15 +97,20 @@ def draw_page_marks(canvas, sheet: Sheet, page: int) -> None:
         canvas.rect(x0, height - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
     # One fixed mask: any is a valid code, and choosing the best costs 5 ms a page.
     matrix = segno.make(qr_text(sheet, page), error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
-    module = QR_BOX / len(matrix)
-    top = height - QR_TOP
-    path = canvas.beginPath()
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                path.rect(QR_LEFT + c * module, top - (r + 1) * module, module, module)
+    squares = _module_squares(len(matrix), height)
+    path = PDFPathObject(["n"] + [square for row, dark_row in zip(squares, matrix)
+                                  for square, dark in zip(row, dark_row) if dark])
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
+
+
+@lru_cache(maxsize=8)
+def _module_squares(size: int, height: float) -> tuple[tuple[str, ...], ...]:
+    """Each module of a QR code of size × size modules as its path operator, the same
+    text PDFPathObject.rect writes (made once: a page's code is a few hundred of them)."""
+    module, top = QR_BOX / size, height - QR_TOP
+    return tuple(tuple(f"{fp_str((QR_LEFT + c * module, top - (r + 1) * module, module, module))} re"
+                       for c in range(size)) for r in range(size))
 
 
 # --- where bubbles are ------------------------------------------------------------------
