@@ -852,10 +852,8 @@ class _Group(Templated):
         content = keys_of(f for f, _, _ in drawn)
         if content is None:
             return None
-        # (whether it says where it is drawn: a replay says it for those that did when recorded)
         return ("group", content, tuple((x, bottom) for _, x, bottom in drawn), self.indent, self.label,
-                self.fill, self.pad, self.scale, self.width, self.height, self._natural_height,
-                self.on_draw is not None)
+                self.fill, self.pad, self.scale, self.width, self.height, self._natural_height)
 
     def drawn_content(self) -> list:
         return [f for f, _, _ in self._placed if not isinstance(f, Spacer)]

@@ -21,7 +21,8 @@ PDFs are the same bytes either way (tests/test_pixels.py also compares the pages
 
 A flowable may say where it is drawn (on_draw, e.g. a part's place in answer-regions.json).
 A drawing that holds such flowables is keyed also by its place on the page (every version
-has the same layout, so the same part is at the same place in every version), and records
+has the same layout, so the same part is at the same place in every version) and by which
+of the flowables it draws say where they are, and records
 where each of them was: on replay, the current flowables' on_draw are called with the
 canvas at those places, so the regions are the same numbers a full drawing gives.
 """
@@ -74,13 +75,23 @@ def keys_of(flowables) -> tuple | None:
     return None if None in keys else keys
 
 
-def hooked_inside(flowable: Flowable) -> list[Flowable]:
+def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
     """The flowables a flowable draws that say where they are drawn (on_draw), in the
-    order their on_draw is called."""
-    if not isinstance(flowable, Templated):
-        return []
-    return [f for content in flowable.drawn_content()
-            for f in ([content] if getattr(content, "on_draw", None) is not None else []) + hooked_inside(content)]
+    order their on_draw is called, and their numbers in that order among all it draws
+    (two drawings with one key hold the same flowables: the numbers tell which say it)."""
+    hooked, numbers, count = [], [], 0
+
+    def visit(f: Flowable) -> None:
+        nonlocal count
+        for content in f.drawn_content() if isinstance(f, Templated) else ():
+            if getattr(content, "on_draw", None) is not None:
+                hooked.append(content)
+                numbers.append(count)
+            count += 1
+            visit(content)
+
+    visit(flowable)
+    return hooked, tuple(numbers)
 
 
 def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
@@ -95,8 +106,8 @@ def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
         _draw(flowable, canvas)
     else:
         doc = canvas._doc
-        hooks = hooked_inside(flowable)
-        place = canvas._currentMatrix if hooks else None  # (the same place gives the same regions)
+        hooks, numbers = hooked_inside(flowable)
+        place = (canvas._currentMatrix, numbers) if hooks else None  # (the same place: the same regions)
         full_key = (key, _graphics_state(canvas), _font_state(doc), place)
         recorded = _drawn.get(full_key)
         if recorded is not None:
