@@ -688,6 +688,9 @@ class _Row(Templated):
         widths = tuple(w for _, w in self.cells)
         return ("row", cells, widths, tuple(self._tops), tuple(self._sizes), self.gap, self.width, self.height)
 
+    def drawn_content(self) -> list:
+        return [f for f, _ in self.cells]
+
     def draw(self):
         x = 0.0
         for (f, w), top, size in zip(self.cells, self._tops, self._sizes):
@@ -845,14 +848,15 @@ class _Group(Templated):
         return y + self.pad
 
     def template_key(self):
-        if self.on_draw is not None:  # it must say where it is drawn each time: never replayed
-            return None  # (nor is what holds it: a replayed row would not reach it)
         drawn = [(f, x, bottom) for f, x, bottom in self._placed if not isinstance(f, Spacer)]
         content = keys_of(f for f, _, _ in drawn)
         if content is None:
             return None
         return ("group", content, tuple((x, bottom) for _, x, bottom in drawn), self.indent, self.label,
                 self.fill, self.pad, self.scale, self.width, self.height, self._natural_height)
+
+    def drawn_content(self) -> list:
+        return [f for f, _, _ in self._placed if not isinstance(f, Spacer)]
 
     def first_baseline(self) -> float:
         if not self._placed:

@@ -1,9 +1,10 @@
 """What a scanner reads on a worksheet: corner marks and a QR code on every page, the
 student-ID bubble grid, and answers as bubbles (numbers as digit rows, true/false).
 
-The geometry is drawn here and nowhere else. Every bubble, as it is drawn, records its
-page and position in a Regions collector, so answer-regions.json (and the grader)
-get their boxes from the very objects that drew them.
+The geometry is drawn here and nowhere else. Every bubble, where it is drawn, records
+its page and position in a Regions collector (its flowable's on_draw, called also where
+a template replays the drawing: typeset.templates), so answer-regions.json (and the
+grader) get their boxes from the very objects that drew them.
 
 Positions in regions are in points from the page's top-left corner (y down), as a
 scanned image is read. The grader (worksheets.grading) imports the constants below.
@@ -13,16 +14,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import segno
 from reportlab.lib.colors import Color, black
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 from ..document import Part, Problem, Sheet
 from ..typeset.fonts import BOLD, REGULAR
 from ..typeset.inline import TEXT_SIZE
 from ..typeset.mathtext import typeset
+from ..typeset.templates import Templated
 
 # Corner marks: solid squares, their outer edges MARK_INSET from the paper's edges
 # (inside what printers print, outside the text and the footer).
@@ -93,15 +97,20 @@ def draw_page_marks(canvas, sheet: Sheet, page: int) -> None:
         canvas.rect(x0, height - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
     # One fixed mask: any is a valid code, and choosing the best costs 5 ms a page.
     matrix = segno.make(qr_text(sheet, page), error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
-    module = QR_BOX / len(matrix)
-    top = height - QR_TOP
-    path = canvas.beginPath()
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                path.rect(QR_LEFT + c * module, top - (r + 1) * module, module, module)
+    squares = _module_squares(len(matrix), height)
+    path = PDFPathObject(["n"] + [square for row, dark_row in zip(squares, matrix)
+                                  for square, dark in zip(row, dark_row) if dark])
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
+
+
+@lru_cache(maxsize=8)
+def _module_squares(size: int, height: float) -> tuple[tuple[str, ...], ...]:
+    """Each module of a QR code of size × size modules as its path operator, the same
+    text PDFPathObject.rect writes (made once: a page's code is a few hundred of them)."""
+    module, top = QR_BOX / size, height - QR_TOP
+    return tuple(tuple(f"{fp_str((QR_LEFT + c * module, top - (r + 1) * module, module, module))} re"
+                       for c in range(size)) for r in range(size))
 
 
 # --- where bubbles are ------------------------------------------------------------------
@@ -274,13 +283,14 @@ def formats(sheet: Sheet, shared: list[float] | None = None) -> dict:
     return result
 
 
-class DigitBubbles(Flowable):
+class DigitBubbles(Templated):
     """A sign bubble and one row of bubbles 0–9 per digit, each row labelled with its place
     (×10, ×1, ×0.1), for the answer `item` names."""
 
     def __init__(self, fmt: DigitFormat, item: dict, regions: Regions | None):
         super().__init__()
         self.fmt, self.item, self.regions = fmt, item, regions
+        self.on_draw = self._say_where if regions is not None else None
 
     @staticmethod
     def width_needed() -> float:
@@ -293,25 +303,32 @@ class DigitBubbles(Flowable):
         self.width, self.height = self.width_needed(), len(self.fmt.places) * BUBBLE_PITCH + 2
         return self.width, self.height
 
+    def template_key(self):
+        return ("digits", self.fmt, self.width, self.height)
+
+    def _top(self) -> float:
+        return self.height - 1 - BUBBLE_PITCH / 2
+
+    def _bubbles(self) -> list[tuple[int, str, float, float]]:
+        top = self._top()
+        return [(0, "-", BUBBLE_RADIUS + 1, top)] + [
+            (row, str(digit), SIGN_COLUMN + PLACE_LABEL + BUBBLE_PITCH * (digit + 0.5), top - (row - 1) * BUBBLE_PITCH)
+            for row in range(1, len(self.fmt.places) + 1) for digit in range(10)]
+
     def draw(self):
-        c, bubbles = self.canv, []
+        c, top = self.canv, self._top()
         c.saveState()
-        top = self.height - 1 - BUBBLE_PITCH / 2
-        x_sign = BUBBLE_RADIUS + 1
-        bubbles.append((0, "-", x_sign, top))
         for row, place in enumerate(self.fmt.places, start=1):
             y = top - (row - 1) * BUBBLE_PITCH
             c.setFillColor(FAINT)
             c.setFont(REGULAR, 6.5)
             c.drawRightString(SIGN_COLUMN + PLACE_LABEL - 3, y - 2.2, _place_name(place))
-            for digit in range(10):
-                x = SIGN_COLUMN + PLACE_LABEL + BUBBLE_PITCH * (digit + 0.5)
-                bubbles.append((row, str(digit), x, y))
         c.restoreState()
-        _draw_bubbles(c, [(x, y, value) for _, value, x, y in bubbles])
-        if self.regions is not None:
-            item = {**self.item, "kind": "number", "digits": self.fmt.digits, "decimals": self.fmt.decimals}
-            self.regions.add(c, item, bubbles, self.width, self.height)
+        _draw_bubbles(c, [(x, y, value) for _, value, x, y in self._bubbles()])
+
+    def _say_where(self, canvas, width: float, height: float) -> None:
+        item = {**self.item, "kind": "number", "digits": self.fmt.digits, "decimals": self.fmt.decimals}
+        self.regions.add(canvas, item, self._bubbles(), width, height)
 
 
 def _place_name(power: int) -> str:
@@ -330,7 +347,7 @@ CHOICE_INDENT = 20.0  # from the bubble's left to the formula
 COLUMN_SPACE = 14.0  # between two columns of options
 
 
-class ChoiceBubbles(Flowable):
+class ChoiceBubbles(Templated):
     """The answer and its wrong options (real mistakes: a swapped index, a missing slope),
     sorted by their text so that the answer's place says nothing, each after a bubble.
     Recorded as row 1, values "0", "1", ... and the options' values in that order."""
@@ -339,6 +356,7 @@ class ChoiceBubbles(Flowable):
         super().__init__()
         self.fmt, self.item, self.regions = fmt, item, regions
         self.options = sorted([(answer.value, answer.latex), *answer.wrong])
+        self.on_draw = self._say_where if regions is not None else None
 
     def wrap(self, availWidth, availHeight):
         # Two columns (down, then across) from three options on, the same in every version
@@ -347,29 +365,40 @@ class ChoiceBubbles(Flowable):
         self.width, self.height = availWidth, -(-self.fmt.options // self.columns) * CHOICE_PITCH
         return self.width, self.height
 
-    def draw(self):
-        c, bubbles = self.canv, []
+    def template_key(self):
+        return ("choice", tuple(latex for _, latex in self.options), self.columns, self.width, self.height)
+
+    def _places(self) -> list[tuple[float, float]]:
+        """The left end of each option's line, and its middle."""
         rows = -(-self.fmt.options // self.columns)
         column_width = (self.width - COLUMN_SPACE * (self.columns - 1)) / self.columns
-        for k, (_, latex) in enumerate(self.options):
-            x = (k // rows) * (column_width + COLUMN_SPACE)
-            y = self.height - (k % rows + 0.5) * CHOICE_PITCH
-            bubbles.append((1, str(k), x + BUBBLE_RADIUS + 1, y))
+        return [((k // rows) * (column_width + COLUMN_SPACE), self.height - (k % rows + 0.5) * CHOICE_PITCH)
+                for k in range(len(self.options))]
+
+    def _bubbles(self) -> list[tuple[int, str, float, float]]:
+        return [(1, str(k), x + BUBBLE_RADIUS + 1, y) for k, (x, y) in enumerate(self._places())]
+
+    def draw(self):
+        c = self.canv
+        column_width = (self.width - COLUMN_SPACE * (self.columns - 1)) / self.columns
+        for (_, latex), (x, y) in zip(self.options, self._places()):
             box = typeset(latex, TEXT_SIZE)
             scale = min(1.0, (column_width - CHOICE_INDENT) / box.width, (CHOICE_PITCH - 2) / box.height)
             box.draw_on(c, x + CHOICE_INDENT, y - box.height * scale / 2 + box.descent * scale, scale)
-        _draw_bubbles(c, [(x, y, "") for _, _, x, y in bubbles])
-        if self.regions is not None:
-            item = {**self.item, "kind": "choice", "options": [value for value, _ in self.options]}
-            self.regions.add(c, item, bubbles, self.width, self.height)
+        _draw_bubbles(c, [(x, y, "") for _, _, x, y in self._bubbles()])
+
+    def _say_where(self, canvas, width: float, height: float) -> None:
+        item = {**self.item, "kind": "choice", "options": [value for value, _ in self.options]}
+        self.regions.add(canvas, item, self._bubbles(), width, height)
 
 
-class TrueFalseBubbles(Flowable):
+class TrueFalseBubbles(Templated):
     """"○ True   ○ False", recorded for the scanner: row 1, values "T" and "F"."""
 
     def __init__(self, item: dict, regions: Regions | None):
         super().__init__()
         self.item, self.regions = item, regions
+        self.on_draw = self._say_where if regions is not None else None
 
     @staticmethod
     def width_needed() -> float:
@@ -380,19 +409,33 @@ class TrueFalseBubbles(Flowable):
         self.width, self.height = availWidth, 16
         return self.width, self.height
 
-    def draw(self):
-        c, bubbles, x = self.canv, [], 4.0
-        c.saveState()
+    def template_key(self):
+        return ("true-false", self.width, self.height)
+
+    @staticmethod
+    def _words() -> list[tuple[str, str, float]]:
+        """Each word, its value and where its bubble's left edge is."""
+        words, x = [], 4.0
         for word, value in (("True", "T"), ("False", "F")):
-            bubbles.append((1, value, x + BUBBLE_RADIUS, 7.5))
+            words.append((word, value, x))
+            x += 2 * BUBBLE_RADIUS + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
+        return words
+
+    def _bubbles(self) -> list[tuple[int, str, float, float]]:
+        return [(1, value, x + BUBBLE_RADIUS, 7.5) for _, value, x in self._words()]
+
+    def draw(self):
+        c = self.canv
+        c.saveState()
+        for word, _, x in self._words():
             c.setFillColor(black)
             c.setFont(REGULAR, TEXT_SIZE)
             c.drawString(x + 2 * BUBBLE_RADIUS + 5, 4.0, word)
-            x += 2 * BUBBLE_RADIUS + 5 + stringWidth(word, REGULAR, TEXT_SIZE) + 28
         c.restoreState()
-        _draw_bubbles(c, [(x, y, "") for _, _, x, y in bubbles])
-        if self.regions is not None:
-            self.regions.add(c, {**self.item, "kind": "true-false"}, bubbles, self.width_needed(), self.height)
+        _draw_bubbles(c, [(x, y, "") for _, _, x, y in self._bubbles()])
+
+    def _say_where(self, canvas, width: float, height: float) -> None:
+        self.regions.add(canvas, {**self.item, "kind": "true-false"}, self._bubbles(), self.width_needed(), height)
 
 
 # --- the student ID -------------------------------------------------------------------
@@ -400,13 +443,14 @@ class TrueFalseBubbles(Flowable):
 ID_PITCH = 11.0
 
 
-class StudentIdGrid(Flowable):
+class StudentIdGrid(Templated):
     """"Student ID": a box per digit to write it in, and under each a column of bubbles
     0–9 (the digits at the left of each row)."""
 
     def __init__(self, digits: int, regions: Regions | None):
         super().__init__()
         self.digits, self.regions = digits, regions
+        self.on_draw = self._say_where if regions is not None else None
 
     def width_needed(self) -> float:
         return 12.0 + max(self.digits * ID_PITCH, stringWidth(ID_LABEL, BOLD, 9))
@@ -415,8 +459,18 @@ class StudentIdGrid(Flowable):
         self.width, self.height = self.width_needed(), 14 + 16 + 10 * ID_PITCH
         return self.width, self.height
 
+    def template_key(self):
+        return ("student-id", self.digits, self.width, self.height)
+
+    def _row_y(self, digit: int) -> float:
+        return self.height - 13 - 14 - 2 - ID_PITCH * (digit + 0.5)
+
+    def _bubbles(self) -> list[tuple[int, str, float, float]]:
+        return [(k + 1, str(digit), 12 + ID_PITCH * (k + 0.5), self._row_y(digit))
+                for digit in range(10) for k in range(self.digits)]
+
     def draw(self):
-        c, bubbles = self.canv, []
+        c = self.canv
         c.saveState()
         c.setFont(BOLD, 9)
         c.setFillColor(black)
@@ -427,17 +481,14 @@ class StudentIdGrid(Flowable):
         for k in range(self.digits):
             c.rect(12 + k * ID_PITCH, boxes_top - 14, ID_PITCH, 14, stroke=1, fill=0)
         for digit in range(10):
-            y = boxes_top - 14 - 2 - ID_PITCH * (digit + 0.5)
             c.setFillColor(FAINT)
             c.setFont(REGULAR, 6.5)
-            c.drawRightString(8, y - 2.2, str(digit))
-            for k in range(self.digits):
-                x = 12 + ID_PITCH * (k + 0.5)
-                bubbles.append((k + 1, str(digit), x, y))
+            c.drawRightString(8, self._row_y(digit) - 2.2, str(digit))
         c.restoreState()
-        _draw_bubbles(c, [(x, y, value) for _, value, x, y in bubbles])
-        if self.regions is not None:
-            self.regions.add(c, {"kind": "student-id", "digits": self.digits}, bubbles, self.width, self.height)
+        _draw_bubbles(c, [(x, y, value) for _, value, x, y in self._bubbles()])
+
+    def _say_where(self, canvas, width: float, height: float) -> None:
+        self.regions.add(canvas, {"kind": "student-id", "digits": self.digits}, self._bubbles(), width, height)
 
 
 # --- what a worksheet's layout asks of this module ---------------------------------------

@@ -18,6 +18,13 @@ PDFs are the same bytes either way (tests/test_pixels.py also compares the pages
 - a drawing is recorded only if it changed no font state and added no object but
   glyph outlines (those are added again when it is replayed): a flowable that first
   uses a character or a font in its document is always drawn.
+
+A flowable may say where it is drawn (on_draw, e.g. a part's place in answer-regions.json).
+A drawing that holds such flowables is keyed also by its place on the page (every version
+has the same layout, so the same part is at the same place in every version) and by which
+of the flowables it draws say where they are, and records
+where each of them was: on replay, the current flowables' on_draw are called with the
+canvas at those places, so the regions are the same numbers a full drawing gives.
 """
 from __future__ import annotations
 
@@ -33,7 +40,8 @@ from .mathink import SHAPES, use_shapes
 ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
 KEPT = 1024  # drawings kept per process, the least recently used dropped
 
-_drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...]]]" = OrderedDict()
+_drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple, ...]]]" = OrderedDict()
+_recording: list[list[tuple]] = []  # per drawing being recorded: the canvas matrix of each on_draw called
 _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
 COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
 
@@ -44,6 +52,10 @@ class Templated(Flowable):
 
     def template_key(self):
         return None
+
+    def drawn_content(self) -> list:
+        """The flowables it draws, in the order drawn (for their on_draw: see hooked)."""
+        return []
 
     def drawOn(self, canvas, x, y, _sW=0):
         draw_on(self, canvas, self._hAlignAdjust(x, _sW), y)
@@ -63,26 +75,47 @@ def keys_of(flowables) -> tuple | None:
     return None if None in keys else keys
 
 
+def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
+    """The flowables a flowable draws that say where they are drawn (on_draw), in the
+    order their on_draw is called, and their numbers in that order among all it draws
+    (two drawings with one key hold the same flowables: the numbers tell which say it)."""
+    hooked, numbers, count = [], [], 0
+
+    def visit(f: Flowable) -> None:
+        nonlocal count
+        for content in f.drawn_content() if isinstance(f, Templated) else ():
+            if getattr(content, "on_draw", None) is not None:
+                hooked.append(content)
+                numbers.append(count)
+            count += 1
+            visit(content)
+
+    visit(flowable)
+    return hooked, tuple(numbers)
+
+
 def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
     """flowable.drawOn(canvas, x, y): from recorded operators when it has drawn the same
     in the same state before, else in full (and recorded when it can be reused)."""
     key = flowable.template_key() if ENABLED else None
     canvas.saveState()
     canvas.translate(x, y)
-    on_draw = getattr(flowable, "on_draw", None)
-    if on_draw is not None:  # it says where it is drawn (answer regions), replayed or not
-        on_draw(canvas, flowable.width, flowable.height)
+    if getattr(flowable, "on_draw", None) is not None:  # it says where it is drawn (answer regions)
+        _say_where(flowable, canvas)
     if key is None:
         _draw(flowable, canvas)
     else:
         doc = canvas._doc
-        full_key = (key, _graphics_state(canvas), _font_state(doc))
+        hooks, numbers = hooked_inside(flowable)
+        place = (canvas._currentMatrix, numbers) if hooks else None  # (the same place: the same regions)
+        full_key = (key, _graphics_state(canvas), _font_state(doc), place)
         recorded = _drawn.get(full_key)
         if recorded is not None:
             _drawn.move_to_end(full_key)
-            operators, shapes = recorded
+            operators, shapes, places = recorded
             canvas._code.extend(operators)
             use_shapes(canvas, shapes)
+            _say_where_replayed(hooks, places, canvas)
             COUNTS["replayed"] += 1
         elif _seen_before(full_key):
             COUNTS[_record(flowable, canvas, full_key)] += 1
@@ -90,6 +123,26 @@ def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
             _draw(flowable, canvas)
             COUNTS["drawn"] += 1
     canvas.restoreState()
+
+
+def _say_where(flowable: Flowable, canvas) -> None:
+    """Calls the flowable's on_draw where the canvas is, and notes the place in every
+    drawing being recorded."""
+    flowable.on_draw(canvas, flowable.width, flowable.height)
+    for places in _recording:
+        places.append(canvas._currentMatrix)
+
+
+def _say_where_replayed(hooks: list[Flowable], places: tuple[tuple, ...], canvas) -> None:
+    """The on_draw of what a replayed drawing holds, each with the canvas where it was
+    drawn when the drawing was recorded (no operator is written)."""
+    if len(hooks) != len(places):
+        raise RuntimeError(f"a replayed drawing holds {len(hooks)} on_draw, its recording {len(places)}")
+    current = canvas._currentMatrix
+    for flowable, place in zip(hooks, places):
+        canvas._currentMatrix = place
+        _say_where(flowable, canvas)
+    canvas._currentMatrix = current
 
 
 def _seen_before(full_key: tuple) -> bool:
@@ -118,14 +171,19 @@ def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
     code, forms = len(canvas._code), len(canvas._formsinuse)
     objects, fonts = len(doc.idToObject), len(doc.fontMapping)  # (objects are only ever added)
     gstates = dict(canvas._extgstate._d), len(canvas._extgstate._c)
-    _draw(flowable, canvas)
+    places: list[tuple] = []  # where each on_draw inside it is called (its own was called before)
+    _recording.append(places)
+    try:
+        _draw(flowable, canvas)
+    finally:
+        _recording.pop()
     shapes = tuple(canvas._formsinuse[forms:])
     added = set(islice(doc.idToObject, objects, None))
     if (_font_state(doc) != full_key[2] or len(doc.fontMapping) != fonts
             or added and not added <= {xObjectName(shape) for shape in shapes if shape in SHAPES}
             or (dict(canvas._extgstate._d), len(canvas._extgstate._c)) != gstates):
         return "drawn"  # it changed what later drawing depends on: not reused
-    _drawn[full_key] = (tuple(canvas._code[code:]), shapes)
+    _drawn[full_key] = (tuple(canvas._code[code:]), shapes, tuple(places))
     if len(_drawn) > KEPT:
         _drawn.popitem(last=False)
     return "recorded"
