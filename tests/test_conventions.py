@@ -361,3 +361,20 @@ def test_to_from_answers_are_finite_differences_of_L(loss, output, outputs, bias
         down = loss_of_batch()
         M[j - 1, k - 1] = old
         assert float(part.answer.value) == pytest.approx((up - down) / 2e-6, abs=2e-6), part.answer.quantity
+
+
+def test_relu_at_zero_is_stated_only_where_a_relu_is_used():
+    ones = Conventions(relu_at_zero=1)
+
+    def stated(layers):
+        network = {"layers": layers, "W1": [[1] * layers[1]] * layers[0], "x": [1] * layers[0]}
+        if len(layers) > 2:
+            network["W2"] = [[1] * layers[2]] * layers[1]
+        problem = built({"kind": "backprop", "network": network, "ask": ["dH/dx_1"]}, ones)
+        words = [piece.text for block in problem.intro if isinstance(block, Para) for piece in block.content
+                 if hasattr(piece, "text")] + [piece.latex for block in problem.intro if isinstance(block, Para)
+                                               for piece in block.content if isinstance(piece, Math)]
+        return any("ReLU}'(0) = 1" in word for word in words)
+
+    assert stated([2, 2, 1])  # a hidden ReLU layer
+    assert not stated([2, 1])  # no hidden layer, a linear output: no ReLU anywhere

@@ -42,7 +42,8 @@ def notation_sentences(net: Network, derivatives: bool = True) -> tuple:
         objective = net.objective
         pieces += (" We write ", Math(notation.delta("l", "j")), " for ",
                    Math(notation.slash_derivative(notation.node("z", "l", "j"), objective)), ".")
-    if conventions.relu_at_zero() and "relu" in (net.hidden, net.output) and derivatives:
+    uses_relu = "relu" in {net.activation(layer) for layer in range(1, net.depth + 1)}  # (no hidden layer: no g)
+    if conventions.relu_at_zero() and uses_relu and derivatives:
         pieces += (" Take ", Math(r"\text{ReLU}'(0) = 1"), ".",)
     return pieces
 
