@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -278,12 +279,15 @@ def test_grade_says_what_is_wrong_in_one_line(built, tmp_path, capsys):
     sheet, scans, _ = built
     not_pdf = tmp_path / "notes.pdf"
     not_pdf.write_text("not a pdf")
+    empty = tmp_path / "empty.pdf"
+    subprocess.run(["qpdf", "--empty", str(empty)], check=True)
     cases = [([str(scans), "--sheet", str(tmp_path)], "not a built sheet with scan marks"),
              ([str(not_pdf), "--sheet", str(sheet)], "cannot be read as a PDF"),
              ([str(tmp_path / "absent.pdf"), "--sheet", str(sheet)], "no such file"),
              ([str(scans), "--sheet", str(sheet), "--out", str(not_pdf)], "not a folder"),
              ([str(scans), "--sheet", str(sheet / "B")], f"one version of a sheet; give the sheet's folder: "
-                                                         f"--sheet {sheet}")]
+                                                         f"--sheet {sheet}"),
+             ([str(empty), "--sheet", str(sheet)], "the PDF has no pages to grade")]
     for arguments, message in cases:
         assert main(["grade", *arguments]) == 1
         err = capsys.readouterr().err

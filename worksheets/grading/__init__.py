@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 import pypdfium2
 import pypdfium2.raw
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from ..errors import BuildError
 from .ecf import carried_forward
@@ -76,6 +78,15 @@ class Built:
         return self.regions[version].get("pages") or self.page_count(version)
 
 
+def _why_unreadable(path: Path, exc: Exception) -> str:
+    """PDFium opens no PDF without pages (and says "Success"): that one is named as such."""
+    try:
+        pages = len(PdfReader(path).pages)
+    except (PyPdfError, OSError, ValueError):
+        pages = None
+    return "the PDF has no pages to grade" if pages == 0 else f"cannot be read as a PDF ({exc})"
+
+
 def _versions_beside(folder: Path) -> list:
     """The versions of the sheet whose folder holds this one (none when it is not a version)."""
     try:
@@ -121,7 +132,7 @@ def scanned_pages(paths: list[Path], dpi: float = DPI):
         try:
             document = pypdfium2.PdfDocument(str(path))
         except (pypdfium2.PdfiumError, OSError) as exc:
-            raise BuildError(f"{path}: cannot be read as a PDF ({exc})") from None
+            raise BuildError(f"{path}: {_why_unreadable(path, exc)}") from None
         for index in range(len(document)):
             page = document[index]
             scanned = _scanner_image(page)
