@@ -5,6 +5,8 @@ name, and no serious or critical accessibility violation by axe-core. A screensh
 each page is left in the test's temporary folder (the path is printed)."""
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -122,3 +124,16 @@ def test_a_figure_filled_into_its_template_is_written_as_parsed():
                     inline_svg(rendered.svg, figure.name, description)
             templated += _inline_template(rendered.svg_parts, figure.name) is not None
     assert templated >= 3 * plan.count  # problems 1, 2 and 4 at least
+
+
+def test_a_part_whose_steps_are_above_it_offers_its_answer_alone(all_formats):
+    """Graphs: later derivatives follow from the steps of an earlier part; their toggle
+    says "Answer", not "Answer and worked solution"."""
+    page = (all_formats / "graphs" / "A" / "index.html").read_text()
+    summaries = re.findall(r"<summary>([^<]*)</summary>\s*<p class=\"answer\">.*?</p>\s*(\S{0,9})", page, re.S)
+    answers = json.loads((all_formats / "graphs" / "A" / "answers.json").read_text())
+    assert len(summaries) == sum(len(p["parts"]) for p in answers["problems"])
+    for summary, after in summaries:
+        has_steps = after.startswith("<") and not after.startswith("</details")
+        assert summary.startswith("Answer and worked solution" if has_steps else "Answer to part"), (summary, after)
+    assert any(s.startswith("Answer to part") for s, _ in summaries)

@@ -79,7 +79,8 @@ def _part(part: Part, drawn: dict, labelled: bool) -> str:
         prompt = f"<p>{label}</p>\n{prompt}"
     which = f" to part ({part.label})" if labelled else ""
     solution = "\n".join(_block(block, drawn) for block in part.solution)
-    return (f'<div class="part">\n{prompt}\n<details>\n<summary>Answer and worked solution{which}</summary>\n'
+    shown = "Answer and worked solution" if part.solution else "Answer"  # (its steps are in an earlier part)
+    return (f'<div class="part">\n{prompt}\n<details>\n<summary>{shown}{which}</summary>\n'
             f'<p class="answer"><strong>Answer:</strong> {_answer(part.answer)}</p>\n{solution}\n'
             f"</details>\n</div>")
 
