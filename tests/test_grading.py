@@ -379,3 +379,13 @@ def test_an_unanswered_sheet_without_versions_printed_to_pdf_is_read_as_blank(tm
     assert [r.reason.split(": ", 1)[1] for r in graded.reviews] == \
         ["student unread (worksheet.pdf page 1): the student ID cannot be read: "
          "a digit of the student ID is not filled in"]
+
+
+def test_error_carried_forward_carries_nothing_through_what_it_does_not_model():
+    """The passes know no L2, ReLU′(0) = 0 only and from-to names: other networks carry
+    nothing forward (their wrong answers stay wrong) rather than a wrong credit."""
+    plain = {"layers": [1, 1], "hidden": "relu", "output": "linear", "loss": "none", "W": [[[2]]], "b": None,
+             "x": [3], "y": None, "learning_rate": None, "l2": 0, "relu_at_zero": 0, "names": "from-to"}
+    assert network_values(plain, {})["H"] == 6
+    for change in ({"l2": "1/10"}, {"relu_at_zero": 1}, {"names": "to-from"}):
+        assert network_values({**plain, **change}, {}) == {}

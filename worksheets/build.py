@@ -321,11 +321,11 @@ def network_data(problem) -> dict | None:
         net = spec.to_network() if spec is not None else None
     except (ValueError, TypeError, AttributeError):
         return None
-    if net is None or net.weights is None or net.x is None:
+    if net is None or net.weights is None or net.x is None:  # (a batch's points are not one x)
         return None
-    if net.is_batch or net.l2 or net.relu_at_zero or conventions.current().to_from:
-        return None  # error carried forward knows one point, no L2, ReLU′(0) = 0 and from-to names
     return {"layers": list(net.layers), "hidden": net.hidden, "output": net.output, "loss": net.loss,
+            "l2": numbers.parameter_json(net.l2), "relu_at_zero": net.relu_at_zero,
+            "names": "to-from" if conventions.current().to_from else "from-to",  # W is always from-to
             "W": [numbers.parameter_json([list(row) for row in w]) for w in net.weights],
             "b": None if net.biases is None else [numbers.parameter_json(list(b)) for b in net.biases],
             "x": numbers.parameter_json(list(net.x)),

@@ -7,8 +7,8 @@ replaces the computed one, and everything after it is computed from there (z →
 then ∂H/∂a → ∂H/∂z → ∂H/∂W, ∂H/∂b → ∂H/∂a of the layer below → ∂H/∂x; for a gd-step
 problem then the new weights and biases → the loss after the step). Exact with fractions
 on ReLU and linear networks (square losses too); with sigmoid, tanh or cross-entropy in
-floats. Problems without a whole network (graphs, symbolic parts) and softmax outputs
-carry nothing forward.
+floats. Problems without a whole network (graphs, symbolic parts, batches), softmax
+outputs, L2, ReLU′(0) = 1 and to-from names carry nothing forward.
 """
 from __future__ import annotations
 
@@ -69,11 +69,16 @@ def _number(value):
     return Fraction(value) if isinstance(value, (int, str)) else value
 
 
+def _followed(net: dict) -> bool:
+    """What these passes model: no L2, ReLU′(0) = 0, quantities named from-to."""
+    return not net.get("l2") and not net.get("relu_at_zero") and net.get("names", "from-to") == "from-to"
+
+
 def network_values(net: dict, given: dict) -> dict:
     """Every value and derivative of the network by name, with the `given` ones put in
     place of the computed ones as the passes go; with a learning rate (gd-step) also the
     new value of every weight and bias and the loss after the step."""
-    if net["loss"] not in LOSSES or {net["hidden"], net["output"]} - SLOPES.keys():
+    if net["loss"] not in LOSSES or {net["hidden"], net["output"]} - SLOPES.keys() or not _followed(net):
         return {}
     layers = net["layers"]
     W = [None] + [[[_number(v) for v in row] for row in w] for w in net["W"]]
