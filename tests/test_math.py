@@ -95,3 +95,19 @@ def test_a_period_after_math_stays_on_the_line_it_ends():
     assert len(lines) == 1
     lines, _ = _broken((Math(formula), Styled("a", REGULAR)), TEXT_SIZE, width)
     assert len(lines) == 2  # a letter is cut to the next line as before
+
+
+@pytest.mark.parametrize("latex", [
+    r"\dfrac{{\partial} H}{{\partial} W^{(1)}_{12}}",  # nothing stretches: the row is not measured
+    r"\left( \dfrac{a}{b} \right) + \left[ x^{2}_{1} \right]",  # fences stretch to the row
+    r"\sum_{k} W_{1k} \left| \dfrac{1}{2} \right|",
+    r"x_{\left( \dfrac{1}{2} \right)}",  # a fence deep inside a script
+    r"\sqrt{\dfrac{1}{2}} \Rightarrow \| x \|",
+])
+def test_skipping_the_measure_of_rows_that_cannot_stretch_changes_no_layout(latex, monkeypatch):
+    from ziamath.nodes.mrow import Mrow
+
+    from worksheets.typeset import patches
+    patched = mathtext._whole(latex, 11.0, True)
+    monkeypatch.setattr(Mrow, "_get_height_nostretch", patches._ziamath_row_height)
+    assert mathtext._whole(latex, 11.0, True) == patched
