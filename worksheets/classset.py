@@ -277,12 +277,24 @@ def as_worker() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
+FROZEN_EVERY = 10  # versions a worker measures between moving what it keeps out of collections
+
+
+def _kept_out_of_collections(chunk: Chunk) -> None:
+    """The laid-out versions a worker keeps until written (a few thousand objects each)
+    moved out of garbage collection every few versions: else every full collection of
+    the measuring pass walks all those kept so far (a tenth of a worker's time). Young
+    garbage is collected first, so that freezing keeps none of it."""
+    if len(chunk.prepared) % FROZEN_EVERY == 0 or len(chunk.prepared) == len(chunk.versions):
+        gc.collect(1)
+        gc.freeze()
+
+
 def _worker(chunk: Chunk, pipe) -> None:
     as_worker()
     try:
         step = lambda: pipe.send(("step", None))  # noqa: E731
-        pipe.send(("heights", chunk.measure(step)))
-        gc.freeze()  # the laid-out versions are kept until written: out of collections
+        pipe.send(("heights", chunk.measure(lambda: (step(), _kept_out_of_collections(chunk)))))
         slots = pipe.recv()
         chunk.render_worksheets(slots, step)
         pipe.send(("worksheets", chunk.worksheet_pages))
