@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from worksheets import classset
-from worksheets.build import Plan, build_sheet
+from worksheets.build import PackedInstances, Plan, build_sheet
 from worksheets.output import Version
 from worksheets.variants import NoVariant
 
@@ -76,3 +76,18 @@ def test_each_distinct_instance_is_built_once(monkeypatch):
     for v, sheet in enumerate(sheets):
         for number, (problem, versions) in enumerate(zip(sheet.problems, plan.instances), 1):
             assert problem == build_problem(number, versions[v], v)  # built again, not from the cache
+
+
+def test_a_plan_keeps_each_versions_instance_pickled_and_gives_it_back_whole():
+    plan = Plan(QUIZ, 6)
+    drawn = [plan.instances[p][:] for p in range(len(plan.instances))]  # each version's instance
+    for models in drawn:
+        packed = PackedInstances(models)
+        assert len(packed) == 6
+        assert [packed[v] for v in range(6)] == models  # pydantic compares every field
+        assert packed[1] is not packed[1]  # each asked-for copy is its own
+    assert len({d[0].model_dump_json() for d in drawn[:2]}) == 2  # the problems differ
+    # A problem the same in every version is kept once.
+    same = PackedInstances([plan.spec.problems[0]] * 3)
+    assert len({id(data) for data in same._pickles}) == 1
+    assert same[2] == plan.spec.problems[0]

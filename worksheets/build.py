@@ -14,9 +14,11 @@ import errno
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,6 +69,27 @@ SCAN_CODE_DIGITS = 8  # hex digits of the spec's hash in each page's QR code
 BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an instance
 
 
+class PackedInstances(Sequence):
+    """One problem's drawn instance of every version, each kept pickled until asked for.
+    An instance is a model of a few hundred Python objects, its pickle one object of about
+    a kilobyte: 2,000 versions of quiz-07 hold 24 MB of models or 10 MB of pickles, and
+    worker processes reading forked models copy the pages they touch (reference counts).
+    The same instance in many versions (a problem without random parts) is kept once."""
+
+    def __init__(self, instances: list):
+        known: dict = {}
+        self._pickles = [known.setdefault(data, data)
+                         for data in (pickle.dumps(i, pickle.HIGHEST_PROTOCOL) for i in instances)]
+
+    def __len__(self) -> int:
+        return len(self._pickles)
+
+    def __getitem__(self, version):
+        if isinstance(version, slice):
+            return [pickle.loads(data) for data in self._pickles[version]]
+        return pickle.loads(self._pickles[version])
+
+
 class Plan:
     """A loaded spec and the problem instances of every version, not yet rendered."""
 
@@ -115,7 +138,7 @@ class Plan:
         keys = problem_keys(self.document.data["problems"])
         with drawing_pool(self.count, self.jobs) as pool:
             if pool:
-                return self._draw_pooled(pool, keys, warm)
+                return list(map(PackedInstances, self._draw_pooled(pool, keys, warm)))
             errors, drawn = [], []
             for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
                 try:  # every problem is tried, so every error is reported at once
@@ -125,7 +148,7 @@ class Plan:
                     errors.append(exc)
             if errors:
                 raise one_or_all(errors)
-            return drawn
+            return list(map(PackedInstances, drawn))
 
     def _draw_pooled(self, pool, keys: list[str], warm) -> list[list]:
         """As the sequential _draw, with every problem's versions B, C, ... drawn at once
