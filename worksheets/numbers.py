@@ -89,7 +89,10 @@ def given_latex(value) -> str:
 
 def plain(value: Fraction | int) -> int | Fraction:
     """An integral Fraction becomes an int, so it prints and serialises as one."""
-    value = Fraction(value)
+    if type(value) is int:  # most numbers: nothing to convert (bool and numpy ints go below)
+        return value
+    if type(value) is not Fraction:
+        value = Fraction(value)
     return value.numerator if value.denominator == 1 else value
 
 

@@ -241,7 +241,7 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
         return "dead_relu: true needs a hidden ReLU that is off"
     if _shared_answer(spec, printed):
         return "no two parts share an answer"
-    if parameters(spec) in earlier:
+    if earlier and parameters(spec) in earlier:
         return DUPLICATE
     if reference is not None and not _fair(found, reference):
         return "versions have a similar amount of arithmetic"
