@@ -106,6 +106,8 @@ def rounded(value: float, decimals: int) -> float:
 
 def text(value, decimals: int | None = None, minus: str = MINUS) -> str:
     """How a number is printed: exact ("−3", "1/2") or with `decimals` places."""
+    if decimals is None and type(value) is int:  # most numbers of a key (no ABC checks: they add up)
+        return minus + str(-value) if value < 0 else str(value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if decimals is not None:
@@ -120,6 +122,8 @@ def text(value, decimals: int | None = None, minus: str = MINUS) -> str:
 
 def latex(value, decimals: int | None = None) -> str:
     """A number as LaTeX: integers plain, fractions stacked, decimals fixed."""
+    if decimals is None and type(value) is int:
+        return text(value, None, minus="-")
     if decimals is None and isinstance(value, Rational):
         exact = plain(value)
         if isinstance(exact, Fraction):
