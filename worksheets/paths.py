@@ -347,10 +347,10 @@ def _sums_from_nodes(net: Network) -> tuple:
     sums = [None] * (net.depth + 1)
     sums[net.depth] = tuple(_product(net, _path_end(net, k), z, a) for k in range(1, net.layers[-1] + 1))
     for layer in range(net.depth - 1, -1, -1):
-        sums[layer] = tuple(
-            sum((_product(net, (Factor("W", layer + 1, node, k),) + _slope(net, layer + 1, k), z, a)
-                 * sums[layer + 1][k - 1] for k in range(1, net.layers[layer + 1] + 1)), 0)
-            for node in range(1, net.layers[layer] + 1))
+        # each path's step W g′ (g′ of the target node: computed once per node), times the sums onward
+        slopes = [_product(net, _slope(net, layer + 1, k), z, a) for k in range(1, net.layers[layer + 1] + 1)]
+        sums[layer] = tuple(sum((_integral(w) * g * onward for w, g, onward in zip(row, slopes, sums[layer + 1])), 0)
+                            for row in net.weights[layer])
     return tuple(sums)
 
 
