@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -63,8 +64,13 @@ def problem_keys(raw_problems: list) -> list[str]:
 
 
 def problem_rng(seed: int, version: int, key: str) -> np.random.Generator:
-    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, version, digest])))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, version, _key_digest(key)])))
+
+
+@lru_cache(maxsize=256)
+def _key_digest(key: str) -> int:
+    """A problem key as a number (the same for every version: computed once)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big")
 
 
 # ---- drawing one instance ---------------------------------------------------------
@@ -250,6 +256,8 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
 
 def _whole(values) -> bool:
     values = np.asarray(values, dtype=float)
+    if all(v.is_integer() for v in values.tolist()):  # the usual case: exact integers, cheaply
+        return True
     return not np.any(np.abs(values - np.round(values)) > 1e-9 * np.maximum(1.0, np.abs(values)))
 
 
@@ -307,10 +315,11 @@ class Reference:
 
 
 def _fair(found: Numbers, reference: Reference) -> bool:
-    if found.architecture == reference.architecture and found.terms() != reference.terms:
-        return False
     size, ref = _largest(found), reference.largest
-    return not (size and ref) or ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR
+    if size and ref and not ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR:
+        return False
+    # the terms last: counting them is the dearer test
+    return found.architecture != reference.architecture or found.terms() == reference.terms
 
 
 def _largest(found: Numbers) -> float:
@@ -376,7 +385,9 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
     seen = {_canonical(earlier[0])}  # earlier's, to look up (a class set may have thousands)
     variants = KINDS[spec.kind].variant_count(spec)  # None: too many to run out
     for version in range(1, count):
-        if _canonical(parameters(chosen[version])) in seen:
+        drawn_parameters = parameters(chosen[version])
+        canonical = _canonical(drawn_parameters)
+        if canonical in seen:
             try:
                 if variants is not None and len(earlier) >= variants:  # no new one to draw
                     raise NoVariant(DUPLICATE, 0)
@@ -387,8 +398,10 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
                 warn(f"only {version} distinct variants exist; versions from "
                      f"{version_label(version)} on repeat them in the same order")
                 return [chosen[v % version] for v in range(count)]
-        earlier.append(parameters(chosen[version]))
-        seen.add(_canonical(earlier[-1]))
+            drawn_parameters = parameters(chosen[version])
+            canonical = _canonical(drawn_parameters)
+        earlier.append(drawn_parameters)
+        seen.add(canonical)
     return chosen
 
 

@@ -67,14 +67,17 @@ def answer_scale(net) -> int:
     return math.lcm(mean, 2 * net.l2.denominator if net.l2 else 1)
 
 
-def nonzero_path_counts(net, values) -> list[np.ndarray]:
+def nonzero_path_counts(net, values) -> list[list[int]]:
     """counts[l][j]: paths from node j of layer l to the output whose every W and g′ is
-    nonzero — the terms a student actually multiplies out."""
+    nonzero — the terms a student actually multiplies out. (Lists of ints: numpy's
+    overhead is most of the time on a network this small, in the generator's loop.)"""
     counts = [None] * (net.depth + 1)
-    counts[net.depth] = np.ones(net.layers[-1])
+    counts[net.depth] = [1] * net.layers[-1]
     for layer in range(net.depth, 0, -1):
-        alive = slope(net.activation(layer), values.z[layer], net.relu_at_zero) != 0
-        counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
+        onward = [count if alive else 0 for count, alive in
+                  zip(counts[layer], (slope(net.activation(layer), values.z[layer], net.relu_at_zero) != 0).tolist())]
+        counts[layer - 1] = [sum(count for w, count in zip(row, onward) if float(w) != 0)
+                             for row in net.weights[layer - 1]]
     return counts
 
 
