@@ -41,7 +41,8 @@ def slope(act: str, z, relu_at_zero: int = 0):
     """g′(z), elementwise; ReLU′(0) is the sheet's relu_at_zero."""
     if act == "relu":
         z = np.asarray(z, dtype=float)
-        return (z > 0).astype(float) + (z == 0) * float(relu_at_zero)
+        on = (z > 0).astype(float)
+        return on + (z == 0) * float(relu_at_zero) if relu_at_zero else on  # (+ 0.0 changes nothing)
     return ACTIVATION[act][1](z)
 
 
