@@ -114,7 +114,7 @@ def text(value, decimals: int | None = None, minus: str = MINUS) -> str:
         body = f"{abs(rounded(float(value), decimals)):.{decimals}f}"
         negative = rounded(float(value), decimals) < 0
     else:
-        exact = plain(value if isinstance(value, Rational) else to_fraction(value))
+        exact = plain(value if type(value) is Fraction or isinstance(value, Rational) else to_fraction(value))
         negative = exact < 0
         body = str(abs(exact))
     return (minus if negative else "") + body
@@ -124,7 +124,7 @@ def latex(value, decimals: int | None = None) -> str:
     """A number as LaTeX: integers plain, fractions stacked, decimals fixed."""
     if decimals is None and type(value) is int:
         return text(value, None, minus="-")
-    if decimals is None and isinstance(value, Rational):
+    if decimals is None and (type(value) is Fraction or isinstance(value, Rational)):
         exact = plain(value)
         if isinstance(exact, Fraction):
             sign = "-" if exact < 0 else ""

@@ -311,8 +311,10 @@ def derivative_value(net: Network, q: Quantity):
         z, a = _forward(net)
         prefix, layer, node = _prefix_and_start(net, q)
         data = _product(net, prefix, z, a) * _sums_from_nodes(net)[layer][node - 1]
-        data = Fraction(data) if type(data) is int else data
-    return data + l2_gradient_exact(net, q)
+    if q.symbol == "W" and net.l2:
+        return data + l2_gradient_exact(net, q)
+    # Without an L2 term: data + Fraction(0), as a Fraction (a float: + 0.0, no −0.0)
+    return Fraction(data) if type(data) is int else data if type(data) is Fraction else data + Fraction(0)
 
 
 def l2_gradient_exact(net: Network, q: Quantity) -> Fraction:
