@@ -130,7 +130,13 @@ def _relus_kept_on(spec) -> bool:
     """Whether to draw the network with every hidden ReLU on (see _draw_relus_on): the
     kind asks for it, the spec wants no dead ReLU, and the hidden layers are ReLUs."""
     return (CONSTRUCTIVE and KINDS[spec.kind].relus_on and not spec.dead_relu and spec.network.activation == "relu"
-            and not getattr(spec, "zero_ok", False) and not spec.network.is_batch)  # a batch: rules alone
+            and not _zero_ok(spec) and not spec.network.is_batch)  # a batch: rules alone
+
+
+def _zero_ok(spec) -> bool:
+    """The spec's `zero_ok:`, False for a kind without one (asked without getattr's
+    default: a pydantic model raises and catches an AttributeError for it, in every draw)."""
+    return "zero_ok" in type(spec).model_fields and spec.zero_ok
 
 
 def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool,
@@ -239,7 +245,7 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
             f"every value a student computes is an integer (answers: a multiple of 1/{found.scale})"
     if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
-    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or getattr(spec, "zero_ok", False)
+    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or _zero_ok(spec)
     printed = as_printed(spec, found)
     if not zero_ok and any(v == 0 for v in printed.answers.values()):
         return "no asked answer is 0 (set dead_relu: true to allow it)"
