@@ -290,3 +290,16 @@ def test_a_solved_network_checks_each_quantity_once_and_keeps_its_values_to_itse
     assert other.value(q) == 4  # x_1 = 2: its own value, checked afresh
     assert calls == [q, q]
     assert solved.value(q) == 2
+
+
+@pytest.mark.parametrize("w11, expected", [(1, 2), (Fraction(1, 2), 2)])
+def test_exact_values_are_fractions_whether_computed_in_ints_or_not(w11, expected):
+    """The exact forward pass and path sums compute in ints while every number is whole,
+    and give out Fractions either way (what the kinds and the key's printing expect)."""
+    net = Network((2, 2, 1), weights=(((w11, 2), (3, -1)), ((2,), (1,))), x=(1, 1))
+    z, a = paths.exact_forward(net)
+    assert {type(v) for layer in z[1:] + a[1:] for v in layer} == {Fraction}
+    assert z[1] == [w11 + 3, 1] and a[2] == [2 * (w11 + 3) + 1]
+    value = paths.derivative_value(net, parse("dH/dW1_11"))  # x_1 · ReLU′(z1_1) · W2_11
+    assert type(value) is Fraction and value == expected
+    assert paths.derivative_value(net, parse("dH/dx_2")) == 3 * 2 + (-1) * 1  # W1_21 W2_11 + W1_22 W2_21
