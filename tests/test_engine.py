@@ -120,3 +120,16 @@ def test_seed_151_forward_values():
 def test_gradient_dimensionality():
     assert Network((3, 4, 2, 1), biases=((0,) * 4, (0,) * 2, (0,))).parameter_count() == 29
     assert Network((2, 5, 3, 1)).parameter_count() == 10 + 15 + 3
+
+
+def test_a_pass_uses_its_own_networks_weights_whatever_ran_before():
+    """engine keeps the last network's weight arrays for its backward pass (_weights):
+    networks evaluated in turn, even equal ones, each get their own, read-only."""
+    first = Network((2, 1), "relu", "linear", (((1,), (2,)),), None, (1, 1))
+    second = Network((2, 1), "relu", "linear", (((3,), (4,)),), None, (1, 1))
+    twin = Network((2, 1), "relu", "linear", (((1,), (2,)),), None, (1, 1))
+    for net, H, dx in [(first, 3, [1, 2]), (second, 7, [3, 4]), (first, 3, [1, 2]), (twin, 3, [1, 2])]:
+        values = engine.evaluate(net)
+        assert values.H == H and values.da[0].tolist() == dx
+    assert not any(W.flags.writeable for W in engine._weights(second))
+    assert engine._weights(second)[0].tolist() == [[3.0], [4.0]]

@@ -358,3 +358,19 @@ def test_too_few_variants_repeat_in_order_with_a_warning(tmp_path, capsys):
     assert targets == [targets[v % 2] for v in range(5)]
     assert plan.warnings == ["%s:4: problems[0]: warning: only 2 distinct variants exist; versions "
                              "from C on repeat them in the same order" % spec]
+
+
+def test_a_plan_gives_back_to_the_garbage_collector_what_it_froze():
+    """Plan keeps the objects alive before drawing out of collections while it draws
+    (build.out_of_collections), and only then: afterwards they are collected as before,
+    and a process that froze objects itself finds them frozen still."""
+    import gc
+    assert gc.get_freeze_count() == 0
+    Plan(ROOT / "specs" / "quiz-07.yaml", versions=2)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        Plan(ROOT / "specs" / "quiz-07.yaml", versions=2)
+        assert gc.get_freeze_count() > 0  # (some were freed meanwhile: the count is not exact)
+    finally:
+        gc.unfreeze()

@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import re
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from worksheets.build import build_sheet
 from worksheets.cli import main
 from worksheets.network import Network
 from worksheets.paths import PathSum, evaluate_path_sum, parse_sum, parse_term
-from worksheets.problems import symbolic
+from worksheets.problems import checked, symbolic
 from worksheets.quantities import lookup, parse
 
 ROOT = Path(__file__).parent.parent
@@ -28,6 +29,7 @@ PRACTICE = ROOT / "specs" / "backprop-practice.yaml"
 QUIZ = ROOT / "specs" / "quiz-07.yaml"
 ORIGINAL_BACKWARD = engine.backward
 ORIGINAL_FORWARD = engine.forward
+ORIGINAL_CHECKED = checked.checked_value
 
 
 def line_of(spec: Path, text: str) -> int:
@@ -271,3 +273,33 @@ def test_every_symbolic_answer_of_the_seed_is_covered(seed_answers):
     symbolic_ids = {pid for pid, p in seed_answers.items()
                     if any(isinstance(part["answer"], str) for part in p["parts"])}
     assert symbolic_ids == set(PRINTED)
+
+
+def test_a_solved_network_checks_each_quantity_once_and_keeps_its_values_to_itself(monkeypatch):
+    """Solved keeps the checked value of each quantity (a key's steps ask the same ones
+    again and again); a copy for another network (dataclasses.replace) starts afresh."""
+    first = Network((2, 2, 1), weights=(((1, 2), (3, -1)), ((2,), (1,))), x=(1, 1))
+    second = replace(first, x=(2, 1))
+    calls = []
+    monkeypatch.setattr(checked, "checked_value", lambda s, q: calls.append(q) or ORIGINAL_CHECKED(s, q))
+    solved = checked.solve(first)
+    q = parse("dH/dW1_11")
+    assert solved.value(q) == solved.value(q) == 2  # x_1 · W2_11 · ReLU′(4), exactly
+    assert calls == [q]
+    other = replace(solved, net=second, values=engine.evaluate(second))
+    assert other.value(q) == 4  # x_1 = 2: its own value, checked afresh
+    assert calls == [q, q]
+    assert solved.value(q) == 2
+
+
+@pytest.mark.parametrize("w11, expected", [(1, 2), (Fraction(1, 2), 2)])
+def test_exact_values_are_fractions_whether_computed_in_ints_or_not(w11, expected):
+    """The exact forward pass and path sums compute in ints while every number is whole,
+    and give out Fractions either way (what the kinds and the key's printing expect)."""
+    net = Network((2, 2, 1), weights=(((w11, 2), (3, -1)), ((2,), (1,))), x=(1, 1))
+    z, a = paths.exact_forward(net)
+    assert {type(v) for layer in z[1:] + a[1:] for v in layer} == {Fraction}
+    assert z[1] == [w11 + 3, 1] and a[2] == [2 * (w11 + 3) + 1]
+    value = paths.derivative_value(net, parse("dH/dW1_11"))  # x_1 · ReLU′(z1_1) · W2_11
+    assert type(value) is Fraction and value == expected
+    assert paths.derivative_value(net, parse("dH/dx_2")) == 3 * 2 + (-1) * 1  # W1_21 W2_11 + W1_22 W2_21

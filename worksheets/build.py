@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,7 +128,7 @@ class Plan:
         # warm(plan, sheet of version A) runs while worker processes draw the other versions
         # (only then): a chance to fill this process's caches before rendering.
         self.written = self._written(version_letter)  # the versions whose files are written
-        with self.notation():
+        with self.notation(), out_of_collections():
             self.instances = self._draw(warm)  # instances[problem][version]
             self._warn_of_surprises()
 
@@ -334,6 +336,23 @@ class Plan:
                  "parameters": {self.label(v): parameters(versions[v]) for v in range(self.count)}}
                 for number, (problem, versions) in enumerate(zip(self.spec.problems, self.instances), 1)],
         }
+
+
+@contextmanager
+def out_of_collections():
+    """The objects alive before the block (the imports, the spec) stay out of the garbage
+    collector's passes during it: drawing and warming make enough objects for two or three
+    full passes, each of which walked all of them (about 0.1 s each, in the parent's serial
+    stage). They come back into collection after the block, so nothing is kept longer; a
+    process that froze objects itself is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def network_data(problem) -> dict | None:

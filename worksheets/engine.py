@@ -41,7 +41,8 @@ def slope(act: str, z, relu_at_zero: int = 0):
     """g′(z), elementwise; ReLU′(0) is the sheet's relu_at_zero."""
     if act == "relu":
         z = np.asarray(z, dtype=float)
-        return (z > 0).astype(float) + (z == 0) * float(relu_at_zero)
+        on = (z > 0).astype(float)
+        return on + (z == 0) * float(relu_at_zero) if relu_at_zero else on  # (+ 0.0 changes nothing)
     return ACTIVATION[act][1](z)
 
 
@@ -78,11 +79,30 @@ class Values:
         return float(self.a[-1][0]) if self.a[-1].shape == (1,) else self.a[-1]
 
 
+_last_weights: tuple = (None, ())  # (a network, its W^(l) as read-only float arrays): see _weights
+
+
+def _weights(net: Network) -> tuple:
+    """The network's weight matrices as float arrays, W^(1) first. A forward and a backward
+    pass of one network share them (building them is a good part of a small network's
+    pass): the last network's are kept, known by identity (the reference held here, so
+    no other network can match) and read-only, so they cannot go stale."""
+    global _last_weights
+    last, arrays = _last_weights
+    if last is not net:
+        arrays = tuple(net.W(layer) for layer in range(1, net.depth + 1))
+        for array in arrays:
+            array.flags.writeable = False
+        _last_weights = (net, arrays)  # one assignment: a thread sees the old pair or the new, whole
+    return arrays
+
+
 def forward(net: Network, x: np.ndarray) -> tuple[list, list]:
     z, a = [None], [np.asarray(x, dtype=float)]
+    weights = _weights(net)
     for layer in range(1, net.depth + 1):
         g = ACTIVATION[net.activation(layer)][0]
-        z.append(net.W(layer).T @ a[-1] + net.b(layer))
+        z.append(weights[layer - 1].T @ a[-1] + net.b(layer))
         a.append(g(z[-1]))
     return z, a
 
@@ -98,13 +118,14 @@ def backward(net: Network, z: list, a: list, dH: np.ndarray | None = None) -> Va
     loss = None
     if net.has_loss and dH is None:
         loss, da[L] = _loss(net, z[L], a[L])
+    weights = _weights(net)
     for layer in range(L, 0, -1):
         dz[layer] = da[layer] * slope(net.activation(layer), z[layer], net.relu_at_zero)
         if layer == L and net.loss == "softmax-cross-entropy":
             dz[layer], da[layer] = da[layer], -net.targets() / a[layer]  # ∂L/∂a_k = −y_k / p_k
         dW[layer] = np.outer(a[layer - 1], dz[layer])
         db[layer] = dz[layer].copy()
-        da[layer - 1] = net.W(layer) @ dz[layer]
+        da[layer - 1] = weights[layer - 1] @ dz[layer]
     if loss is not None:
         loss, dW = _regularized(net, loss, dW)
     return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db, loss=loss)

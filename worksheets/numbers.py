@@ -89,7 +89,10 @@ def given_latex(value) -> str:
 
 def plain(value: Fraction | int) -> int | Fraction:
     """An integral Fraction becomes an int, so it prints and serialises as one."""
-    value = Fraction(value)
+    if type(value) is int:  # most numbers: nothing to convert (bool and numpy ints go below)
+        return value
+    if type(value) is not Fraction:
+        value = Fraction(value)
     return value.numerator if value.denominator == 1 else value
 
 
@@ -103,13 +106,15 @@ def rounded(value: float, decimals: int) -> float:
 
 def text(value, decimals: int | None = None, minus: str = MINUS) -> str:
     """How a number is printed: exact ("−3", "1/2") or with `decimals` places."""
+    if decimals is None and type(value) is int:  # most numbers of a key (no ABC checks: they add up)
+        return minus + str(-value) if value < 0 else str(value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if decimals is not None:
         body = f"{abs(rounded(float(value), decimals)):.{decimals}f}"
         negative = rounded(float(value), decimals) < 0
     else:
-        exact = plain(value if isinstance(value, Rational) else to_fraction(value))
+        exact = plain(value if type(value) is Fraction or isinstance(value, Rational) else to_fraction(value))
         negative = exact < 0
         body = str(abs(exact))
     return (minus if negative else "") + body
@@ -117,7 +122,9 @@ def text(value, decimals: int | None = None, minus: str = MINUS) -> str:
 
 def latex(value, decimals: int | None = None) -> str:
     """A number as LaTeX: integers plain, fractions stacked, decimals fixed."""
-    if decimals is None and isinstance(value, Rational):
+    if decimals is None and type(value) is int:
+        return text(value, None, minus="-")
+    if decimals is None and (type(value) is Fraction or isinstance(value, Rational)):
         exact = plain(value)
         if isinstance(exact, Fraction):
             sign = "-" if exact < 0 else ""

@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import conventions, notation
 from .conventions import weight_name
 from .errors import Unprintable
-from .network import Network
+from .network import PIECEWISE_LINEAR, Network
 from .quantities import Quantity
 
 
@@ -177,19 +177,32 @@ def _forward(net: Network) -> tuple[tuple, tuple]:
 
 
 def _compute_forward(net: Network) -> tuple[list, list]:
+    """Sums of ints stay ints (the generator draws whole numbers, and Fractions cost ten
+    times more); every z and a past the input is given out as a Fraction, as before."""
     a = [list(net.x)]
     z = [None]
     for layer in range(1, net.depth + 1):
         W = net.weights[layer - 1]
         b = net.biases[layer - 1] if net.biases else [0] * net.layers[layer]
-        zl = [sum((W[i][j] * a[-1][i] for i in range(net.layers[layer - 1])), Fraction(0)) + b[j]
+        zl = [sum((W[i][j] * a[-1][i] for i in range(net.layers[layer - 1])), 0) + b[j]
               for j in range(net.layers[layer])]
         z.append(zl)
         if net.activation(layer) == "softmax":
             a.append(softmax_exact(zl))
         else:
-            a.append([g_exact(net.activation(layer), v) for v in zl])
-    return z, a
+            a.append([_g(net.activation(layer), v) for v in zl])
+    return [None] + [_as_fractions(zl) for zl in z[1:]], a[:1] + [_as_fractions(al) for al in a[1:]]
+
+
+def _as_fractions(values: list) -> list:
+    return [Fraction(v) if type(v) is int else v for v in values]
+
+
+def _g(act: str, v):
+    """g_exact, with ints kept ints (ReLU of an off node: the int 0)."""
+    if act in PIECEWISE_LINEAR and type(v) is int:
+        return v if act == "linear" or v > 0 else 0
+    return g_exact(act, v)
 
 
 def softmax_exact(zl: list) -> list[float]:
@@ -297,8 +310,11 @@ def derivative_value(net: Network, q: Quantity):
     else:
         z, a = _forward(net)
         prefix, layer, node = _prefix_and_start(net, q)
-        data = term_value(net, prefix, z, a) * _sums_from_nodes(net)[layer][node - 1]
-    return data + l2_gradient_exact(net, q)
+        data = _product(net, prefix, z, a) * _sums_from_nodes(net)[layer][node - 1]
+    if q.symbol == "W" and net.l2:
+        return data + l2_gradient_exact(net, q)
+    # Without an L2 term: data + Fraction(0), as a Fraction (a float: + 0.0, no −0.0)
+    return Fraction(data) if type(data) is int else data if type(data) is Fraction else data + Fraction(0)
 
 
 def l2_gradient_exact(net: Network, q: Quantity) -> Fraction:
@@ -331,13 +347,23 @@ def _sums_from_nodes(net: Network) -> tuple:
     product of its factors (W g′ W g′ ...), layer by layer from the output back."""
     z, a = _forward(net)
     sums = [None] * (net.depth + 1)
-    sums[net.depth] = tuple(term_value(net, _path_end(net, k), z, a) for k in range(1, net.layers[-1] + 1))
+    sums[net.depth] = tuple(_product(net, _path_end(net, k), z, a) for k in range(1, net.layers[-1] + 1))
     for layer in range(net.depth - 1, -1, -1):
-        sums[layer] = tuple(
-            sum((term_value(net, (Factor("W", layer + 1, node, k),) + _slope(net, layer + 1, k), z, a)
-                 * sums[layer + 1][k - 1] for k in range(1, net.layers[layer + 1] + 1)), Fraction(0))
-            for node in range(1, net.layers[layer] + 1))
+        # each path's step W g′ (g′ of the target node: computed once per node), times the sums onward
+        slopes = [_product(net, _slope(net, layer + 1, k), z, a) for k in range(1, net.layers[layer + 1] + 1)]
+        sums[layer] = tuple(sum((_integral(w) * g * onward for w, g, onward in zip(row, slopes, sums[layer + 1])), 0)
+                            for row in net.weights[layer])
     return tuple(sums)
+
+
+def _product(net: Network, term: Term, z: list, a: list):
+    """term_value, in ints while every factor is one (an integral Fraction counts as one:
+    a whole input or ReLU′ = 1); the caller makes the result a Fraction."""
+    return math.prod((_integral(factor_value(net, f, z, a)) for f in term), start=1)
+
+
+def _integral(value):
+    return value.numerator if type(value) is Fraction and value.denominator == 1 else value
 
 
 def rounding_scale(net: Network, q: Quantity) -> float:

@@ -39,6 +39,9 @@ def integers(rng, span, shape: tuple, nonzero: bool = False):
     computed, not looked up in a list of the whole range (which may hold 2,000,001)."""
     low, high = span
     skip_zero = nonzero and low <= 0 <= high and low != high
+    if shape == ():  # one number: as drawn with size=() (the same stream), without the array
+        value = low + int(rng.integers(high - low + 1 - skip_zero))
+        return value + 1 if skip_zero and value >= 0 else value
     index = rng.integers(high - low + 1 - skip_zero, size=shape)
     values = low + index
     if skip_zero:

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -63,8 +64,13 @@ def problem_keys(raw_problems: list) -> list[str]:
 
 
 def problem_rng(seed: int, version: int, key: str) -> np.random.Generator:
-    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, version, digest])))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, version, _key_digest(key)])))
+
+
+@lru_cache(maxsize=256)
+def _key_digest(key: str) -> int:
+    """A problem key as a number (the same for every version: computed once)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big")
 
 
 # ---- drawing one instance ---------------------------------------------------------
@@ -124,7 +130,13 @@ def _relus_kept_on(spec) -> bool:
     """Whether to draw the network with every hidden ReLU on (see _draw_relus_on): the
     kind asks for it, the spec wants no dead ReLU, and the hidden layers are ReLUs."""
     return (CONSTRUCTIVE and KINDS[spec.kind].relus_on and not spec.dead_relu and spec.network.activation == "relu"
-            and not getattr(spec, "zero_ok", False) and not spec.network.is_batch)  # a batch: rules alone
+            and not _zero_ok(spec) and not spec.network.is_batch)  # a batch: rules alone
+
+
+def _zero_ok(spec) -> bool:
+    """The spec's `zero_ok:`, False for a kind without one (asked without getattr's
+    default: a pydantic model raises and catches an AttributeError for it, in every draw)."""
+    return "zero_ok" in type(spec).model_fields and spec.zero_ok
 
 
 def _draw_network(network: NetworkSpec, ranges: RandomRanges, rng, fill_missing: bool,
@@ -233,7 +245,7 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
             f"every value a student computes is an integer (answers: a multiple of 1/{found.scale})"
     if np.any(np.abs(values) > limit):
         return f"every value a student computes is at most {limit} in size"
-    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or getattr(spec, "zero_ok", False)
+    zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or _zero_ok(spec)
     printed = as_printed(spec, found)
     if not zero_ok and any(v == 0 for v in printed.answers.values()):
         return "no asked answer is 0 (set dead_relu: true to allow it)"
@@ -241,7 +253,7 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
         return "dead_relu: true needs a hidden ReLU that is off"
     if _shared_answer(spec, printed):
         return "no two parts share an answer"
-    if parameters(spec) in earlier:
+    if earlier and parameters(spec) in earlier:
         return DUPLICATE
     if reference is not None and not _fair(found, reference):
         return "versions have a similar amount of arithmetic"
@@ -250,6 +262,8 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
 
 def _whole(values) -> bool:
     values = np.asarray(values, dtype=float)
+    if all(v.is_integer() for v in values.tolist()):  # the usual case: exact integers, cheaply
+        return True
     return not np.any(np.abs(values - np.round(values)) > 1e-9 * np.maximum(1.0, np.abs(values)))
 
 
@@ -307,10 +321,11 @@ class Reference:
 
 
 def _fair(found: Numbers, reference: Reference) -> bool:
-    if found.architecture == reference.architecture and found.terms() != reference.terms:
-        return False
     size, ref = _largest(found), reference.largest
-    return not (size and ref) or ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR
+    if size and ref and not ref / FAIRNESS_FACTOR <= size <= ref * FAIRNESS_FACTOR:
+        return False
+    # the terms last: counting them is the dearer test
+    return found.architecture != reference.architecture or found.terms() == reference.terms
 
 
 def _largest(found: Numbers) -> float:
@@ -376,7 +391,9 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
     seen = {_canonical(earlier[0])}  # earlier's, to look up (a class set may have thousands)
     variants = KINDS[spec.kind].variant_count(spec)  # None: too many to run out
     for version in range(1, count):
-        if _canonical(parameters(chosen[version])) in seen:
+        drawn_parameters = parameters(chosen[version])
+        canonical = _canonical(drawn_parameters)
+        if canonical in seen:
             try:
                 if variants is not None and len(earlier) >= variants:  # no new one to draw
                     raise NoVariant(DUPLICATE, 0)
@@ -387,8 +404,10 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
                 warn(f"only {version} distinct variants exist; versions from "
                      f"{version_label(version)} on repeat them in the same order")
                 return [chosen[v % version] for v in range(count)]
-        earlier.append(parameters(chosen[version]))
-        seen.add(_canonical(earlier[-1]))
+            drawn_parameters = parameters(chosen[version])
+            canonical = _canonical(drawn_parameters)
+        earlier.append(drawn_parameters)
+        seen.add(canonical)
     return chosen
 
 

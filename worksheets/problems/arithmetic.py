@@ -37,10 +37,10 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     values = evaluate(net)
     points = _points(net, values)
     arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
-    intermediates = np.concatenate([np.ravel(array) for array in arrays])
+    intermediates = np.concatenate(arrays, axis=None)  # each flattened, in order
     answers = {q.name: lookup(q, values) for q in asked}
-    dead = net.hidden == "relu" and any(np.any(slope("relu", z, net.relu_at_zero) == 0)
-                                        for _, v in points for z in v.z[1:-1])
+    dead = net.hidden == "relu" and any(not _alive("relu", z, net.relu_at_zero)
+                                        for _, v in points for layer in v.z[1:-1] for z in layer.tolist())
 
     def terms() -> tuple:
         return tuple(_terms(q, point_net, v, nonzero_path_counts(point_net, v))
@@ -67,14 +67,18 @@ def answer_scale(net) -> int:
     return math.lcm(mean, 2 * net.l2.denominator if net.l2 else 1)
 
 
-def nonzero_path_counts(net, values) -> list[np.ndarray]:
+def nonzero_path_counts(net, values) -> list[list[int]]:
     """counts[l][j]: paths from node j of layer l to the output whose every W and g′ is
-    nonzero — the terms a student actually multiplies out."""
+    nonzero — the terms a student actually multiplies out. (Lists of ints: numpy's
+    overhead is most of the time on a network this small, in the generator's loop.)"""
     counts = [None] * (net.depth + 1)
-    counts[net.depth] = np.ones(net.layers[-1])
+    counts[net.depth] = [1] * net.layers[-1]
     for layer in range(net.depth, 0, -1):
-        alive = slope(net.activation(layer), values.z[layer], net.relu_at_zero) != 0
-        counts[layer - 1] = ((net.W(layer) != 0) * alive) @ counts[layer]
+        act = net.activation(layer)
+        onward = [count if _alive(act, z, net.relu_at_zero) else 0
+                  for count, z in zip(counts[layer], values.z[layer].tolist())]
+        counts[layer - 1] = [sum(count for w, count in zip(row, onward) if float(w) != 0)
+                             for row in net.weights[layer - 1]]
     return counts
 
 
@@ -83,7 +87,17 @@ def _terms(q: Quantity, net, values, counts) -> int:
     if q.symbol in ("x", "a"):
         return int(counts[q.layer if q.symbol == "a" else 0][q.i - 1])
     node = q.j if q.symbol == "W" else q.i
-    local = slope(net.activation(q.layer), values.z[q.layer][node - 1], net.relu_at_zero) != 0
+    local = _alive(net.activation(q.layer), float(values.z[q.layer][node - 1]), net.relu_at_zero)
     if q.symbol == "W":
         local = local and values.a[q.layer - 1][q.i - 1] != 0
     return int(counts[q.layer][node - 1]) if local else 0
+
+
+def _alive(act: str, z: float, relu_at_zero: int) -> bool:
+    """g′(z) ≠ 0 for one z; ReLU and linear without numpy (a call on one number costs
+    more than the test)."""
+    if act == "relu":
+        return z > 0 or (z == 0 and relu_at_zero != 0)
+    if act == "linear":
+        return True
+    return bool(slope(act, z, relu_at_zero) != 0)

@@ -4,7 +4,7 @@ stops the build (CheckFailed)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -43,10 +43,15 @@ class Solved:
     net: Network
     values: Values
     decimals: int | None  # None: exact numbers
+    # q -> its checked value: a key's steps ask the same quantities again and again (each
+    # is checked once). Not an argument, so dataclasses.replace starts an empty one.
+    _checked: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def value(self, q: Quantity):
         """Exact (Fraction) or float value of q, checked against an independent method."""
-        return checked_value(self, q)
+        if q not in self._checked:
+            self._checked[q] = checked_value(self, q)
+        return self._checked[q]
 
     def text(self, value) -> str:
         return numbers.text(value, self.decimals)
