@@ -206,3 +206,26 @@ def test_ctrl_c_waits_while_a_worker_is_forked_and_the_worker_ignores_it():
         assert os.read(reader, 10) == b"ignored"
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_staging_writes_only_inside_its_folder(tmp_path):
+    """Staging.write checks its path as text: nothing outside the staging folder, no
+    absolute path, and a link put in place of an output is not followed."""
+    out = tmp_path / "out"
+    outside = tmp_path / "outside"
+    with pytest.raises(build_module.BuildError):
+        with build_module.Staging(out, "quiz") as stage:
+            stage.write("A/figures/one.svg", b"1")
+            stage.write("A/./two.json", b"2")
+            stage.write("B/../three.json", b"3")
+            assert sorted(str(p.relative_to(stage.root)) for p in stage.root.rglob("*") if p.is_file()) == \
+                ["A/figures/one.svg", "A/two.json", "three.json"]
+            assert (stage.root / "A" / "figures" / "one.svg").read_bytes() == b"1"
+            for relative in ("../outside", "A/../../outside", f"{outside}", "", "."):
+                with pytest.raises(build_module.BuildError, match="refusing to write outside"):
+                    stage.write(relative, b"x")
+            (stage.root / "link").symlink_to(outside)
+            with pytest.raises(OSError):
+                stage.write("link", b"x")
+            raise build_module.BuildError("stop")  # the staging folder is removed
+    assert not outside.exists() and list(out.iterdir()) == []

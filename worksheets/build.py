@@ -522,6 +522,8 @@ class Staging:
     def __enter__(self) -> "Staging":
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=staging_prefix(self.name), dir=self.out_dir))
+        self._inside = os.path.abspath(self.root) + os.sep  # what every written path starts with
+        self._folders = {self._inside}  # folders made (each process its own: a fork copies it)
         return self
 
     def path(self, relative: str) -> Path:
@@ -531,9 +533,23 @@ class Staging:
         return path
 
     def write(self, relative: str, data: bytes) -> None:
-        path = self.path(relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        """A new file in the staging folder. A class set writes thousands of small files:
+        a path checked as text (the folder is new and holds only what the build wrote, no
+        links) and each folder made once cost three system calls a file, not twenty."""
+        path = os.path.normpath(self._inside + relative)
+        if os.path.isabs(relative) or not path.startswith(self._inside):
+            raise BuildError(f"refusing to write outside the output folder: {relative}")
+        folder = os.path.dirname(path) + os.sep
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | _NO_FOLLOW, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
 
     def __exit__(self, kind, error, trace) -> None:
         if error is not None:
@@ -567,6 +583,9 @@ class Staging:
             os.rmdir(aside)
             raise
         return aside
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a link in place of an output is an error, not followed
 
 
 def _require_ours(target: Path) -> None:
