@@ -11,7 +11,6 @@ scanned image is read. The grader (worksheets.grading) imports the constants bel
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -27,6 +26,7 @@ from ..typeset.fonts import BOLD, REGULAR
 from ..typeset.inline import TEXT_SIZE
 from ..typeset.mathtext import typeset
 from ..typeset.templates import Templated
+from .jsontext import dumps as json_text
 
 # Corner marks: solid squares, their outer edges MARK_INSET from the paper's edges
 # (inside what printers print, outside the text and the footer).
@@ -167,7 +167,7 @@ class Regions:
                                              **self.parts.get((p.number, part.label), {})}
                                             for part in p.parts]} for p in sheet.problems],
                     "regions": self.items}
-        return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
+        return (json_text(document, indent=1) + "\n").encode()
 
 
 def _draw_bubbles(canvas, bubbles: list[tuple[float, float, str]]) -> None:
