@@ -142,6 +142,13 @@ def test_a_formula_with_numbers_put_in_its_shape_is_converted_as_a_whole():
             assert mathml(latex, display) == _converted(latex, display), latex
         _numbered.cache_clear()
     assert _numbered(r"z = 1000000 \cdot 1000001", 2, False) is not None  # templated, not converted each time
+    from latex2mathml.converter import convert
+
+    from worksheets.output.html import _atom_mathml
+    for number in ("0", "7", "12", "0.25", "1000000", "10.125", "007"):  # written without latex2mathml
+        for display in ("inline", "block"):
+            assert _atom_mathml("ord", number, display == "block") == \
+                convert(number, display=display).split("<mrow>")[1].split("</mrow>")[0], number
     for shape, count in ((r"x_1000000 + 1000001", 2), (r"\frac1000000 + 1000001", 2), ("1000000.1000001", 2),
                          (r"a = \blank{1000000em} + 1000001", 2)):
         assert _numbered(shape, count, False) is None, shape

@@ -165,6 +165,7 @@ def mathml(latex: str, display: bool = False) -> str:
     return _put(pieces, numbers)
 
 
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A number as mathsplit and latex2mathml read one (after a command, whose digits stay).
 _NUMBER = re.compile(r"\\[A-Za-z]+|\\.|(\d+(?:\.\d+)?)", re.S)
 
@@ -178,8 +179,8 @@ def _sentinel(k: int) -> str:
 def _numbered(shape: str, count: int, display: bool) -> tuple[str | int, ...] | None:
     """The shape's MathML as text pieces and, between them, the index of the number that
     goes there; None unless each number is an <mn> of its own that any other number
-    replaces exactly: checked with single digits and with decimals (a digit after _ or ^,
-    or \\frac12, is read one digit at a time; a width such as 3em is no number)."""
+    replaces exactly (a digit after _ or ^, or \\frac12, is read one digit at a time; a
+    width such as 3em is no number): checked once more with decimals in its numbers."""
     sentinels = [_sentinel(k) for k in range(count)]
     if [m.group(1) for m in _NUMBER.finditer(shape) if m.group(1)] != sentinels:
         return None  # numbers that run together once replaced ("1.5.2")
@@ -196,11 +197,9 @@ def _numbered(shape: str, count: int, display: bool) -> tuple[str | int, ...] | 
         pieces += [markup[last:at], k]
         last = at + len(sentinels[k])
     pieces.append(markup[last:])
-    for numbers in ([str(k % 10) for k in range(count)], [f"{k + 10}.25" for k in range(count)]):
-        latex = _NUMBER.sub(lambda m: numbers[int(m.group(1)) - 1_000_000] if m.group(1) else m.group(), shape)
-        if _put(pieces, numbers) != _converted(latex, display):
-            return None
-    return tuple(pieces)
+    numbers = [f"{k + 10}.25" for k in range(count)]
+    latex = _NUMBER.sub(lambda m: numbers[int(m.group(1)) - 1_000_000] if m.group(1) else m.group(), shape)
+    return tuple(pieces) if _put(pieces, numbers) == _converted(latex, display) else None
 
 
 def _put(pieces, numbers: list[str]) -> str:
@@ -224,6 +223,8 @@ def _atom_mathml(kind: str, source: str, display: bool) -> str:
     (Converted in the formula's own mode: a display sum has its limits below.)"""
     if kind == "space":  # mathsplit gives its width in mu: written as latex2mathml writes it
         source = _SPACE_LATEX[int(source)]
+    elif _BARE_NUMBER.fullmatch(source):  # as latex2mathml writes it, without running it
+        return f"<mn>{source}</mn>"
     markup = convert(source, display="block" if display else "inline")
     inner = markup[markup.index(">") + 1:-len("</math>")]
     return inner[len("<mrow>"):-len("</mrow>")] if inner.startswith("<mrow>") and inner.endswith("</mrow>") else inner
