@@ -211,7 +211,7 @@ def test_ctrl_c_waits_while_a_worker_is_forked_and_the_worker_ignores_it():
 
 
 def test_staging_writes_only_inside_its_folder(tmp_path):
-    """Staging.write checks its path as text: nothing outside the staging folder, no
+    """Staging.write and .path check a path as text: nothing outside the staging folder, no
     absolute path, and a link put in place of an output is not followed."""
     out = tmp_path / "out"
     outside = tmp_path / "outside"
@@ -226,6 +226,9 @@ def test_staging_writes_only_inside_its_folder(tmp_path):
             for relative in ("../outside", "A/../../outside", f"{outside}", "", "."):
                 with pytest.raises(build_module.BuildError, match="refusing to write outside"):
                     stage.write(relative, b"x")
+                with pytest.raises(build_module.BuildError, match="refusing to write outside"):
+                    stage.path(relative)
+            assert stage.path("A/./two.json").read_bytes() == b"2"
             (stage.root / "link").symlink_to(outside)
             with pytest.raises(OSError):
                 stage.write("link", b"x")
