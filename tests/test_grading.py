@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import subprocess
 from dataclasses import replace
 from fractions import Fraction
@@ -13,6 +14,7 @@ from pathlib import Path
 import pypdf
 import pytest
 import scansim
+import segno
 
 from worksheets.build import check_sheet
 from worksheets.cli import main
@@ -22,7 +24,16 @@ from worksheets.grading.ecf import network_values
 from worksheets.grading.marking import agrees, items_of, key_of
 from worksheets.grading.read import BLANK, read_region
 from worksheets.grading.report import grades_csv
-from worksheets.output.scanmarks import BOXES, ChoiceFormat, DigitFormat, formats, needs, part_need
+from worksheets.output.scanmarks import (
+    BOXES,
+    QR_MASK,
+    ChoiceFormat,
+    DigitFormat,
+    formats,
+    needs,
+    part_need,
+    qr_matrix,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = 24
@@ -389,3 +400,20 @@ def test_error_carried_forward_carries_nothing_through_what_it_does_not_model():
     assert network_values(plain, {})["H"] == 6
     for change in ({"l2": "1/10"}, {"relu_at_zero": 1}, {"names": "to-from"}):
         assert network_values({**plain, **change}, {}) == {}
+
+
+def test_a_qr_code_made_from_another_of_its_length_is_segnos():
+    """qr_matrix builds a byte-mode text's code from the code of the first text of its
+    length and the bits they differ in: the same modules as segno's own code, whichever
+    text of a length came first (random texts in random order, of many lengths and so
+    of QR versions 1 to 3, and texts segno writes in other modes)."""
+    rng = random.Random(7)
+    alphabet = "abcdefghijklmnopqrstuvwxyzAB0123456789 -_.é\u2212"
+    texts = [f"ws1 0a1b2c3d {chr(65 + v % 26)}{v // 26 or ''} {page} quiz-07 practice"[:26]
+             for v in range(60) for page in (1, 2, 3)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(150)]
+    texts += ["ABC 123", "12345", "HELLO WORLD:", "ws1 x - 1 "]
+    rng.shuffle(texts)
+    for text in texts:
+        expected = segno.make(text, error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
+        assert qr_matrix(text) == tuple(bytes(row) for row in expected), text

@@ -126,6 +126,34 @@ def test_a_figure_filled_into_its_template_is_written_as_parsed():
     assert templated >= 3 * plan.count  # problems 1, 2 and 4 at least
 
 
+def test_a_formula_with_numbers_put_in_its_shape_is_converted_as_a_whole():
+    """A formula's MathML from its shape (converted once, numbers put in) is the MathML
+    of converting it, whichever formula of that shape came first; shapes whose numbers
+    are not each an <mn> of their own (a digit script, \\frac12, a width) are converted."""
+    from worksheets.output.html import _converted, _numbered, mathml
+    formulas = [r"z = 0.5 \cdot 1.2 + (-3)(2) = -5.4", r"z = 12 \cdot 7 + (-1)(0) = 84",
+                r"\begin{pmatrix} 1 & -2.5 \\ 3 & 0.25 \end{pmatrix}", r"\begin{pmatrix} 9 & 8 \\ -7 & 6.5 \end{pmatrix}",
+                r"x^{2}_{1} = 4", r"x^{3}_{10} = 1000", r"\frac{1}{2} + 0.5", r"\frac{3}{4} + 12.75",
+                r"x_5 + 2", r"x_7 + 3", r"\frac12 + 1", r"\frac34 + 2", r"a = \blank{3em} + 1", r"a = \blank{2em} + 7",
+                r"\text{1 of 2} = 3", r"\text{4 of 5} = 6", "1.5.2", "2.5.3", r"\sum_{i=1}^{3} w_i = 0.5"]
+    for display in (False, True):
+        for latex in formulas + formulas[::-1]:  # each shape first met with other numbers
+            mathml.cache_clear()
+            assert mathml(latex, display) == _converted(latex, display), latex
+        _numbered.cache_clear()
+    assert _numbered(r"z = 1000000 \cdot 1000001", 2, False) is not None  # templated, not converted each time
+    from latex2mathml.converter import convert
+
+    from worksheets.output.html import _atom_mathml
+    for number in ("0", "7", "12", "0.25", "1000000", "10.125", "007"):  # written without latex2mathml
+        for display in ("inline", "block"):
+            assert _atom_mathml("ord", number, display == "block") == \
+                convert(number, display=display).split("<mrow>")[1].split("</mrow>")[0], number
+    for shape, count in ((r"x_1000000 + 1000001", 2), (r"\frac1000000 + 1000001", 2), ("1000000.1000001", 2),
+                         (r"a = \blank{1000000em} + 1000001", 2)):
+        assert _numbered(shape, count, False) is None, shape
+
+
 def test_a_part_whose_steps_are_above_it_offers_its_answer_alone(all_formats):
     """Graphs: later derivatives follow from the steps of an earlier part; their toggle
     says "Answer", not "Answer and worked solution"."""

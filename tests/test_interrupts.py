@@ -3,11 +3,13 @@ SIGTERM or SIGKILL leaves the previous outputs whole, the next build removes wha
 it left, no process outlives it, and Ctrl-C prints one line."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import random
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -206,3 +208,56 @@ def test_ctrl_c_waits_while_a_worker_is_forked_and_the_worker_ignores_it():
         assert os.read(reader, 10) == b"ignored"
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_staging_writes_only_inside_its_folder(tmp_path):
+    """Staging.write and .path check a path as text: nothing outside the staging folder, no
+    absolute path, and a link put in place of an output is not followed."""
+    out = tmp_path / "out"
+    outside = tmp_path / "outside"
+    with pytest.raises(build_module.BuildError):
+        with build_module.Staging(out, "quiz") as stage:
+            stage.write("A/figures/one.svg", b"1")
+            stage.write("A/./two.json", b"2")
+            stage.write("B/../three.json", b"3")
+            assert sorted(str(p.relative_to(stage.root)) for p in stage.root.rglob("*") if p.is_file()) == \
+                ["A/figures/one.svg", "A/two.json", "three.json"]
+            assert (stage.root / "A" / "figures" / "one.svg").read_bytes() == b"1"
+            for relative in ("../outside", "A/../../outside", f"{outside}", "", "."):
+                with pytest.raises(build_module.BuildError, match="refusing to write outside"):
+                    stage.write(relative, b"x")
+                with pytest.raises(build_module.BuildError, match="refusing to write outside"):
+                    stage.path(relative)
+            assert stage.path("A/./two.json").read_bytes() == b"2"
+            (stage.root / "link").symlink_to(outside)
+            with pytest.raises(OSError):
+                stage.write("link", b"x")
+            raise build_module.BuildError("stop")  # the staging folder is removed
+    assert not outside.exists() and list(out.iterdir()) == []
+
+
+def _flags(folder: Path) -> int | None:
+    """A folder's chattr flags, None where the file system has none."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        return struct.unpack("i", fcntl.ioctl(descriptor, build_module._GET_FLAGS, bytes(4)))[0]
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def test_staging_folder_is_the_top_of_a_hierarchy_only_while_written(tmp_path):
+    """chattr +T on the staging folder (ext4 spreads its version folders), cleared before
+    it takes the outputs' place."""
+    if not build_module._FLAGS_IOCTLS or _flags(tmp_path) is None:
+        pytest.skip("no chattr flags here")
+    out = tmp_path / "out"
+    with build_module.Staging(out, "quiz") as stage:
+        during = _flags(stage.root)
+        stage.write("A/answers.json", b"{}")
+        stage.write(".build-stamp", b"new")
+    if during & build_module._TOPDIR_FLAG == 0:
+        pytest.skip("this file system does not keep the flag")
+    assert _flags(out / "quiz") & build_module._TOPDIR_FLAG == 0
+    assert (out / "quiz" / "A" / "answers.json").read_bytes() == b"{}"

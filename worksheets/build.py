@@ -16,7 +16,9 @@ import hashlib
 import json
 import os
 import pickle
+import platform
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -541,24 +543,45 @@ class Staging:
     def __enter__(self) -> "Staging":
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=staging_prefix(self.name), dir=self.out_dir))
+        _top_of_hierarchy(self.root, True)
+        self._inside = os.path.abspath(self.root) + os.sep  # what every written path starts with
+        self._folders = {self._inside}  # folders made (each process its own: a fork copies it)
         return self
 
     def path(self, relative: str) -> Path:
-        path = (self.root / relative).resolve()
-        if self.root.resolve() not in path.parents:
+        return Path(self._path(relative))
+
+    def _path(self, relative: str) -> str:
+        """Checked as text, without asking the file system: the folder is new and holds
+        only what the build wrote, no links."""
+        path = os.path.normpath(self._inside + relative)
+        if os.path.isabs(relative) or not path.startswith(self._inside):
             raise BuildError(f"refusing to write outside the output folder: {relative}")
         return path
 
     def write(self, relative: str, data: bytes) -> None:
-        path = self.path(relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        """A new file in the staging folder. A class set writes thousands of small files:
+        its path checked as text and each folder made once, three system calls a file
+        rather than twenty."""
+        path = self._path(relative)
+        folder = os.path.dirname(path) + os.sep
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | _NO_FOLLOW, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
 
     def __exit__(self, kind, error, trace) -> None:
         if error is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             return
         try:
+            _top_of_hierarchy(self.root, False)  # the outputs' folder as any other
             os.chmod(self.root, 0o755)
             _require_ours(self.target)  # again: the folder may have appeared meanwhile
             previous = self._swap()
@@ -586,6 +609,41 @@ class Staging:
             os.rmdir(aside)
             raise
         return aside
+
+
+# ext2/3/4's "top of directory hierarchies" flag (chattr +T), and the ioctls that read and
+# set a file's flags: the generic Linux numbers (other architectures are left alone).
+_TOPDIR_FLAG = 0x00020000
+_GET_FLAGS, _SET_FLAGS = 0x80086601, 0x40086602
+_FLAGS_IOCTLS = sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")
+
+
+def _top_of_hierarchy(folder: Path, top: bool) -> None:
+    """Sets (or clears) chattr +T on the staging folder where the file system has it,
+    so that ext4 puts each version's folder in a roomy block group (Orlov's allocator)
+    rather than in that of the folder's parent. There, beside thousands of files deleted
+    in the last half minute (a previous build, a test run), ext4 without a journal passes
+    over every recently freed inode each time it creates a file: 0.6 ms a file instead
+    of 0.03, a second for 200 versions. Elsewhere nothing happens."""
+    if not _FLAGS_IOCTLS:
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        ioctl, flags = ctypes.CDLL(None, use_errno=True).ioctl, ctypes.c_int()
+        ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.POINTER(ctypes.c_int)]
+        if ioctl(descriptor, _GET_FLAGS, ctypes.byref(flags)) != 0:
+            return  # not ext2/3/4 (tmpfs, NFS, ...): folders go where they go
+        wanted = flags.value | _TOPDIR_FLAG if top else flags.value & ~_TOPDIR_FLAG
+        if wanted != flags.value:
+            ioctl(descriptor, _SET_FLAGS, ctypes.byref(ctypes.c_int(wanted)))  # refused: as before
+    finally:
+        os.close(descriptor)
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a link in place of an output is an error, not followed
 
 
 def _require_ours(target: Path) -> None:

@@ -8,6 +8,7 @@ import re
 
 from .. import numbers
 from ..document import Sheet
+from .jsontext import dumps as json_text
 
 
 def answers_data(sheet: Sheet) -> dict:
@@ -65,7 +66,7 @@ def tolerance(decimals: int | None) -> int | float:
 
 
 def answers_json(sheet: Sheet) -> bytes:
-    return (json.dumps(answers_data(sheet), indent=2, ensure_ascii=False) + "\n").encode()
+    return (json_text(answers_data(sheet), indent=2) + "\n").encode()
 
 
 def files(version, slots) -> dict[str, bytes]:

@@ -143,12 +143,72 @@ _MATH_OPEN = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="{}">'
 _SPACE_LATEX = {mu: latex for latex, mu in reversed(SPACES_MU.items())}  # \: and \> are both 4
 
 
-@lru_cache(maxsize=1024)  # whole formulas; their atoms below are what versions share
+@lru_cache(maxsize=1024)  # whole formulas; their shapes below are what versions share
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX as MathML; a fill-in \\blank becomes a line with the word "blank" on it.
-    A formula is converted atom by atom (mathsplit, as the PDFs typeset it), the atoms side
-    by side in one row: worked steps differ between versions only in their numbers, and
-    each atom is converted once."""
+    Worked steps and answers differ between versions only in their numbers: a formula's
+    shape (its numbers taken out) is converted once, and each version's numbers are put
+    in its MathML (_numbered). A shape whose MathML does not take numbers that way is
+    converted whole each time (_converted)."""
+    numbers: list[str] = []
+
+    def slot(match) -> str:
+        if match.group(1) is None:  # a command: its digits, if any, stay
+            return match.group()
+        numbers.append(match.group(1))
+        return _sentinel(len(numbers) - 1)
+
+    shape = _NUMBER.sub(slot, latex)
+    pieces = _numbered(shape, len(numbers), display) if numbers else None
+    if pieces is None:
+        return _converted(latex, display)
+    return _put(pieces, numbers)
+
+
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A number as mathsplit and latex2mathml read one (after a command, whose digits stay).
+_NUMBER = re.compile(r"\\[A-Za-z]+|\\.|(\d+(?:\.\d+)?)", re.S)
+
+
+def _sentinel(k: int) -> str:
+    """What stands for the k-th number of a shape: seven digits."""
+    return str(1_000_000 + k)
+
+
+@lru_cache(maxsize=4096)
+def _numbered(shape: str, count: int, display: bool) -> tuple[str | int, ...] | None:
+    """The shape's MathML as text pieces and, between them, the index of the number that
+    goes there; None unless each number is an <mn> of its own that any other number
+    replaces exactly (a digit after _ or ^, or \\frac12, is read one digit at a time; a
+    width such as 3em is no number): checked once more with decimals in its numbers."""
+    sentinels = [_sentinel(k) for k in range(count)]
+    if [m.group(1) for m in _NUMBER.finditer(shape) if m.group(1)] != sentinels:
+        return None  # numbers that run together once replaced ("1.5.2")
+    markup = _converted(shape, display)
+    cuts = []
+    for k, sentinel in enumerate(sentinels):
+        at = markup.find(f"<mn>{sentinel}</mn>") + len("<mn>")
+        if at < len("<mn>") or markup.count(sentinel) != 1:
+            return None
+        cuts.append((at, k))
+    pieces: list[str | int] = []
+    last = 0
+    for at, k in sorted(cuts):
+        pieces += [markup[last:at], k]
+        last = at + len(sentinels[k])
+    pieces.append(markup[last:])
+    numbers = [f"{k + 10}.25" for k in range(count)]
+    latex = _NUMBER.sub(lambda m: numbers[int(m.group(1)) - 1_000_000] if m.group(1) else m.group(), shape)
+    return tuple(pieces) if _put(pieces, numbers) == _converted(latex, display) else None
+
+
+def _put(pieces, numbers: list[str]) -> str:
+    return "".join(numbers[piece] if isinstance(piece, int) else piece for piece in pieces)
+
+
+def _converted(latex: str, display: bool) -> str:
+    """A formula converted atom by atom (mathsplit, as the PDFs typeset it), the atoms side
+    by side in one row; each atom is converted once."""
     atoms = None if _BLANK.search(latex) or "matrix" in latex else split(latex)
     if atoms is None or len(atoms) < 2:
         return _whole_mathml(latex, display)
@@ -163,6 +223,8 @@ def _atom_mathml(kind: str, source: str, display: bool) -> str:
     (Converted in the formula's own mode: a display sum has its limits below.)"""
     if kind == "space":  # mathsplit gives its width in mu: written as latex2mathml writes it
         source = _SPACE_LATEX[int(source)]
+    elif _BARE_NUMBER.fullmatch(source):  # as latex2mathml writes it, without running it
+        return f"<mn>{source}</mn>"
     markup = convert(source, display="block" if display else "inline")
     inner = markup[markup.index(">") + 1:-len("</math>")]
     return inner[len("<mrow>"):-len("</mrow>")] if inner.startswith("<mrow>") and inner.endswith("</mrow>") else inner

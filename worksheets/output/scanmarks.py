@@ -11,7 +11,6 @@ scanned image is read. The grader (worksheets.grading) imports the constants bel
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -27,6 +26,7 @@ from ..typeset.fonts import BOLD, REGULAR
 from ..typeset.inline import TEXT_SIZE
 from ..typeset.mathtext import typeset
 from ..typeset.templates import Templated
+from .jsontext import dumps as json_text
 
 # Corner marks: solid squares, their outer edges MARK_INSET from the paper's edges
 # (inside what printers print, outside the text and the footer).
@@ -70,6 +70,65 @@ def qr_text(sheet: Sheet, page: int) -> str:
     return fixed + name
 
 
+def qr_matrix(text: str) -> tuple[bytes, ...]:
+    """The rows of text's QR code (1 a dark module): segno's code at error level M with
+    the fixed mask QR_MASK (any mask makes a valid code; choosing the best costs 5 ms a
+    page). A text in byte mode is made from the code of another text of its length
+    (_SameLength): a page's text differs from the sheet's other pages only in its
+    version and page number."""
+    data = text.encode("utf-8")
+    if not text.isascii() or not set(text) - _ALPHANUMERIC or len(data) > 2 * QR_BYTES:
+        return tuple(bytes(row) for row in _segno(text).matrix)
+    known = _SAME_LENGTH.get(len(data))
+    if known is None:
+        known = _SAME_LENGTH[len(data)] = _SameLength(data)
+    return known.rows(data)
+
+
+_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")  # a text of these is not in byte mode
+_TO_BITS, _FROM_BITS = bytes.maketrans(b"\0\1", b"01"), bytes.maketrans(b"01", b"\0\1")
+
+
+def _segno(data):
+    return segno.make(data, error="m", micro=False, boost_error=False, mask=QR_MASK,
+                      mode="byte" if isinstance(data, bytes) else None)
+
+
+class _SameLength:
+    """QR codes of byte-mode texts of one length. For those, version, mode, length field,
+    padding, format information and mask are all the same, and the rest is linear in the
+    text's bits: the data bits are the text's bits, Reed-Solomon is linear over GF(2), and
+    the modules take them in a fixed order. So a text's code is the code of the first text
+    of its length XOR, for every bit in which the two differ, what flipping that bit alone
+    changes (made by segno once per bit, bounded by the length's bits)."""
+
+    def __init__(self, data: bytes):
+        self.data, self.flips = data, {}
+        matrix = _segno(data).matrix
+        self.size, self.code = len(matrix), self._bits(matrix)
+
+    @staticmethod
+    def _bits(matrix) -> int:
+        return int(b"".join(matrix).translate(_TO_BITS), 2)
+
+    def rows(self, data: bytes) -> tuple[bytes, ...]:
+        differ = int.from_bytes(data, "big") ^ int.from_bytes(self.data, "big")
+        code = self.code
+        while differ:
+            bit = differ & -differ
+            flip = self.flips.get(bit)
+            if flip is None:
+                flipped = (int.from_bytes(self.data, "big") ^ bit).to_bytes(len(data), "big")
+                flip = self.flips[bit] = self._bits(_segno(flipped).matrix) ^ self.code
+            code ^= flip
+            differ ^= bit
+        modules = format(code, f"0{self.size * self.size}b").encode().translate(_FROM_BITS)
+        return tuple(modules[start:start + self.size] for start in range(0, len(modules), self.size))
+
+
+_SAME_LENGTH: dict[int, _SameLength] = {}  # by length in bytes (at most 2 * QR_BYTES of them)
+
+
 @dataclass(frozen=True)
 class PageCode:
     """What a page's QR code says."""
@@ -95,8 +154,7 @@ def draw_page_marks(canvas, sheet: Sheet, page: int) -> None:
     canvas.setFillColor(black)
     for x0, y0, x1, y1 in mark_boxes((width, height)):
         canvas.rect(x0, height - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
-    # One fixed mask: any is a valid code, and choosing the best costs 5 ms a page.
-    matrix = segno.make(qr_text(sheet, page), error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
+    matrix = qr_matrix(qr_text(sheet, page))
     squares = _module_squares(len(matrix), height)
     path = PDFPathObject(["n"] + [square for row, dark_row in zip(squares, matrix)
                                   for square, dark in zip(row, dark_row) if dark])
@@ -167,7 +225,7 @@ class Regions:
                                              **self.parts.get((p.number, part.label), {})}
                                             for part in p.parts]} for p in sheet.problems],
                     "regions": self.items}
-        return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
+        return (json_text(document, indent=1) + "\n").encode()
 
 
 def _draw_bubbles(canvas, bubbles: list[tuple[float, float, str]]) -> None:

@@ -1,0 +1,48 @@
+"""jsontext.dumps writes the very text json.dumps(indent=n, ensure_ascii=False) writes."""
+from __future__ import annotations
+
+import json
+import random
+from fractions import Fraction
+
+import pytest
+
+from worksheets.output.jsontext import dumps
+
+SCALARS = [None, True, False, 0, -3, 2**70, 1.5, -0.0, 1e16, 1e-7, 123.456, "", "x",
+           'a"b\\c\n\té\u2212\U0001F600', "\x00\x1f\x7f"]
+
+
+def nested(rng: random.Random, depth: int = 0):
+    roll = rng.random()
+    if depth > 4 or roll < 0.5:
+        return rng.choice(SCALARS)
+    if roll < 0.75:
+        return [nested(rng, depth + 1) for _ in range(rng.randrange(4))]
+    if roll < 0.85:
+        return tuple(nested(rng, depth + 1) for _ in range(rng.randrange(3)))
+    return {rng.choice(["a", "é", 'k"ey', ""]) + str(i): nested(rng, depth + 1) for i in range(rng.randrange(4))}
+
+
+@pytest.mark.parametrize("indent", [0, 1, 2, 4])
+def test_the_same_text_as_json(indent):
+    rng = random.Random(indent)
+    for _ in range(500):
+        value = nested(rng)
+        assert dumps(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False), value
+
+
+class Count(int):
+    pass
+
+
+@pytest.mark.parametrize("value", [float("nan"), [float("inf"), -float("inf")], {1: 2, "a": 3}, {True: 1},
+                                   {None: 1.5}, Count(3), [Count(4)], {"a": ["b", {"c": float("nan")}]}])
+def test_what_json_treats_apart_is_left_to_it(value):
+    assert dumps(value, 1) == json.dumps(value, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value", [{"a": Fraction(1, 3)}, {(1, 2): 3}, {"a": {1, 2}}])
+def test_what_json_refuses_is_refused(value):
+    with pytest.raises(TypeError):
+        dumps(value, 1)
