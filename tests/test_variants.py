@@ -374,3 +374,19 @@ def test_a_plan_gives_back_to_the_garbage_collector_what_it_froze():
         assert gc.get_freeze_count() > 0  # (some were freed meanwhile: the count is not exact)
     finally:
         gc.unfreeze()
+
+
+def test_versions_drawn_in_the_pool_and_settled_pickled_are_those_drawn_in_one_process(tmp_path):
+    # 40 versions: drawn by the pool, sent and settled pickled (duplicates drawn again,
+    # too few variants cycled), as problem_versions draws them alone.
+    spec = tmp_path / "pooled.yaml"
+    spec.write_text("title: T\nversions: 40\nproblems:\n  - kind: path-blank\n"
+                    "    network: {layers: [2, 2, 1]}\n    target: [dH/dx_1, dH/dx_2]\n"
+                    "  - kind: forward\n    network: {layers: [2, 2, 1], W1: random, W2: random, x: random}\n"
+                    "    ask: [z1_1, H]\n")
+    plan = Plan(spec, jobs=2)
+    keys = generator.problem_keys(plan.document.data["problems"])
+    for problem, key, versions in zip(plan.spec.problems, keys, plan.instances):
+        alone = generator.problem_versions(problem, key, plan.seed, 40)
+        assert [v.model_dump_json() for v in versions] == [v.model_dump_json() for v in alone]
+    assert len({v.target.name for v in plan.instances[0]}) == 2

@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import MutableSequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -73,17 +73,19 @@ SCAN_CODE_DIGITS = 8  # hex digits of the spec's hash in each page's QR code
 BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an instance
 
 
-class PackedInstances(Sequence):
+class PackedInstances(MutableSequence):
     """One problem's drawn instance of every version, each kept pickled until asked for.
     An instance is a model of a few hundred Python objects, its pickle one object of about
     a kilobyte: 2,000 versions of quiz-07 hold 24 MB of models or 10 MB of pickles, and
     worker processes reading forked models copy the pages they touch (reference counts).
+    The drawing pool sends them pickled, and settling duplicates reads one at a time, so
+    the build's process never holds every version's model (its memory would stay taken).
     The same instance in many versions (a problem without random parts) is kept once."""
 
-    def __init__(self, instances: list):
-        known: dict = {}
-        self._pickles = [known.setdefault(data, data)
-                         for data in (pickle.dumps(i, pickle.HIGHEST_PROTOCOL) for i in instances)]
+    def __init__(self, instances=(), pickles: list[bytes] | None = None):
+        by_id: dict = {}  # the same object in many versions: pickled once
+        self._pickles = list(pickles) if pickles is not None else [
+            by_id.setdefault(id(i), _pickled(i)) for i in instances]
 
     def __len__(self) -> int:
         return len(self._pickles)
@@ -92,6 +94,23 @@ class PackedInstances(Sequence):
         if isinstance(version, slice):
             return [pickle.loads(data) for data in self._pickles[version]]
         return pickle.loads(self._pickles[version])
+
+    def __setitem__(self, version: int, instance) -> None:
+        self._pickles[version] = _pickled(instance)
+
+    def __delitem__(self, version: int) -> None:
+        del self._pickles[version]
+
+    def insert(self, version: int, instance) -> None:
+        self._pickles.insert(version, _pickled(instance))
+
+    def cycled(self, period: int, count: int) -> "PackedInstances":
+        """The first `period` versions repeated in order up to `count` (variants.settle_versions)."""
+        return PackedInstances(pickles=[self._pickles[v % period] for v in range(count)])
+
+
+def _pickled(instance) -> bytes:
+    return pickle.dumps(instance, pickle.HIGHEST_PROTOCOL)
 
 
 class Plan:
@@ -142,7 +161,8 @@ class Plan:
         keys = problem_keys(self.document.data["problems"])
         with drawing_pool(self.count, self.jobs) as pool:
             if pool:
-                return list(map(PackedInstances, self._draw_pooled(pool, keys, warm)))
+                return [v if isinstance(v, PackedInstances) else PackedInstances(v)
+                        for v in self._draw_pooled(pool, keys, warm)]
             errors, drawn = [], []
             for index, (problem, key) in enumerate(zip(self.spec.problems, keys)):
                 try:  # every problem is tried, so every error is reported at once
@@ -186,8 +206,9 @@ class Plan:
                 continue
             first, reference, pending = s
             try:
+                chosen = PackedInstances(pickles=[_pickled(first), *pending()])
                 drawn.append(self._versions(index, lambda: settle_versions(
-                    problem, key, self.seed, first, reference, pending(), self._warner(index))))
+                    problem, key, self.seed, chosen, reference, self._warner(index))))
             except SpecError as exc:
                 errors.append(exc)
         if errors:

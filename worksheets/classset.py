@@ -19,6 +19,7 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -329,8 +330,13 @@ def drawing_pool(count: int, jobs: int | None = None):
 
 def draw_async(pool, spec, key, seed, versions: range, reference):
     """Starts drawing versions of one problem in pool (variants.independent_versions, in
-    pieces); returns a function that waits for them and returns them in order."""
+    pieces); returns a function that waits for them and returns them in order, each
+    pickled (the build keeps them so: see build.PackedInstances)."""
     size = max(1, len(versions) // (4 * pool._processes))
     pieces = [versions[i:i + size] for i in range(0, len(versions), size)]
-    pending = pool.starmap_async(independent_versions, [(spec, key, seed, p, reference) for p in pieces])
-    return lambda: [instance for result in pending.get() for instance in result]
+    pending = pool.starmap_async(_pickled_versions, [(spec, key, seed, p, reference) for p in pieces])
+    return lambda: [data for result in pending.get() for data in result]
+
+
+def _pickled_versions(*args) -> list[bytes]:
+    return [pickle.dumps(instance, pickle.HIGHEST_PROTOCOL) for instance in independent_versions(*args)]

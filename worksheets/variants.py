@@ -378,16 +378,17 @@ def problem_versions(spec, key: str, seed: int, count: int, warn=lambda message:
         return [spec] * count
     first, reference = reference_version(spec, key, seed)
     drawn = draw_versions(spec, key, seed, range(1, count), reference)
-    return settle_versions(spec, key, seed, first, reference, drawn, warn)
+    return settle_versions(spec, key, seed, [first, *drawn], reference, warn)
 
 
-def settle_versions(spec, key: str, seed: int, first, reference: Reference, drawn: list,
-                    warn=lambda message: None) -> list:
-    """problem_versions after the drawing: version A (first) and the independently drawn
-    versions B, C, ... (drawn), with duplicates drawn again in version order."""
-    chosen = [first] + list(drawn)
+def settle_versions(spec, key: str, seed: int, chosen, reference: Reference,
+                    warn=lambda message: None):
+    """problem_versions after the drawing: the independently drawn versions A, B, C, ...
+    (chosen: any mutable sequence, e.g. versions kept pickled, read one at a time), with
+    duplicates drawn again in version order; returns chosen, or the first versions
+    repeated in cycles when there are too few variants."""
     count = len(chosen)
-    earlier = [parameters(first)]
+    earlier = [parameters(chosen[0])]
     seen = {_canonical(earlier[0])}  # earlier's, to look up (a class set may have thousands)
     variants = KINDS[spec.kind].variant_count(spec)  # None: too many to run out
     for version in range(1, count):
@@ -403,12 +404,19 @@ def settle_versions(spec, key: str, seed: int, first, reference: Reference, draw
                     raise
                 warn(f"only {version} distinct variants exist; versions from "
                      f"{version_label(version)} on repeat them in the same order")
-                return [chosen[v % version] for v in range(count)]
+                return _cycled(chosen, version, count)
             drawn_parameters = parameters(chosen[version])
             canonical = _canonical(drawn_parameters)
         earlier.append(drawn_parameters)
         seen.add(canonical)
     return chosen
+
+
+def _cycled(chosen, period: int, count: int):
+    """The first `period` versions repeated in order up to `count` (by the sequence itself
+    when it can, e.g. without unpickling versions kept pickled)."""
+    cycled = getattr(chosen, "cycled", None)
+    return cycled(period, count) if cycled else [chosen[v % period] for v in range(count)]
 
 
 def _canonical(parameters: dict) -> str:
