@@ -10,7 +10,6 @@ import pytest
 
 from worksheets import classset
 from worksheets.build import PackedInstances, Plan, build_sheet
-from worksheets.output import Version
 from worksheets.variants import NoVariant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,24 +41,15 @@ def test_no_variant_crosses_processes():
     assert (error.rule, str(error)) == ("no two parts share an answer", str(NoVariant("no two parts share an answer", 2000)))
 
 
-def test_packed_versions_give_the_same_bytes(tmp_path, monkeypatch):
-    """Versions past the KEPT of a worker are packed between the passes and laid out
-    again: the same files as versions kept laid out, and with large print too."""
+def test_versions_laid_out_again_give_the_same_bytes(tmp_path, monkeypatch):
+    """Versions past the KEPT of a worker are built and laid out again when written: the
+    same files as versions kept laid out, and with large print too."""
     kept = build_sheet(QUIZ, tmp_path / "kept", versions=3, seed=5, jobs=1, large_print=True).target
     monkeypatch.setattr(classset, "KEPT", 1)
-    packed = build_sheet(QUIZ, tmp_path / "packed", versions=3, seed=5, jobs=1, large_print=True).target
+    again = build_sheet(QUIZ, tmp_path / "again", versions=3, seed=5, jobs=1, large_print=True).target
     files = tree(kept)
     assert any(name.endswith("B/key-large.pdf") for name in files)
-    assert tree(packed) == files
-
-
-def test_a_packed_version_is_small():
-    """What a worker keeps of a version it does not keep laid out: a few kilobytes."""
-    plan = Plan(QUIZ, versions=2, jobs=1)
-    version = Version(plan.sheet(1), plan.pagesize)
-    packed = version.packed()
-    assert len(packed.sheet) < 8000
-    assert packed.unpacked().sheet == version.sheet and packed.unpacked().heights == version.heights
+    assert tree(again) == files
 
 
 def test_each_distinct_instance_is_built_once(monkeypatch):

@@ -5,8 +5,8 @@ measures its versions' problems, the parent takes the tallest height of every pr
 over all versions, and each worker then writes its PDFs with those heights, so problem k
 starts at the same place on the same page in every version. A worker keeps its first
 KEPT laid-out versions between the passes, so they are not laid out twice; any more are
-kept packed (a few kilobytes each: the memory of a class set of thousands stays that of
-a few hundred) and laid out again to be written.
+built from the plan and laid out again to be written (nothing is kept of them: the memory
+of a class set of thousands stays that of a few hundred).
 
 The second pass writes every worksheet first and then the keys: the parent joins the
 worksheets into all-worksheets.pdf while the workers write the keys. The workers are
@@ -32,7 +32,7 @@ from typing import Callable
 from tqdm import tqdm
 
 from .errors import BuildError, SpecError, SpecErrors
-from .output import PackedVersion, Version, draw_figures, figures_of, tallest, version_files
+from .output import Version, draw_figures, figures_of, tallest, version_files
 from .variants import independent_versions
 
 
@@ -62,7 +62,10 @@ def warm(plan, sheet) -> None:
     version_files(version, tallest([version.heights]), ("worksheet", "key"))
 
 
-KEPT = 100  # laid-out versions a worker keeps between the passes; the rest are packed
+# Laid-out versions a worker keeps between the passes (half a megabyte each); the others
+# are built and laid out again when written, from the plan's pickled instances (3 ms a
+# version more than unpickling a kept sheet, and nothing held: memory stays flat).
+KEPT = 100
 
 
 class Chunk:
@@ -71,7 +74,7 @@ class Chunk:
     def __init__(self, plan, versions: list[int], write: Callable[[str, bytes], None]):
         self.plan, self.versions, self.write = plan, versions, write
         self.timer = Timer()
-        self.prepared: dict[int, Version | PackedVersion] = {}
+        self.prepared: dict[int, Version | None] = {}  # None: laid out again when written
         self.worksheet_pages: dict[int, int] = {}  # version -> pages of its worksheet.pdf
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
@@ -84,16 +87,18 @@ class Chunk:
             with self.timer("pdf"):  # the layout of worksheet and key
                 version = Version(sheet, self.plan.pagesize, drawn, self.plan.large_print)
                 heights[v] = version.heights
-                self.prepared[v] = version if len(self.prepared) < KEPT else version.packed()
+                self.prepared[v] = version if len(self.prepared) < KEPT else None
             step()
         return heights
 
     def _version(self, v: int) -> Version:
         kept = self.prepared[v]
-        if isinstance(kept, Version):
+        if kept is not None:
             return kept
-        with self.timer("figures"):  # drawn again, and laid out when written (only what is)
-            return kept.unpacked()
+        with self.timer("problems"):  # built again (the same sheet), laid out when written
+            sheet = self.plan.sheet(v)
+        with self.timer("figures"):
+            return Version(sheet, self.plan.pagesize, large_print=self.plan.large_print)
 
     def render_worksheets(self, slots: tuple, step=lambda: None) -> None:
         """Every worksheet.pdf of the chunk (first of the second pass)."""

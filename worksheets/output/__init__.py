@@ -3,7 +3,7 @@
     Version(sheet, pagesize)      -> the sheet with its figures drawn and its worksheet and
                                      key laid out when asked, measured (.heights) but not yet
                                      written (with large_print=True also their large-print
-                                     layouts); .packed() -> a few kilobytes, .unpacked() again
+                                     layouts)
     tallest([v.heights, ...])     -> the slots every version is padded to, so that problem k
                                      starts at the same place in every version
     version_files(v, slots, ...)  -> {relative path: bytes}, by the formats in FORMATS
@@ -14,9 +14,6 @@ its line in FORMATS. Exports to learning platforms see every version at once: ex
 """
 from __future__ import annotations
 
-import pickle
-import zlib
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
 
@@ -67,7 +64,7 @@ class Version:
     """One version laid out: its sheet, its figures drawn (one Graphviz run) by
     FigureSpec, and its worksheet and key laid out (each when first asked for), ready to
     be written once; with large_print also the large-print worksheet and key, each a
-    layout of its own. packed() keeps it small between the passes of a class set."""
+    layout of its own."""
 
     def __init__(self, sheet: Sheet, pagesize, drawn: dict | None = None, large_print: bool = False):
         self.sheet, self.pagesize, self.large_print = sheet, pagesize, large_print
@@ -98,24 +95,6 @@ class Version:
         is the one format all versions print."""
         large = (self.worksheet_large, self.key_large) if self.large_print else ()
         return tuple(laid_out.heights for laid_out in (self.worksheet, self.key, *large)) + (needs(self.sheet),)
-
-    def packed(self) -> "PackedVersion":
-        return PackedVersion(zlib.compress(pickle.dumps(self.sheet, pickle.HIGHEST_PROTOCOL), 1),
-                             self.pagesize, self.large_print)
-
-
-@dataclass(frozen=True)
-class PackedVersion:
-    """A version as a few kilobytes (its sheet, pickled and compressed) instead of its
-    drawn figures and laid-out sheets (half a megabyte): a class set of thousands keeps
-    its versions this way between measuring and writing. unpacked() draws and lays it
-    out again, to the same heights and bytes (both depend only on the sheet)."""
-    sheet: bytes
-    pagesize: tuple
-    large_print: bool
-
-    def unpacked(self) -> Version:
-        return Version(pickle.loads(zlib.decompress(self.sheet)), self.pagesize, large_print=self.large_print)
 
 
 def tallest(heights: list[tuple]) -> tuple:
