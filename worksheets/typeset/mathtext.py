@@ -70,7 +70,7 @@ def typeset(latex: str, size: float = 11.0, display: bool = False) -> MathBox:
 # Whole formulas, mostly a version's own worked steps: enough for one version's measuring
 # and writing, and for the steps many versions share; more only holds memory in a class
 # set of thousands (the atoms below are what versions share).
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _typeset(latex: str, size: float, display: bool) -> MathBox:
     result = _formula(latex, size, display)
     return MathBox(latex, result.ink, result.width, result.ascent, result.descent)

@@ -38,7 +38,7 @@ from reportlab.platypus import Flowable, Spacer
 from .mathink import SHAPES, use_shapes
 
 ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
-KEPT = 1024  # drawings kept per process, the least recently used dropped
+KEPT = 512  # drawings kept per process, the least recently used dropped
 
 _drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple, ...]]]" = OrderedDict()
 _recording: list[list[tuple]] = []  # per drawing being recorded: the canvas matrix of each on_draw called
