@@ -28,6 +28,7 @@ def apply() -> None:
     ttfonts.TTFont.addObjects = _add_font_objects
     pdfdoc.pdfdocEnc = _pdfdoc_encoded
     pdfdoc.PDFName = lru_cache(maxsize=4096)(pdfdoc.PDFName)
+    pdfdoc.PDFDocument.xobjDict = _xobject_dict
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -191,6 +192,52 @@ def _add_font_objects(self, doc):
         doc.Reference(font, internal_name)
         doc.idToObject["BasicFonts"].dict[internal_name] = font
     del self.state[doc]
+
+
+# ---- reportlab: a page's forms, each listed once ------------------------------------
+
+def _xobject_dict(self, formnames):
+    """reportlab's PDFDocument.xobjDict (a page's /XObject resources), as _XObjects."""
+    return _XObjects(formnames)
+
+
+class _XObjects(pdfdoc.PDFObject):
+    """A page's /XObject resources: the bytes reportlab's dictionary of references
+    formats to, made from each form once. (The canvas lists a form each time it is drawn:
+    a page of formulas lists its glyph outlines hundreds of times.)"""
+    _keys: dict[str, bytes] = {}  # form name -> its formatted key and a space; kept bounded
+    _KEPT = 8192
+
+    def __init__(self, formnames):
+        self.names = sorted(set(formnames))  # (reportlab sorts the keys "FormXob.<name>": the same order)
+
+    def format(self, document):
+        numbers = document.idToObjectNumberAndVersion
+        items = []
+        for name in self.names:
+            internal = pdfdoc.xObjectName(name)
+            key = self._keys.get(name)
+            if key is None:
+                if len(self._keys) >= self._KEPT:
+                    self._keys.clear()
+                key = self._keys[name] = pdfdoc.format(pdfdoc.PDFName(internal), document) + b" "
+            try:
+                items.append(key + b"%d %d R" % numbers[internal])
+            except KeyError:
+                raise KeyError(f"forward reference to {internal!r} not resolved upon final formatting") from None
+        return _dictionary_bytes(items)
+
+
+def _dictionary_bytes(items: list[bytes]) -> bytes:
+    """The bytes of a PDFDictionary from its formatted "key value" items, laid out as
+    PDFDictionary.format lays them out."""
+    if rl_config.pdfMultiLine:
+        body = b"\n ".join(items)
+    else:
+        for i in reversed(range(6, len(items), 6)):  # a line break every 6 items
+            items.insert(i, b"\n ")
+        body = b" ".join(items)
+    return b"<<\n" + body + b"\n>>"
 
 
 _NOT_IN_PDFDOC = re.compile("[\x18-\x1f]")  # ASCII that PDFDocEncoding leaves undefined
