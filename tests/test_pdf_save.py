@@ -7,7 +7,10 @@ import io
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
+from worksheets.output.pdf import prepare_libraries
 from worksheets.typeset import patches
+from worksheets.typeset.fonts import BOLD, REGULAR
+from worksheets.typeset.mathtext import typeset
 
 
 def _reportlab_xobject_dict(document, names) -> bytes:
@@ -41,3 +44,46 @@ def test_the_same_form_has_its_own_number_in_each_document():
     second.idToObjectNumberAndVersion[pdfdoc.xObjectName("gA")] = (99, 0)
     assert patches._XObjects(names).format(first) == b"<<\n/FormXob.gA 11 0 R /FormXob.gB 12 0 R\n>>"
     assert patches._XObjects(names).format(second) == b"<<\n/FormXob.gA 99 0 R /FormXob.gB 12 0 R\n>>"
+
+
+def _sample_document() -> bytes:
+    """Two pages with text in three fonts (beyond ASCII too), formulas and a rule."""
+    out = io.BytesIO()
+    canvas = Canvas(out, initialFontName=REGULAR)
+    canvas.setTitle("Quiz \u2014 Version B")
+    for page in range(2):
+        canvas.setFont(BOLD, 12)
+        canvas.drawString(72, 720, f"Problem {page + 1} \u2014 \u00e9t\u00e9")
+        canvas.setFont(REGULAR, 10)
+        canvas.drawString(72, 700, "Find \u2202L/\u2202w and 3.25 \u2212 1")
+        typeset(r"\frac{\partial L}{\partial w_{12}^{(2)}} = -0.375").draw_on(canvas, 72, 650)
+        typeset(rf"W = \begin{{pmatrix}} {page} & 1 \\ 2 & 3 \end{{pmatrix}}").draw_on(canvas, 72, 600)
+        canvas.rect(72, 500, 200, 40, fill=1)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _without_kept_bytes(monkeypatch) -> None:
+    """Empties, for this test, what is kept per process of earlier documents' objects."""
+    from collections import OrderedDict
+
+    from worksheets.typeset import mathink
+    for owner, name in ((patches._Widths, "_formatted"), (patches._ToUnicode, "_formatted"),
+                        (mathink._FormattedOnce, "_bytes"), (patches._XObjects, "_keys")):
+        monkeypatch.setattr(owner, name, type(getattr(owner, name))())
+    monkeypatch.setattr(patches, "_SUBSET_STREAMS", OrderedDict())
+    monkeypatch.setattr(patches, "_KEYS", {})
+
+
+def test_a_document_is_written_to_the_bytes_reportlab_writes(monkeypatch):
+    prepare_libraries()
+    _without_kept_bytes(monkeypatch)
+    fast = _sample_document()
+    _without_kept_bytes(monkeypatch)
+    monkeypatch.setattr(pdfdoc, "format", patches.REPORTLAB_FORMATTING["format"])
+    for cls in (pdfdoc.PDFDictionary, pdfdoc.PDFArray, pdfdoc.PDFObjectReference, pdfdoc.PDFIndirectObject):
+        monkeypatch.setattr(cls, "format", patches.REPORTLAB_FORMATTING[cls.__name__])
+    monkeypatch.setattr(pdfdoc.PDFDocument, "xobjDict", patches.REPORTLAB_FORMATTING["xobjDict"])
+    assert _sample_document() == fast
+    assert fast.count(b"/Type /Page\n") == 2 and b"/XObject" in fast

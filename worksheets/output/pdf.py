@@ -261,16 +261,25 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             margin, y = MARGIN / scale, MARGIN_Y / 2 / scale
             self.saveState()
             self.setFillColor(GREY)
-            x = margin
-            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * margin - 80), REGULAR):
+            for x, text, font in _footer_runs(label, margin, width - 2 * margin - 80):
                 self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
                 self.drawString(x, y, text)
-                x += stringWidth(text, font, 9)
             self.setFont(REGULAR, 9)
             self.drawRightString(width - margin, y, f"Page {number} of {total}")
             self.restoreState()
 
     return FooterCanvas
+
+
+@lru_cache(maxsize=64)
+def _footer_runs(label: str, x: float, width: float) -> tuple[tuple[float, str, str], ...]:
+    """The footer's label, shortened to `width`, as (x, text, font) runs from x (the same
+    on every page of a document: made once)."""
+    placed = []
+    for text, font in runs(_fit(label, REGULAR, 9, width), REGULAR):
+        placed.append((x, text, font))
+        x += stringWidth(text, font, 9)
+    return tuple(placed)
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:

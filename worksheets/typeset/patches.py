@@ -12,9 +12,16 @@ from functools import cache, lru_cache
 
 import ziamath
 from reportlab import rl_config
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc, ttfonts
 
 _reportlab_cmap = ttfonts.makeToUnicodeCMap  # the original, wrapped below
+# reportlab's own formatting, replaced by apply() with functions giving the same bytes
+# (kept so that tests can write a document both ways)
+REPORTLAB_FORMATTING = {"format": pdfdoc.format, "PDFDictionary": pdfdoc.PDFDictionary.format,
+                        "PDFArray": pdfdoc.PDFArray.format, "PDFObjectReference": pdfdoc.PDFObjectReference.format,
+                        "PDFIndirectObject": pdfdoc.PDFIndirectObject.format,
+                        "xobjDict": pdfdoc.PDFDocument.xobjDict}
 
 
 @cache
@@ -29,6 +36,11 @@ def apply() -> None:
     pdfdoc.pdfdocEnc = _pdfdoc_encoded
     pdfdoc.PDFName = lru_cache(maxsize=4096)(pdfdoc.PDFName)
     pdfdoc.PDFDocument.xobjDict = _xobject_dict
+    pdfdoc.format = _format
+    pdfdoc.PDFDictionary.format = _format_dictionary
+    pdfdoc.PDFArray.format = _format_array
+    pdfdoc.PDFObjectReference.format = _format_reference
+    pdfdoc.PDFIndirectObject.format = _format_indirect_object
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -192,6 +204,81 @@ def _add_font_objects(self, doc):
         doc.Reference(font, internal_name)
         doc.idToObject["BasicFonts"].dict[internal_name] = font
     del self.state[doc]
+
+
+# ---- reportlab: objects formatted with fewer steps ---------------------------------------
+# A document's few hundred dictionaries, arrays, references and numbers go through
+# reportlab's generic format(); these are the same functions, giving the same bytes,
+# with the common types tested first and each dictionary key formatted once per process.
+
+def _format(element, document, toplevel=0):
+    """reportlab's pdfdoc.format."""
+    if isinstance(element, pdfdoc.PDFObject):
+        if not toplevel and hasattr(element, "__RefOnly__"):  # a component only by reference
+            return document.Reference(element).format(document)
+        formatted = element.format(document)
+        if not rl_config.invariant and rl_config.pdfComments and hasattr(element, "__Comment__"):
+            formatted = pdfdoc.pdfdocEnc("%% %s\n" % element.__Comment__) + formatted
+        return formatted
+    kind = type(element)
+    if kind is int or kind is float:
+        return fp_str(element).encode("ascii")
+    if isinstance(element, bytes):
+        return element
+    if isinstance(element, str):
+        return pdfdoc.pdfdocEnc(element)
+    return pdfdoc.pdfdocEnc(str(element))
+
+
+_KEYS: dict = {}  # dictionary key -> its formatted name and a space (bounded: cleared when full)
+
+
+def _key(name) -> bytes:
+    formatted = _KEYS.get(name)
+    if formatted is None:
+        if len(_KEYS) >= 8192:
+            _KEYS.clear()
+        formatted = _KEYS[name] = _format(pdfdoc.PDFName(name), None) + b" "
+    return formatted
+
+
+def _format_dictionary(self, document, IND=b"\n "):
+    """reportlab's PDFDictionary.format."""
+    entries = self.dict
+    keys = list(entries)
+    if not isinstance(entries, OrderedDict):
+        keys.sort()
+    items = [_key(k) + _format(entries[k], document) for k in keys]
+    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+        return b"<<\n" + IND.join(items) + b"\n>>"
+    return _dictionary_bytes(items)
+
+
+def _format_array(self, document, IND=b"\n "):
+    """reportlab's PDFArray.format."""
+    items = [_format(e, document) for e in self.sequence]
+    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+        return b"[ " + IND.join(items) + b" ]"
+    for i in reversed(range(10, len(items), 10)):  # a line break every 10 items
+        items.insert(i, b"\n ")
+    return b"[ " + b" ".join(items) + b" ]"
+
+
+def _format_reference(self, document):
+    """reportlab's PDFObjectReference.format."""
+    try:
+        return ("%s %s R" % document.idToObjectNumberAndVersion[self.name]).encode("ascii")
+    except Exception:
+        raise KeyError("forward reference to %s not resolved upon final formatting" % repr(self.name)) from None
+
+
+def _format_indirect_object(self, document):
+    """reportlab's PDFIndirectObject.format."""
+    number, version = document.idToObjectNumberAndVersion[self.name]
+    document.encrypt.register(number, version)
+    content = _format(self.content, document, toplevel=1)
+    return b"".join((("%s %s obj\n" % (number, version)).encode("ascii"), content,
+                     b"" if content.endswith(b"\n") else b"\n", b"endobj\n"))
 
 
 # ---- reportlab: a page's forms, each listed once ------------------------------------
