@@ -160,6 +160,13 @@ class _Widths(pdfdoc.PDFArray):
         return _kept(self._formatted, key, lambda: super(_Widths, self).format(document))
 
 
+@lru_cache(maxsize=256)
+def _subset_widths(face, subset: tuple) -> tuple:
+    """The widths of a subset's characters (the same subsets come back document after
+    document; a face's widths never change)."""
+    return tuple(map(face.getCharWidth, subset))
+
+
 class _ToUnicode(pdfdoc.PDFStream):
     """A font subset's ToUnicode CMap stream; it refers to no other object, so its bytes
     are the same in every document with the same subset (ours are never encrypted)."""
@@ -197,7 +204,7 @@ def _add_font_objects(self, doc):
         font.BaseFont = base_font
         font.FirstChar = 0
         font.LastChar = len(subset) - 1
-        font.Widths = _Widths(map(self.face.getCharWidth, subset))
+        font.Widths = _Widths(_subset_widths(self.face, tuple(subset)))
         font.ToUnicode = doc.Reference(_ToUnicode(base_font, subset, doc.compression),
                                        "toUnicodeCMap:" + base_font)
         font.FontDescriptor = self.face.addSubsetObjects(doc, base_font, subset)
