@@ -3,6 +3,8 @@ per process gives the bytes reportlab gives, whatever was written before."""
 from __future__ import annotations
 
 import io
+import re
+import zlib
 
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
@@ -87,3 +89,15 @@ def test_a_document_is_written_to_the_bytes_reportlab_writes(monkeypatch):
     monkeypatch.setattr(pdfdoc.PDFDocument, "xobjDict", patches.REPORTLAB_FORMATTING["xobjDict"])
     assert _sample_document() == fast
     assert fast.count(b"/Type /Page\n") == 2 and b"/XObject" in fast
+
+
+def test_page_content_is_compressed_at_the_fast_level_and_fonts_at_the_default():
+    prepare_libraries()
+    data = _sample_document()
+    streams = re.findall(rb"<<\n(.*?)\n>>\nstream\n(.*?)endstream", data, re.S)
+    pages = [zlib.decompress(body) for head, body in streams if b"Length1" not in head
+             and b"/Subtype /Form" not in head and b"beginbfchar" not in zlib.decompress(body)]
+    assert len(pages) == 2 and all(b" re f" in page and b"Tj" in page for page in pages)
+    assert patches.PAGE_COMPRESSION == 1 and all(zlib.compress(page, 1) in data for page in pages)
+    fonts = [body for head, body in streams if b"Length1" in head]
+    assert fonts and all(zlib.compress(zlib.decompress(body)) == body for body in fonts)

@@ -7,6 +7,7 @@ nothing here changes a library on import.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import OrderedDict
 from functools import cache, lru_cache
 
@@ -22,6 +23,7 @@ REPORTLAB_FORMATTING = {"format": pdfdoc.format, "PDFDictionary": pdfdoc.PDFDict
                         "PDFArray": pdfdoc.PDFArray.format, "PDFObjectReference": pdfdoc.PDFObjectReference.format,
                         "PDFIndirectObject": pdfdoc.PDFIndirectObject.format,
                         "xobjDict": pdfdoc.PDFDocument.xobjDict}
+_reportlab_page_check_format = pdfdoc.PDFPage.check_format  # the original, wrapped below
 
 
 @cache
@@ -41,6 +43,7 @@ def apply() -> None:
     pdfdoc.PDFArray.format = _format_array
     pdfdoc.PDFObjectReference.format = _format_reference
     pdfdoc.PDFIndirectObject.format = _format_indirect_object
+    pdfdoc.PDFPage.check_format = _page_check_format
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -286,6 +289,34 @@ def _format_indirect_object(self, document):
     content = _format(self.content, document, toplevel=1)
     return b"".join((("%s %s obj\n" % (number, version)).encode("ascii"), content,
                      b"" if content.endswith(b"\n") else b"\n", b"endobj\n"))
+
+
+# ---- reportlab: page content compressed at zlib's fastest level ----------------------------
+
+PAGE_COMPRESSION = 1  # zlib's level for page content (reportlab's default is 6)
+
+
+class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
+    """FlateDecode at PAGE_COMPRESSION. A class set compresses megabytes of page content
+    per version, and compressing took over a third of writing a PDF at level 6; level 1
+    takes a third of that time, for files about 6 % larger (measured on quiz-07)."""
+
+    def encode(self, text):
+        return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, PAGE_COMPRESSION)
+
+
+_FAST_FLATE = _FastFlate()
+
+
+def _page_check_format(self, document):
+    """reportlab's PDFPage.check_format, with the page's content stream compressed by
+    _FastFlate. (Fonts and glyph outlines, compressed once per process, keep level 6.)"""
+    if not self.Override_default_compilation and not self.Contents and self.stream and self.compression:
+        stream = pdfdoc.PDFStream(content=self.stream)
+        stream.filters = [pdfdoc.PDFBase85Encode, _FAST_FLATE] if rl_config.useA85 else [_FAST_FLATE]
+        stream.__Comment__ = "page stream"
+        self.Contents = stream
+    _reportlab_page_check_format(self, document)
 
 
 # ---- reportlab: a page's forms, each listed once ------------------------------------
