@@ -72,7 +72,7 @@ def _without_kept_bytes(monkeypatch) -> None:
 
     from worksheets.typeset import mathink
     for owner, name in ((patches._Widths, "_formatted"), (patches._ToUnicode, "_formatted"),
-                        (mathink._FormattedOnce, "_bytes"), (patches._XObjects, "_keys")):
+                        (mathink._GlyphForm, "_bytes"), (patches._XObjects, "_keys")):
         monkeypatch.setattr(owner, name, type(getattr(owner, name))())
     monkeypatch.setattr(patches, "_SUBSET_STREAMS", OrderedDict())
     monkeypatch.setattr(patches, "_KEYS", {})
@@ -101,3 +101,21 @@ def test_page_content_is_compressed_at_the_fast_level_and_fonts_at_the_default()
     assert patches.PAGE_COMPRESSION == 1 and all(zlib.compress(page, 1) in data for page in pages)
     fonts = [body for head, body in streams if b"Length1" in head]
     assert fonts and all(zlib.compress(zlib.decompress(body)) == body for body in fonts)
+
+
+def test_each_document_defines_the_glyph_outlines_it_uses_whatever_was_drawn_before():
+    prepare_libraries()
+    box = typeset(r"\frac{\partial L}{\partial v_{3}} \approx 0.125")
+    written = []
+    for _ in range(2):  # the second document draws what the first drew (its outlines are kept)
+        out = io.BytesIO()
+        canvas = Canvas(out)
+        box.draw_on(canvas, 72, 600)
+        box.draw_on(canvas, 72, 500)  # (the same outlines again in the same document)
+        canvas.showPage()
+        canvas.save()
+        written.append(out.getvalue())
+    assert written[0] == written[1]
+    shapes = set(box.ink.shapes)
+    assert len(shapes) > 5 and written[0].count(b"/Subtype /Form") == len(shapes)
+    assert written[0].count(b"/FormXob.") == len(shapes)  # the page lists each once in its resources
