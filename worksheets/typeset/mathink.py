@@ -200,8 +200,11 @@ def _bbox(operators) -> tuple[float, float, float, float]:
 
 def _n(value: float, places: int = 2) -> str:
     """A PDF number: fixed point, no exponent, no trailing zeros."""
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    text = (_FIXED[places] % value).rstrip("0").rstrip(".")
+    return text if text and text != "-0" else "0"
+
+
+_FIXED = {places: f"%.{places}f" for places in range(10)}  # (% formats faster than a nested f-string)
 
 
 # --- into a PDF -----------------------------------------------------------------------
