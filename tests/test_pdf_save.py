@@ -6,10 +6,12 @@ import io
 import re
 import zlib
 
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
-from worksheets.output.pdf import prepare_libraries
+from worksheets.output.pdf import _footer_canvas, prepare_libraries
 from worksheets.typeset import patches
 from worksheets.typeset.fonts import BOLD, REGULAR
 from worksheets.typeset.mathtext import typeset
@@ -119,3 +121,25 @@ def test_each_document_defines_the_glyph_outlines_it_uses_whatever_was_drawn_bef
     shapes = set(box.ink.shapes)
     assert len(shapes) > 5 and written[0].count(b"/Subtype /Form") == len(shapes)
     assert written[0].count(b"/FormXob.") == len(shapes)  # the page lists each once in its resources
+
+
+def _footed_document(label: str, pages: int, body: str) -> bytes:
+    out = io.BytesIO()
+    canvas = _footer_canvas(label)(out, pagesize=letter)
+    for page in range(pages):
+        canvas.setFont(REGULAR, 11)
+        canvas.drawString(72, 700, f"{body} {page}")
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def test_every_page_has_its_footer_with_the_codes_of_its_own_document():
+    prepare_libraries()
+    # the second document gives its characters beyond ASCII codes in another order (é before —)
+    first = _footed_document("Quiz \u2014 r\u00e9sum\u00e9", 3, "body")
+    second = _footed_document("Quiz \u2014 r\u00e9sum\u00e9", 3, "caf\u00e9 \u2212")
+    for data, body in ((first, "body"), (second, "caf\u00e9 \u2212")):
+        texts = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+        assert [t.splitlines() for t in texts] == [
+            [f"{body} {n}", "Quiz \u2014 r\u00e9sum\u00e9", f"Page {n + 1} of 3"] for n in range(3)]

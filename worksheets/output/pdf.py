@@ -235,6 +235,7 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             kwargs["initialFontName"] = REGULAR  # keep Helvetica out of the PDF
             super().__init__(*args, **kwargs)
             self._pages = []
+            self._footer_texts = {}  # (font, size, leading, x, y, text) -> its operators in this document
 
         def showPage(self):
             self._pages.append(dict(self.__dict__))
@@ -263,10 +264,22 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             self.setFillColor(GREY)
             for x, text, font in _footer_runs(label, margin, width - 2 * margin - 80):
                 self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
-                self.drawString(x, y, text)
+                self._draw_label(x, y, text)
             self.setFont(REGULAR, 9)
             self.drawRightString(width - margin, y, f"Page {number} of {total}")
             self.restoreState()
+
+        def _draw_label(self, x: float, y: float, text: str):
+            """drawString, its operators kept for the next page: they depend only on the
+            font, position and text, once the document's font subset has codes for the
+            text's characters (drawing it the first time gave them)."""
+            key = (self._fontname, self._fontsize, self._leading, x, y, text)
+            code = self._footer_texts.get(key)
+            if code is None:
+                self.drawString(x, y, text)
+                code = self._footer_texts[key] = self._code[-1]
+            else:
+                self._code.append(code)
 
     return FooterCanvas
 
