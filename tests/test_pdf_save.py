@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from collections import OrderedDict
 
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import letter
@@ -12,7 +13,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from worksheets.output.pdf import _footer_canvas, prepare_libraries
-from worksheets.typeset import patches
+from worksheets.typeset import mathink, patches
 from worksheets.typeset.fonts import BOLD, REGULAR
 from worksheets.typeset.mathtext import typeset
 
@@ -70,11 +71,8 @@ def _sample_document() -> bytes:
 
 def _without_kept_bytes(monkeypatch) -> None:
     """Empties, for this test, what is kept per process of earlier documents' objects."""
-    from collections import OrderedDict
-
-    from worksheets.typeset import mathink
     for owner, name in ((patches._Widths, "_formatted"), (patches._ToUnicode, "_formatted"),
-                        (mathink._GlyphForm, "_bytes"), (patches._XObjects, "_keys")):
+                        (mathink._GlyphForm, "_bytes")):
         monkeypatch.setattr(owner, name, type(getattr(owner, name))())
     monkeypatch.setattr(patches, "_SUBSET_STREAMS", OrderedDict())
     monkeypatch.setattr(patches, "_KEYS", {})

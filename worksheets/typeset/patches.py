@@ -329,27 +329,27 @@ def _xobject_dict(self, formnames):
 class _XObjects(pdfdoc.PDFObject):
     """A page's /XObject resources: the bytes reportlab's dictionary of references
     formats to, made from each form once. (The canvas lists a form each time it is drawn:
-    a page of formulas lists its glyph outlines hundreds of times.)"""
-    _keys: dict[str, bytes] = {}  # form name -> its formatted key and a space; kept bounded
-    _KEPT = 8192
+    a page of formulas lists its glyph outlines hundreds of times.) A form's entry is made
+    once per document, for all its pages (an object's number never changes)."""
 
     def __init__(self, formnames):
         self.names = sorted(set(formnames))  # (reportlab sorts the keys "FormXob.<name>": the same order)
 
     def format(self, document):
-        numbers = document.idToObjectNumberAndVersion
+        entries = document.__dict__.get("_xobject_entries")  # form name -> b"/FormXob.<name> N 0 R"
+        if entries is None:
+            entries = document._xobject_entries = {}
         items = []
         for name in self.names:
-            internal = pdfdoc.xObjectName(name)
-            key = self._keys.get(name)
-            if key is None:
-                if len(self._keys) >= self._KEPT:
-                    self._keys.clear()
-                key = self._keys[name] = pdfdoc.format(pdfdoc.PDFName(internal), document) + b" "
-            try:
-                items.append(key + b"%d %d R" % numbers[internal])
-            except KeyError:
-                raise KeyError(f"forward reference to {internal!r} not resolved upon final formatting") from None
+            entry = entries.get(name)
+            if entry is None:
+                internal = pdfdoc.xObjectName(name)
+                try:
+                    number = document.idToObjectNumberAndVersion[internal]
+                except KeyError:
+                    raise KeyError(f"forward reference to {internal!r} not resolved upon final formatting") from None
+                entry = entries[name] = _key(internal) + b"%d %d R" % number
+            items.append(entry)
         return _dictionary_bytes(items)
 
 
