@@ -7,7 +7,9 @@ import re
 import zlib
 from collections import OrderedDict
 
+import pytest
 from pypdf import PdfReader
+from reportlab import rl_config
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
@@ -78,8 +80,10 @@ def _without_kept_bytes(monkeypatch) -> None:
     monkeypatch.setattr(patches, "_KEYS", {})
 
 
-def test_a_document_is_written_to_the_bytes_reportlab_writes(monkeypatch):
+@pytest.mark.parametrize("multiline", [0, 1])
+def test_a_document_is_written_to_the_bytes_reportlab_writes(monkeypatch, multiline):
     prepare_libraries()
+    monkeypatch.setattr(rl_config, "pdfMultiLine", multiline)
     _without_kept_bytes(monkeypatch)
     fast = _sample_document()
     _without_kept_bytes(monkeypatch)

@@ -259,9 +259,7 @@ def _format_dictionary(self, document, IND=b"\n "):
     if not isinstance(entries, OrderedDict):
         keys.sort()
     items = [_key(k) + _format(entries[k], document) for k in keys]
-    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
-        return b"<<\n" + IND.join(items) + b"\n>>"
-    return _dictionary_bytes(items)
+    return _dictionary_bytes(items, (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced", IND)
 
 
 def _format_array(self, document, IND=b"\n "):
@@ -350,14 +348,14 @@ class _XObjects(pdfdoc.PDFObject):
                     raise KeyError(f"forward reference to {internal!r} not resolved upon final formatting") from None
                 entry = entries[name] = _key(internal) + b"%d %d R" % number
             items.append(entry)
-        return _dictionary_bytes(items)
+        return _dictionary_bytes(items, bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine))
 
 
-def _dictionary_bytes(items: list[bytes]) -> bytes:
+def _dictionary_bytes(items: list[bytes], multiline: bool, indent: bytes = b"\n ") -> bytes:
     """The bytes of a PDFDictionary from its formatted "key value" items, laid out as
-    PDFDictionary.format lays them out."""
-    if rl_config.pdfMultiLine:
-        body = b"\n ".join(items)
+    PDFDictionary.format lays them out (one item a line when multiline)."""
+    if multiline:
+        body = indent.join(items)
     else:
         for i in reversed(range(6, len(items), 6)):  # a line break every 6 items
             items.insert(i, b"\n ")
