@@ -293,7 +293,9 @@ class _Text:
         text = texts[self.slot] if self.slot else self.text
         x = self.x - self.shift * _width(text, self.font.fontName, self.size)
         font, doc = self.font, canvas._doc
-        encoded = doc.__dict__.setdefault("_figure_texts", {})  # (font, size, text) -> operators
+        encoded = doc.__dict__.get("_figure_texts")  # (font, size, text) -> operators
+        if encoded is None:
+            encoded = doc._figure_texts = {}
         key = (font.fontName, self.size_operand, text)
         shown = encoded.get(key)
         if shown is None:

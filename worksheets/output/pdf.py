@@ -235,6 +235,7 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             kwargs["initialFontName"] = REGULAR  # keep Helvetica out of the PDF
             super().__init__(*args, **kwargs)
             self._pages = []
+            self._footer_texts = {}  # (font, size, leading, x, y, text) -> its operators in this document
 
         def showPage(self):
             self._pages.append(dict(self.__dict__))
@@ -261,16 +262,37 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             margin, y = MARGIN / scale, MARGIN_Y / 2 / scale
             self.saveState()
             self.setFillColor(GREY)
-            x = margin
-            for text, font in runs(_fit(label, REGULAR, 9, width - 2 * margin - 80), REGULAR):
+            for x, text, font in _footer_runs(label, margin, width - 2 * margin - 80):
                 self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
-                self.drawString(x, y, text)
-                x += stringWidth(text, font, 9)
+                self._draw_label(x, y, text)
             self.setFont(REGULAR, 9)
             self.drawRightString(width - margin, y, f"Page {number} of {total}")
             self.restoreState()
 
+        def _draw_label(self, x: float, y: float, text: str):
+            """drawString, its operators kept for the next page: they depend only on the
+            font, position and text, once the document's font subset has codes for the
+            text's characters (drawing it the first time gave them)."""
+            key = (self._fontname, self._fontsize, self._leading, x, y, text)
+            code = self._footer_texts.get(key)
+            if code is None:
+                self.drawString(x, y, text)
+                code = self._footer_texts[key] = self._code[-1]
+            else:
+                self._code.append(code)
+
     return FooterCanvas
+
+
+@lru_cache(maxsize=64)
+def _footer_runs(label: str, x: float, width: float) -> tuple[tuple[float, str, str], ...]:
+    """The footer's label, shortened to `width`, as (x, text, font) runs from x (the same
+    on every page of a document: made once)."""
+    placed = []
+    for text, font in runs(_fit(label, REGULAR, 9, width), REGULAR):
+        placed.append((x, text, font))
+        x += stringWidth(text, font, 9)
+    return tuple(placed)
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:

@@ -200,8 +200,11 @@ def _bbox(operators) -> tuple[float, float, float, float]:
 
 def _n(value: float, places: int = 2) -> str:
     """A PDF number: fixed point, no exponent, no trailing zeros."""
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    text = (_FIXED[places] % value).rstrip("0").rstrip(".")
+    return text if text and text != "-0" else "0"
+
+
+_FIXED = {places: f"%.{places}f" for places in range(10)}  # (% formats faster than a nested f-string)
 
 
 # --- into a PDF -----------------------------------------------------------------------
@@ -218,9 +221,13 @@ def use_shapes(canvas, shapes) -> None:
     them all with the current page (what canvas.doForm records: the page's resources
     must list every form it uses)."""
     doc = canvas._doc
-    for shape in shapes:
-        if not doc.hasForm(shape):
-            doc.Reference(_glyph_form(shape), xObjectName(shape))
+    defined = doc.__dict__.setdefault("_glyph_shapes", set())  # the shapes this document has
+    if not defined.issuperset(shapes):  # (most often it has them all: a set test in C)
+        for shape in shapes:
+            if shape not in defined:
+                if not doc.hasForm(shape):
+                    doc.Reference(_glyph_form(shape), xObjectName(shape))
+                defined.add(shape)
     canvas._formsinuse.extend(shapes)
 
 
@@ -228,23 +235,24 @@ def _glyph_form(name: str) -> PDFStream:
     """A minimal Form XObject: a glyph's outline needs no resources. (reportlab's
     PDFFormXObject adds a resource dictionary to each, which costs time on every
     document.)"""
-    shape = SHAPES[name]
-    dictionary = PDFDictionary({"Type": PDFName("XObject"), "Subtype": PDFName("Form"),
-                                "BBox": PDFArray([round(v, 2) for v in shape.bbox])})
-    return _FormattedOnce(name, dictionary, shape.operators, filters=[PDFZCompress])
+    return _GlyphForm(name)
 
 
-class _FormattedOnce(PDFStream):
-    """A stream whose bytes (compressed, with its dictionary) are made once per process:
-    they refer to no other object, so they are the same in every document (ours are
-    never encrypted)."""
+class _GlyphForm(PDFStream):
+    """A glyph's Form XObject, whose bytes (compressed, with its dictionary) are made once
+    per process: they refer to no other object, so they are the same in every document
+    (ours are never encrypted). Each document has its own (reportlab registers an object
+    with one document), made without a dictionary or content until those are needed."""
     _bytes: dict[str, bytes] = {}
 
-    def __init__(self, key: str, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.key = key
+    def __init__(self, name: str):  # (PDFStream's fields are made in format, if at all)
+        self.name = name
 
     def format(self, document):
-        if self.key not in self._bytes:
-            self._bytes[self.key] = super().format(document)
-        return self._bytes[self.key]
+        data = self._bytes.get(self.name)
+        if data is None:
+            shape = SHAPES[self.name]
+            dictionary = PDFDictionary({"Type": PDFName("XObject"), "Subtype": PDFName("Form"),
+                                        "BBox": PDFArray([round(v, 2) for v in shape.bbox])})
+            data = self._bytes[self.name] = PDFStream(dictionary, shape.operators, [PDFZCompress]).format(document)
+        return data
