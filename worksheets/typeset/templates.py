@@ -43,6 +43,10 @@ KEPT = 512  # drawings kept per process, the least recently used dropped
 _drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple, ...]]]" = OrderedDict()
 _recording: list[list[tuple]] = []  # per drawing being recorded: the canvas matrix of each on_draw called
 _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
+# While a flowable is being drawn nothing is wrapped again, so the keys of what it holds
+# (asked for at every level: a drawing's key holds its content's keys) and the on_draw
+# flowables inside each are worked out once per drawing: by id, with the flowable kept.
+_memo: dict[int, dict] | None = None
 COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
 
 
@@ -61,12 +65,32 @@ class Templated(Flowable):
         draw_on(self, canvas, self._hAlignAdjust(x, _sW), y)
 
 
+class Key:
+    """A template key: its parts (a tuple) with their hash worked out once, so that a
+    key holding other keys hashes in time of its own parts, not of all it holds."""
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple):
+        self.parts, self._hash = parts, hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return self is other or (isinstance(other, Key) and self._hash == other._hash and self.parts == other.parts)
+
+
 def key_of(flowable):
     """The template key of any flowable after wrap: None when it cannot tell."""
+    return _remembered(flowable, "key", _key_of)
+
+
+def _key_of(flowable):
     if isinstance(flowable, Templated):
-        return flowable.template_key()
+        parts = flowable.template_key()
+        return None if parts is None else Key(parts)
     if isinstance(flowable, Spacer):
-        return ("spacer", flowable.width, flowable.height)
+        return Key(("spacer", flowable.width, flowable.height))
     return None
 
 
@@ -79,25 +103,57 @@ def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
     """The flowables a flowable draws that say where they are drawn (on_draw), in the
     order their on_draw is called, and their numbers in that order among all it draws
     (two drawings with one key hold the same flowables: the numbers tell which say it)."""
-    hooked, numbers, count = [], [], 0
+    hooks, numbers, _ = _inside(flowable)
+    return list(hooks), numbers
 
-    def visit(f: Flowable) -> None:
-        nonlocal count
-        for content in f.drawn_content() if isinstance(f, Templated) else ():
-            if getattr(content, "on_draw", None) is not None:
-                hooked.append(content)
-                numbers.append(count)
-            count += 1
-            visit(content)
 
-    visit(flowable)
-    return hooked, tuple(numbers)
+def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
+    """hooked_inside's flowables and numbers, and how many flowables it draws in all
+    (made from its content's, each worked out once per drawing)."""
+    return _remembered(flowable, "inside", _inside_of)
+
+
+def _inside_of(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
+    hooks, numbers, count = [], [], 0
+    for content in flowable.drawn_content() if isinstance(flowable, Templated) else ():
+        if getattr(content, "on_draw", None) is not None:
+            hooks.append(content)
+            numbers.append(count)
+        count += 1
+        inner_hooks, inner_numbers, inner_count = _inside(content)
+        hooks += inner_hooks
+        numbers += [count + n for n in inner_numbers]
+        count += inner_count
+    return tuple(hooks), tuple(numbers), count
+
+
+def _remembered(flowable: Flowable, what: str, work):
+    """work(flowable), once per drawing under way (see _memo)."""
+    if _memo is None:
+        return work(flowable)
+    entry = _memo.get(id(flowable))
+    if entry is None:
+        entry = _memo[id(flowable)] = {"flowable": flowable}  # kept: its id stays its own
+    if what not in entry:
+        entry[what] = work(flowable)
+    return entry[what]
 
 
 def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
     """flowable.drawOn(canvas, x, y): from recorded operators when it has drawn the same
     in the same state before, else in full (and recorded when it can be reused)."""
-    key = flowable.template_key() if ENABLED else None
+    global _memo
+    if _memo is not None:
+        return _draw_on(flowable, canvas, x, y)
+    _memo = {}
+    try:
+        _draw_on(flowable, canvas, x, y)
+    finally:
+        _memo = None
+
+
+def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
+    key = key_of(flowable) if ENABLED else None
     canvas.saveState()
     canvas.translate(x, y)
     if getattr(flowable, "on_draw", None) is not None:  # it says where it is drawn (answer regions)
