@@ -1,4 +1,5 @@
 """The PDF renderer: worksheet and key read back with pypdf, poppler and qpdf."""
+import gc
 import io
 import os
 import re
@@ -12,8 +13,10 @@ import pytest
 from pypdf import PdfReader
 from reportlab.graphics.shapes import Circle, Drawing
 
+from worksheets.build import Plan
 from worksheets.document import Answer, AnswerSpace, DisplayMath, Figure, Math, Part, Problem, Sheet, Table, Text, para
 from worksheets.figures import FigureSpec
+from worksheets.output import Version, tallest
 from worksheets.output.pdf import format_number, key_pdf, worksheet_pdf
 from worksheets.typeset import mathtext
 from worksheets.typeset.inline import InlineParagraph
@@ -217,3 +220,26 @@ def test_inline_paragraph_wraps_and_grows_around_tall_math():
     assert h2 > 3 * h1
     assert h3 > 1.5 * h1
     assert one_line.natural_width() < 40
+
+
+def test_a_written_document_leaves_no_pages_for_the_garbage_collector():
+    """reportlab's document is a web of reference cycles: a class set's worker held dozens
+    of written documents (their pages' streams) until a rare full collection. Writing
+    drops them at once."""
+    plan = Plan(Path(__file__).parent.parent / "specs" / "quiz-07.yaml", 2)
+    version = Version(plan.sheet(1), plan.pagesize)
+    slots = tallest([version.heights])
+    gc.collect()
+    gc.disable()
+    try:
+        data = version.key.pdf(slots[1])
+        del version
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert data.startswith(b"%PDF") and len(PdfReader(io.BytesIO(data)).pages) >= 2
+    assert not left & {"PDFPage", "PDFStream", "_GlyphForm"}

@@ -184,7 +184,22 @@ class LaidOut:
         marks = self.scan.page_marks if self.scan.marks else None
         doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper, marks))
         self.pages = doc.canv.pages  # (all-worksheets.pdf pads odd counts without reading the PDF)
-        return out.getvalue()
+        data = out.getvalue()
+        _release(doc, out)
+        return data
+
+
+def _release(doc, out: io.BytesIO) -> None:
+    """Drops what a written document holds (its PDF objects: the pages' streams, fonts,
+    a few hundred kilobytes). reportlab's document is a web of reference cycles that only
+    a full garbage collection frees, and those are rare: a class set's worker held dozens
+    of written documents at a time."""
+    pdf = doc.canv._doc
+    pdf.idToObject.clear()
+    pdf.idToObjectNumberAndVersion.clear()
+    pdf.Pages.pages.clear()
+    doc.canv._code = []
+    out.close()
 
 
 def _doc_template(out, pagesize, title: str, scale: float = 1.0) -> SimpleDocTemplate:
