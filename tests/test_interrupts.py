@@ -94,7 +94,7 @@ def test_killed_builds_leave_the_previous_outputs(tmp_path):
     first = builds.run()
     duration = time.monotonic() - start
     assert first.returncode == 0, first.stderr
-    before = snapshot(builds.out / "quiz")
+    before = first_outputs = snapshot(builds.out / "quiz")
     rng = random.Random(10)
     # Ctrl-C reaches the whole process group; `kill` (TERM) and the OOM killer (KILL) the parent only.
     kills = [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGKILL, False),
@@ -117,11 +117,13 @@ def test_killed_builds_leave_the_previous_outputs(tmp_path):
         if now != before:  # killed after the swap, before it exited: then they are the new set, whole
             assert now == finished_with_seed_99(builds), f"outputs changed after {signum!r}"
             before = now
-    again = builds.run()  # nothing to build (or the first build again), but whatever the kills left goes
+    # The first build's options again: nothing to build, or (when a killed --seed 99 build had
+    # swapped its outputs in) the first build again; and whatever the kills left goes.
+    again = builds.run()
     assert again.returncode == 0 and all(": warning: " in line for line in again.stderr.splitlines()), again.stderr
     assert sorted(p.name for p in builds.out.iterdir()) == ["quiz"]
     assert list(builds.tmp.iterdir()) == []
-    assert snapshot(builds.out / "quiz") == before
+    assert snapshot(builds.out / "quiz") == first_outputs
 
 
 def finished_with_seed_99(builds: Builds) -> dict[str, str]:
