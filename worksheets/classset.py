@@ -162,11 +162,15 @@ def _contiguous(count: int, jobs: int) -> list[list[int]]:
     return chunks
 
 
+PROGRESS_DELAY = "WORKSHEETS_PROGRESS_DELAY"  # seconds before the bar shows (tests set 0)
+
+
 def _progress_bar(plan):
     # Shown only on a terminal, and only once the build has taken a second. Three steps
     # per version: measured, worksheet written, key written.
+    delay = float(os.environ.get(PROGRESS_DELAY) or 1.0)
     return tqdm(total=3 * plan.count, desc=f"{plan.name}, {plan.count} versions", unit="step",
-                delay=1.0, leave=False, disable=plan.count == 1 or not sys.stderr.isatty())
+                delay=delay, leave=False, disable=plan.count == 1 or not sys.stderr.isatty())
 
 
 def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_written) -> Timer:
