@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import MutableSequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -73,7 +73,7 @@ SCAN_CODE_DIGITS = 8  # hex digits of the spec's hash in each page's QR code
 BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an instance
 
 
-class PackedInstances(MutableSequence):
+class PackedInstances(Sequence):
     """One problem's drawn instance of every version, each kept pickled until asked for.
     An instance is a model of a few hundred Python objects, its pickle one object of about
     a kilobyte: 2,000 versions of quiz-07 hold 24 MB of models or 10 MB of pickles, and
@@ -95,14 +95,8 @@ class PackedInstances(MutableSequence):
             return [pickle.loads(data) for data in self._pickles[version]]
         return pickle.loads(self._pickles[version])
 
-    def __setitem__(self, version: int, instance) -> None:
+    def __setitem__(self, version: int, instance) -> None:  # a duplicate drawn again
         self._pickles[version] = _pickled(instance)
-
-    def __delitem__(self, version: int) -> None:
-        del self._pickles[version]
-
-    def insert(self, version: int, instance) -> None:
-        self._pickles.insert(version, _pickled(instance))
 
     def cycled(self, period: int, count: int) -> "PackedInstances":
         """The first `period` versions repeated in order up to `count` (variants.settle_versions)."""
