@@ -384,7 +384,7 @@ def problem_versions(spec, key: str, seed: int, count: int, warn=lambda message:
 def settle_versions(spec, key: str, seed: int, chosen, reference: Reference,
                     warn=lambda message: None):
     """problem_versions after the drawing: the independently drawn versions A, B, C, ...
-    (chosen: any mutable sequence, e.g. versions kept pickled, read one at a time), with
+    (chosen: a sequence whose items can be replaced, e.g. versions kept pickled, read one at a time), with
     duplicates drawn again in version order; returns chosen, or the first versions
     repeated in cycles when there are too few variants."""
     count = len(chosen)
