@@ -8,6 +8,8 @@ import sys
 import termios
 from pathlib import Path
 
+from worksheets.classset import _seconds
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -45,3 +47,7 @@ def test_no_progress_bar_when_output_is_not_a_terminal(tmp_path):
                             timeout=120)
     assert result.returncode == 0
     assert "%|" not in result.stderr and "versions:" not in result.stderr
+
+
+def test_the_delay_before_the_bar_is_read_leniently():
+    assert [_seconds(text, 1.0) for text in (None, "", "0", "2.5", "-3", "soon")] == [1.0, 1.0, 0.0, 2.5, 0.0, 1.0]

@@ -168,9 +168,17 @@ PROGRESS_DELAY = "WORKSHEETS_PROGRESS_DELAY"  # seconds before the bar shows (te
 def _progress_bar(plan):
     # Shown only on a terminal, and only once the build has taken a second. Three steps
     # per version: measured, worksheet written, key written.
-    delay = float(os.environ.get(PROGRESS_DELAY) or 1.0)
+    delay = _seconds(os.environ.get(PROGRESS_DELAY), default=1.0)
     return tqdm(total=3 * plan.count, desc=f"{plan.name}, {plan.count} versions", unit="step",
                 delay=delay, leave=False, disable=plan.count == 1 or not sys.stderr.isatty())
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A number of seconds from the environment; anything else (unset, "soon") the default."""
+    try:
+        return max(0.0, float(text)) if text else default
+    except ValueError:
+        return default
 
 
 def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_written) -> Timer:
