@@ -90,6 +90,10 @@ class PackedInstances(Sequence):
     def __len__(self) -> int:
         return len(self._pickles)
 
+    def packed(self, version: int) -> bytes:
+        """The version's instance as kept (pickled): equal bytes, an equal instance."""
+        return self._pickles[version]
+
     def __getitem__(self, version):
         if isinstance(version, slice):
             return [pickle.loads(data) for data in self._pickles[version]]
@@ -190,7 +194,7 @@ class Plan:
         if warm is not None:
             firsts = [problem if s is None else s[0] for problem, s in zip(self.spec.problems, started)]
             try:
-                warm(self, self._sheet_of(firsts, 0))
+                warm(self, self._sheet_of(list(map(_pickled, firsts)), 0))
             except Exception:  # only a warm-up: any error comes back when the sheet is built
                 pass
         drawn = []
@@ -256,11 +260,12 @@ class Plan:
 
     def sheet(self, version: int) -> Sheet:
         with self.notation():
-            return self._sheet_of([versions[version] for versions in self.instances], version)
+            return self._sheet_of([versions.packed(version) for versions in self.instances], version)
 
-    def _sheet_of(self, instances: list, version: int) -> Sheet:
+    def _sheet_of(self, packed: list[bytes], version: int) -> Sheet:
+        """The sheet of a version from each problem's instance, pickled (PackedInstances)."""
         problems, errors = [], []
-        for number, instance in enumerate(instances, start=1):
+        for number, instance in enumerate(packed, start=1):
             try:  # every problem is built, so every error is reported at once
                 problems.append(self._problem(number, instance, version))
             except (SpecError, BuildError) as exc:
@@ -280,12 +285,14 @@ class Plan:
             return None
         return ScanMarks(hashlib.sha256(self.document.source).hexdigest()[:SCAN_CODE_DIGITS], self.spec.id_digits)
 
-    def _problem(self, number: int, problem, version: int) -> Problem:
+    def _problem(self, number: int, packed: bytes, version: int) -> Problem:
         """Each distinct instance of a problem is built (and checked) once: versions share
         a problem without random parts, and repeat the few variants of a choice (a
-        path-blank's target, an architecture). An instance is known by all its fields."""
-        key = (number, problem.model_dump_json())
-        built = self._built.pop(key, None) or self._build_problem(number, problem, version)
+        path-blank's target, an architecture). An instance is known by its pickle (the
+        same instance pickles to the same bytes in this process), unpickled only when
+        it is built."""
+        key = (number, packed)
+        built = self._built.pop(key, None) or self._build_problem(number, pickle.loads(packed), version)
         self._built[key] = built  # the most recently used last
         if len(self._built) > BUILT_KEPT:
             del self._built[next(iter(self._built))]  # the least recently used
