@@ -188,7 +188,8 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
     try:
         for versions in chunks:
             parent, child = context.Pipe()
-            worker = context.Process(target=_worker, args=(Chunk(plan, versions, write), child), daemon=True)
+            worker = context.Process(target=_worker, args=(Chunk(plan, versions, write), child, not progress.disable),
+                                     daemon=True)
             with signals_held():  # a Ctrl-C held here arrives once the worker is on the list to stop
                 worker.start()
                 child.close()
@@ -315,11 +316,13 @@ def _kept_out_of_collections(chunk: Chunk) -> None:
 YOUNG_OBJECTS = 50_000
 
 
-def _worker(chunk: Chunk, pipe) -> None:
+def _worker(chunk: Chunk, pipe, steps: bool = True) -> None:
+    """Renders a chunk, sending the parent its heights, its worksheets' pages, its timings,
+    and (with steps: the progress bar is shown) a message per step."""
     as_worker()
     gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
     try:
-        step = lambda: pipe.send(("step", None))  # noqa: E731
+        step = (lambda: pipe.send(("step", None))) if steps else (lambda: None)  # noqa: E731
         pipe.send(("heights", chunk.measure(lambda: (step(), _kept_out_of_collections(chunk)))))
         slots = pipe.recv()
         chunk.render_worksheets(slots, step)
