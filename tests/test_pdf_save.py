@@ -53,11 +53,14 @@ def test_the_same_form_has_its_own_number_in_each_document():
     assert patches._XObjects(names).format(second) == b"<<\n/FormXob.gA 99 0 R /FormXob.gB 12 0 R\n>>"
 
 
-def _sample_document() -> bytes:
-    """Two pages with text in three fonts (beyond ASCII too), formulas and a rule."""
+def _sample_document(lead: str | None = None) -> bytes:
+    """Two pages with text in three fonts (beyond ASCII too), formulas and a rule; `lead`,
+    a formula drawn first, gives the objects after its glyphs other numbers."""
     out = io.BytesIO()
     canvas = Canvas(out, initialFontName=REGULAR)
     canvas.setTitle("Quiz \u2014 Version B")
+    if lead:
+        typeset(lead).draw_on(canvas, 72, 750)
     for page in range(2):
         canvas.setFont(BOLD, 12)
         canvas.drawString(72, 720, f"Problem {page + 1} \u2014 \u00e9t\u00e9")
@@ -74,7 +77,8 @@ def _sample_document() -> bytes:
 def _without_kept_bytes(monkeypatch) -> None:
     """Empties, for this test, what is kept per process of earlier documents' objects."""
     for owner, name in ((patches._Widths, "_formatted"), (patches._ToUnicode, "_formatted"),
-                        (mathink._GlyphForm, "_bytes")):
+                        (mathink._GlyphForm, "_bytes"), (patches._FontDictionary, "_formatted"),
+                        (patches._Descriptor, "_formatted")):
         monkeypatch.setattr(owner, name, type(getattr(owner, name))())
     monkeypatch.setattr(patches, "_SUBSET_STREAMS", OrderedDict())
     monkeypatch.setattr(patches, "_KEYS", {})
@@ -87,12 +91,33 @@ def test_a_document_is_written_to_the_bytes_reportlab_writes(monkeypatch, multil
     _without_kept_bytes(monkeypatch)
     fast = _sample_document()
     _without_kept_bytes(monkeypatch)
-    monkeypatch.setattr(pdfdoc, "format", patches.REPORTLAB_FORMATTING["format"])
-    for cls in (pdfdoc.PDFDictionary, pdfdoc.PDFArray, pdfdoc.PDFObjectReference, pdfdoc.PDFIndirectObject):
-        monkeypatch.setattr(cls, "format", patches.REPORTLAB_FORMATTING[cls.__name__])
-    monkeypatch.setattr(pdfdoc.PDFDocument, "xobjDict", patches.REPORTLAB_FORMATTING["xobjDict"])
+    _formatting_as_reportlab(monkeypatch)
     assert _sample_document() == fast
     assert fast.count(b"/Type /Page\n") == 2 and b"/XObject" in fast
+
+
+def _formatting_as_reportlab(monkeypatch) -> None:
+    monkeypatch.setattr(pdfdoc, "format", patches.REPORTLAB_FORMATTING["format"])
+    for cls in (pdfdoc.PDFDictionary, pdfdoc.PDFArray, pdfdoc.PDFObjectReference, pdfdoc.PDFIndirectObject,
+                pdfdoc.PDFPage):
+        monkeypatch.setattr(cls, "format", patches.REPORTLAB_FORMATTING[cls.__name__])
+    monkeypatch.setattr(pdfdoc.PDFDocument, "xobjDict", patches.REPORTLAB_FORMATTING["xobjDict"])
+
+
+def test_fonts_kept_from_a_document_numbered_otherwise_are_not_reused(monkeypatch):
+    """A font's dictionary and descriptor are kept per process with the numbers of the
+    objects they refer to: a document whose fonts come later (after more glyphs) gets its own."""
+    prepare_libraries()
+    _without_kept_bytes(monkeypatch)
+    first = _sample_document()
+    later = _sample_document(r"\sum_{k} \sqrt{x_k} \gg \Omega")  # fonts kept from `first`, numbered otherwise
+    again = _sample_document()
+    _without_kept_bytes(monkeypatch)
+    _formatting_as_reportlab(monkeypatch)
+    assert (_sample_document(r"\sum_{k} \sqrt{x_k} \gg \Omega"), _sample_document()) == (later, first)
+    assert again == first and later != first
+    fonts = re.findall(rb"/FontDescriptor (\d+) 0 R", first), re.findall(rb"/FontDescriptor (\d+) 0 R", later)
+    assert len(fonts[0]) == 2 and set(fonts[0]).isdisjoint(fonts[1])
 
 
 def test_page_content_is_compressed_at_the_fast_level_and_fonts_at_the_default():

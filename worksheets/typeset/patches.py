@@ -24,8 +24,9 @@ _reportlab_cmap = ttfonts.makeToUnicodeCMap  # the original, wrapped below
 REPORTLAB_FORMATTING = {"format": pdfdoc.format, "PDFDictionary": pdfdoc.PDFDictionary.format,
                         "PDFArray": pdfdoc.PDFArray.format, "PDFObjectReference": pdfdoc.PDFObjectReference.format,
                         "PDFIndirectObject": pdfdoc.PDFIndirectObject.format,
-                        "xobjDict": pdfdoc.PDFDocument.xobjDict}
+                        "xobjDict": pdfdoc.PDFDocument.xobjDict, "PDFPage": pdfdoc.PDFPage.format}
 _reportlab_page_check_format = pdfdoc.PDFPage.check_format  # the original, wrapped below
+_reportlab_page_format = pdfdoc.PDFPage.format  # (PDFCatalog's) the original, for pages _format_page does not know
 
 
 @cache
@@ -47,6 +48,7 @@ def apply() -> None:
     pdfdoc.PDFObjectReference.format = _format_reference
     pdfdoc.PDFIndirectObject.format = _format_indirect_object
     pdfdoc.PDFPage.check_format = _page_check_format
+    pdfdoc.PDFPage.format = _format_page
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -156,7 +158,7 @@ def _add_subset_objects(self, doc, fontname, subset):
     font_file = doc.Reference(_SubsetStream(self, subset, doc.compression),
                               "fontFile:%s(%s)" % (self.filename, fontname))
     flags = (self.flags & ~ttfonts.FF_NONSYMBOLIC) | ttfonts.FF_SYMBOLIC
-    descriptor = pdfdoc.PDFDictionary({
+    descriptor = _Descriptor({
         "Type": "/FontDescriptor",
         "Ascent": self.ascent,
         "CapHeight": self.capHeight,
@@ -168,8 +170,28 @@ def _add_subset_objects(self, doc, fontname, subset):
         "StemV": self.stemV,
         "FontFile2": font_file,
         "MissingWidth": self.defaultWidth,
-    })
+    }, (self.filename, getattr(self, "subfontIndex", 0), fontname, flags))
     return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+class _Descriptor(pdfdoc.PDFDictionary):
+    """A font subset's descriptor: the same bytes in every document where its font file
+    has the same object number (its other entries are the face's and the subset's name,
+    which `face_key` names)."""
+    _formatted: "OrderedDict[tuple, bytes]" = OrderedDict()
+
+    def __init__(self, entries: dict, face_key: tuple):
+        super().__init__(entries)
+        self.face_key = face_key
+
+    def format(self, document, IND=b"\n "):
+        key = (self.face_key, _number(self.dict["FontFile2"], document), rl_config.pdfMultiLine)
+        return _kept(self._formatted, key, lambda: _format_dictionary(self, document, IND))
+
+
+def _number(reference, document) -> tuple:
+    """The object number and version a PDFObjectReference refers to in this document."""
+    return document.idToObjectNumberAndVersion[reference.name]
 
 
 # ---- reportlab: fonts and names formatted once per process ------------------------------
@@ -224,6 +246,18 @@ class _ToUnicode(pdfdoc.PDFStream):
         return super().format(document)
 
 
+class _FontDictionary(pdfdoc.PDFTrueTypeFont):
+    """A font subset's /Font dictionary: the same bytes in every document where its
+    ToUnicode stream and descriptor have the same object numbers (the rest is the
+    subset's: its names and widths)."""
+    _formatted: "OrderedDict[tuple, bytes]" = OrderedDict()
+
+    def format(self, document):
+        key = (self.Name, self.BaseFont, self.FirstChar, self.LastChar, tuple(self.Widths.sequence),
+               _number(self.ToUnicode, document), _number(self.FontDescriptor, document), rl_config.pdfMultiLine)
+        return _kept(self._formatted, key, lambda: super(_FontDictionary, self).format(document))
+
+
 def _add_font_objects(self, doc):
     """reportlab's TTFont.addObjects, with the /Widths and the ToUnicode stream of each
     subset formatted once per process (_Widths, _ToUnicode); the same objects otherwise."""
@@ -235,7 +269,7 @@ def _add_font_objects(self, doc):
     for n, subset in enumerate(state.subsets):
         internal_name = self.getSubsetInternalName(n, doc)[1:]
         base_font = b"".join((ttfonts.SUBSETN(n), b"+", self.face.name, self.face.subfontNameX)).decode("pdfdoc")
-        font = pdfdoc.PDFTrueTypeFont()
+        font = _FontDictionary()
         font.__Comment__ = "Font %s subset %d" % (self.fontName, n)
         font.Name = internal_name
         font.BaseFont = base_font
@@ -349,6 +383,48 @@ def _page_check_format(self, document):
         stream.__Comment__ = "page stream"
         self.Contents = stream
     _reportlab_page_check_format(self, document)
+
+
+# ---- reportlab: a page's dictionary in one step ------------------------------------
+
+# What a page as our canvas makes it has: the attributes reportlab's PDFPage.format writes.
+_PAGE_ENTRIES = ("Contents", "MediaBox", "Parent", "Resources", "Rotate", "Trans")
+_OTHER_PAGE_ENTRIES = tuple(name for name in pdfdoc.PDFPage.__NoDefault__ if name not in _PAGE_ENTRIES)
+_RESOURCE_DICTIONARIES = ("ColorSpace", "ExtGState", "Pattern", "Properties", "Shading")  # empty on our pages
+
+
+def _format_page(self, document):
+    """reportlab's PDFPage.format (PDFCatalog.format, which walks some twenty attributes
+    into a new dictionary of dictionaries for every page), the same bytes written
+    directly for a page as our canvas makes it: contents, media box, parent, resources
+    (fonts, procedure sets, forms), rotation and an empty transition. Any other page
+    is left to reportlab."""
+    self.check_format(document)
+    resources, trans, media_box = self.Resources, self.Trans, self.MediaBox
+    if (type(self) is not pdfdoc.PDFPage or "Type" in self.__dict__ or type(resources) is not pdfdoc.PDFResourceDictionary
+            or type(trans) is not pdfdoc.PDFDictionary or trans.dict or type(media_box) is not pdfdoc.PDFArray
+            or type(self.Rotate) is not int or any(getattr(self, name) is not None for name in _OTHER_PAGE_ENTRIES)
+            or any(getattr(resources, name) != {} for name in _RESOURCE_DICTIONARIES)
+            or type(resources.Font) is not pdfdoc.PDFObjectReference or not isinstance(resources.ProcSet, list)
+            or isinstance(resources.XObject, dict) and resources.XObject):
+        return _reportlab_page_format(self, document)
+    contents = document.Reference(self.Contents)  # (registers the page's stream, as reportlab does here)
+    parent = document.Reference(self.Parent)
+    multiline = bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine)
+    entries = [_key("Font") + _format_reference(resources.Font, document)]
+    if resources.ProcSet:
+        entries.append(_key("ProcSet") + _format_array(pdfdoc.PDFArray(resources.ProcSet), document))
+    if resources.XObject:
+        entries.append(_key("XObject") + _format(resources.XObject, document))
+    items = [_key("Contents") + _format_reference(contents, document),
+             _key("MediaBox") + _format_array(media_box, document),
+             _key("Parent") + _format_reference(parent, document),
+             _key("Resources") + _dictionary_bytes(entries, multiline),
+             _key("Rotate") + fp_str(self.Rotate).encode("ascii"),
+             _key("Trans") + _dictionary_bytes([], bool((trans.multiline and rl_config.pdfMultiLine)
+                                                        or trans.multiline == "forced")),
+             _key("Type") + b"/Page"]
+    return _dictionary_bytes(items, multiline)
 
 
 # ---- reportlab: a page's forms, each listed once ------------------------------------
