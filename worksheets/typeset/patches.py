@@ -378,11 +378,31 @@ def _page_check_format(self, document):
     """reportlab's PDFPage.check_format, with the page's content stream compressed by
     _FastFlate. (Fonts and glyph outlines, compressed once per process, keep level 6.)"""
     if not self.Override_default_compilation and not self.Contents and self.stream and self.compression:
-        stream = pdfdoc.PDFStream(content=self.stream)
+        stream = pdfdoc.PDFStream(content=self.stream) if rl_config.useA85 else _PageStream(self.stream)
         stream.filters = [pdfdoc.PDFBase85Encode, _FAST_FLATE] if rl_config.useA85 else [_FAST_FLATE]
         stream.__Comment__ = "page stream"
         self.Contents = stream
     _reportlab_page_check_format(self, document)
+
+
+class _PageStream(pdfdoc.PDFStream):
+    """A page's content stream, compressed by _FastFlate: the bytes PDFStream.format gives
+    it, written directly (PDFStream copies its dictionary and goes through its filters,
+    for a dictionary that is only the filter and the length)."""
+
+    def __init__(self, content: str):
+        super().__init__(content=content)
+
+    def format(self, document):
+        if self.dictionary.dict or self.filters != [_FAST_FLATE]:
+            return super().format(document)  # (changed since: reportlab's way)
+        data = document.encrypt.encode(_FAST_FLATE.encode(self.content))
+        multiline = bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine)
+        head = _dictionary_bytes([_key("Filter") + _FLATE_FILTER, _key("Length") + b"%d" % len(data)], multiline)
+        return b"".join((head, b"\nstream\n", data, b"endstream\n"))
+
+
+_FLATE_FILTER = b"[ /FlateDecode ]"  # (an array of one name: the same bytes on one line or many)
 
 
 # ---- reportlab: a page's dictionary in one step ------------------------------------
