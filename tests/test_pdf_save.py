@@ -7,6 +7,7 @@ import re
 import zlib
 from collections import OrderedDict
 
+import deflate
 import pytest
 from pypdf import PdfReader
 from reportlab import rl_config
@@ -120,14 +121,16 @@ def test_fonts_kept_from_a_document_numbered_otherwise_are_not_reused(monkeypatc
     assert len(fonts[0]) == 2 and set(fonts[0]).isdisjoint(fonts[1])
 
 
-def test_page_content_is_compressed_at_the_fast_level_and_fonts_at_the_default():
+def test_page_content_is_compressed_by_libdeflate_at_the_fast_level_and_fonts_by_zlib_at_the_default():
     prepare_libraries()
     data = _sample_document()
     streams = re.findall(rb"<<\n(.*?)\n>>\nstream\n(.*?)endstream", data, re.S)
     pages = [zlib.decompress(body) for head, body in streams if b"Length1" not in head
              and b"/Subtype /Form" not in head and b"beginbfchar" not in zlib.decompress(body)]
     assert len(pages) == 2 and all(b" re f" in page and b"Tj" in page for page in pages)
-    assert patches.PAGE_COMPRESSION == 1 and all(zlib.compress(page, 1) in data for page in pages)
+    assert patches.PAGE_COMPRESSION == 1
+    assert all(bytes(deflate.zlib_compress(page, 1)) + b"endstream" in data for page in pages)
+    assert not any(zlib.compress(page, level) in data for page in pages for level in (1, 6))
     fonts = [body for head, body in streams if b"Length1" in head]
     assert fonts and all(zlib.compress(zlib.decompress(body)) == body for body in fonts)
 
