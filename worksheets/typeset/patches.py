@@ -436,11 +436,12 @@ def _format_page(self, document):
     multiline = bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine)
     entries = [_key("Font") + _format_reference(resources.Font, document)]
     if resources.ProcSet:
-        entries.append(_key("ProcSet") + _format_array(pdfdoc.PDFArray(resources.ProcSet), document))
+        entries.append(_key("ProcSet") + _constant_array(tuple(resources.ProcSet), document))
     if resources.XObject:
         entries.append(_key("XObject") + _format(resources.XObject, document))
     items = [_key("Contents") + _format_reference(contents, document),
-             _key("MediaBox") + _format_array(media_box, document),
+             _key("MediaBox") + (_constant_array(tuple(media_box.sequence), document) if media_box.multiline is True
+                                 else _format_array(media_box, document)),
              _key("Parent") + _format_reference(parent, document),
              _key("Resources") + _dictionary_bytes(entries, multiline),
              _key("Rotate") + fp_str(self.Rotate).encode("ascii"),
@@ -448,6 +449,17 @@ def _format_page(self, document):
                                                         or trans.multiline == "forced")),
              _key("Type") + b"/Page"]
     return _dictionary_bytes(items, multiline)
+
+
+_CONSTANT_ARRAYS: "OrderedDict[tuple, bytes]" = OrderedDict()  # a page's media box and procedure sets
+
+
+def _constant_array(sequence: tuple, document) -> bytes:
+    """_format_array of a PDFArray of numbers and names (the same on every page)."""
+    if not all(type(item) in (int, float, str) for item in sequence):
+        return _format_array(pdfdoc.PDFArray(sequence), document)
+    key = (sequence, rl_config.pdfMultiLine)
+    return _kept(_CONSTANT_ARRAYS, key, lambda: _format_array(pdfdoc.PDFArray(sequence), document), kept=16)
 
 
 # ---- reportlab: a page's forms, each listed once ------------------------------------
