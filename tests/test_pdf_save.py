@@ -100,7 +100,7 @@ def test_a_document_is_written_to_the_bytes_reportlab_writes(monkeypatch, multil
 def _formatting_as_reportlab(monkeypatch) -> None:
     monkeypatch.setattr(pdfdoc, "format", patches.REPORTLAB_FORMATTING["format"])
     for cls in (pdfdoc.PDFDictionary, pdfdoc.PDFArray, pdfdoc.PDFObjectReference, pdfdoc.PDFIndirectObject,
-                pdfdoc.PDFPage):
+                pdfdoc.PDFPage, pdfdoc.PDFDocument, pdfdoc.PDFInfo):
         monkeypatch.setattr(cls, "format", patches.REPORTLAB_FORMATTING[cls.__name__])
     monkeypatch.setattr(pdfdoc.PDFDocument, "xobjDict", patches.REPORTLAB_FORMATTING["xobjDict"])
 

@@ -24,9 +24,12 @@ _reportlab_cmap = ttfonts.makeToUnicodeCMap  # the original, wrapped below
 REPORTLAB_FORMATTING = {"format": pdfdoc.format, "PDFDictionary": pdfdoc.PDFDictionary.format,
                         "PDFArray": pdfdoc.PDFArray.format, "PDFObjectReference": pdfdoc.PDFObjectReference.format,
                         "PDFIndirectObject": pdfdoc.PDFIndirectObject.format,
-                        "xobjDict": pdfdoc.PDFDocument.xobjDict, "PDFPage": pdfdoc.PDFPage.format}
+                        "xobjDict": pdfdoc.PDFDocument.xobjDict, "PDFPage": pdfdoc.PDFPage.format,
+                        "PDFDocument": pdfdoc.PDFDocument.format, "PDFInfo": pdfdoc.PDFInfo.format}
 _reportlab_page_check_format = pdfdoc.PDFPage.check_format  # the original, wrapped below
 _reportlab_page_format = pdfdoc.PDFPage.format  # (PDFCatalog's) the original, for pages _format_page does not know
+_reportlab_document_format = pdfdoc.PDFDocument.format  # the originals, for documents _format_document does not know
+_reportlab_info_format = pdfdoc.PDFInfo.format
 
 
 @cache
@@ -49,6 +52,8 @@ def apply() -> None:
     pdfdoc.PDFIndirectObject.format = _format_indirect_object
     pdfdoc.PDFPage.check_format = _page_check_format
     pdfdoc.PDFPage.format = _format_page
+    pdfdoc.PDFDocument.format = _format_document
+    pdfdoc.PDFInfo.format = _format_info
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -355,6 +360,72 @@ def _format_indirect_object(self, document):
     content = _format(self.content, document, toplevel=1)
     return b"".join((("%s %s obj\n" % (number, version)).encode("ascii"), content,
                      b"" if content.endswith(b"\n") else b"\n", b"endobj\n"))
+
+
+# ---- reportlab: the document's objects, cross-reference table and information -------------
+
+def _format_document(self):
+    """reportlab's PDFDocument.format: every object numbered in turn (objects may add
+    others while they are formatted), then the cross-reference table and the trailer; the
+    same bytes with fewer steps per object (a document has about sixty: pages, their
+    streams, fonts, glyph outlines). A document with comments, encryption or signatures
+    is left to reportlab."""
+    if (not rl_config.invariant and rl_config.pdfComments) or type(self.encrypt) is not pdfdoc.NoEncryption \
+            or getattr(self, "_digiSigs", None):
+        return _reportlab_document_format(self)
+    self.encrypt.prepare(self)
+    self.Reference(self.Catalog)
+    self.Reference(self.info)
+    number_to_id, id_to_object, id_to_offset = self.numberToId, self.idToObject, self.idToOffset
+    numbers = self.idToObjectNumberAndVersion
+    self.__accum__ = File = pdfdoc.PDFFile(self._pdfVersion)
+    strings = File.strings
+    offset, counter, ids, entries = File.offset, 1, [], []
+    while counter in number_to_id:
+        oid = number_to_id[counter]
+        obj = id_to_object[oid]
+        number, version = numbers[oid]
+        content = obj.format(self) if isinstance(obj, pdfdoc.PDFObject) else _format(obj, self, toplevel=1)
+        data = b"%d %d obj\n%b%bendobj\n" % (number, version, content, b"" if content.endswith(b"\n") else b"\n")
+        id_to_offset[oid] = offset
+        ids.append(oid)
+        entries.append(b"%010d %05d n " % (offset, version) if number == counter else None)
+        strings.append(data)
+        offset += len(data)
+        counter += 1
+    del self.__accum__
+    if counter - 1 != len(number_to_id):
+        raise ValueError("counter %s doesn't match number to id dictionary %s" % (counter, len(number_to_id)))
+    if None in entries:  # (reportlab numbers each object as it registers it: never)
+        xref = pdfdoc.PDFCrossReferenceTable()
+        xref.addsection(0, ids)
+        xref = xref.format(self)
+    else:
+        xref = b"\n".join([b"xref\n0 %d" % (len(entries) + 1), b"0000000000 65535 f ", *entries, b""])
+    trailer = pdfdoc.PDFTrailer(startxref=offset, Size=len(entries) + 1, Root=self.Reference(self.Catalog),
+                                Info=self.Reference(self.info), Encrypt=None, ID=self.ID())
+    strings += [xref, trailer.format(self)]
+    return b"".join(strings)
+
+
+@lru_cache(maxsize=256)
+def _pdf_string(text: str) -> bytes:
+    """A PDFString's bytes in a document that is not encrypted."""
+    return pdfdoc.PDFString(text).format(pdfdoc.DummyDoc())
+
+
+def _format_info(self, document):
+    """reportlab's PDFInfo.format (the document's title, author, dates...), its strings
+    formatted once per process."""
+    if type(document.encrypt) is not pdfdoc.NoEncryption or type(self) is not pdfdoc.PDFInfo:
+        return _reportlab_info_format(self, document)
+    date = _format(pdfdoc.PDFDate(ts=document._timeStamp, dateFormatter=self._dateFormatter), document)
+    entries = {"Author": _pdf_string(self.author), "CreationDate": date, "Creator": _pdf_string(self.creator),
+               "Keywords": _pdf_string(self.keywords), "ModDate": date, "Producer": _pdf_string(self.producer),
+               "Subject": _pdf_string(self.subject), "Title": _pdf_string(self.title),
+               "Trapped": _format(pdfdoc.PDFName(self.trapped), document)}
+    return _dictionary_bytes([_key(name) + value for name, value in entries.items()],
+                             bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine))
 
 
 # ---- reportlab: page content compressed by libdeflate at its fastest level ------------------
