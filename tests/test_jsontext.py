@@ -46,3 +46,10 @@ def test_what_json_treats_apart_is_left_to_it(value):
 def test_what_json_refuses_is_refused(value):
     with pytest.raises(TypeError):
         dumps(value, 1)
+
+
+def test_keys_kept_between_calls_are_each_keys_own_text():
+    """Keys' texts are kept (bounded: more keys than it keeps empties it): each still its own."""
+    many = {f"k\u00e9{i}\"": i for i in range(3000)}
+    for value in (many, {"k\u00e91\"": [many]}, many):
+        assert dumps(value, 2) == json.dumps(value, indent=2, ensure_ascii=False)
