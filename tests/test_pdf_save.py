@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
+from worksheets.output import pdf
 from worksheets.output.pdf import _footer_canvas, prepare_libraries
 from worksheets.typeset import mathink, patches
 from worksheets.typeset.fonts import BOLD, REGULAR
@@ -173,3 +174,15 @@ def test_every_page_has_its_footer_with_the_codes_of_its_own_document():
         texts = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
         assert [t.splitlines() for t in texts] == [
             [f"{body} {n}", "Quiz \u2014 r\u00e9sum\u00e9", f"Page {n + 1} of 3"] for n in range(3)]
+
+
+def test_footer_operators_kept_between_documents_are_those_drawn(monkeypatch):
+    """Documents drawn after others reuse their footers' operators only where they are the
+    ones drawing would give (the same codes for the same characters)."""
+    prepare_libraries()
+    documents = [("Quiz \u2014 r\u00e9sum\u00e9", 3, "body"), ("Quiz \u2014 r\u00e9sum\u00e9", 3, "caf\u00e9 \u2212"),
+                 ("Quiz \u2014 r\u00e9sum\u00e9", 2, "body"), ("Quiz \u2014 r\u00e9sum\u00e9", 3, "body")]
+    kept = [_footed_document(*document) for document in documents]
+    monkeypatch.setattr(pdf, "_draw_kept", lambda canvas, draw, x, y, text: draw(canvas, x, y, text))
+    assert [_footed_document(*document) for document in documents] == kept
+    assert kept[0] == kept[3] and kept[0] != kept[1]
