@@ -46,8 +46,11 @@ def _text(value, newline: str, step: str) -> str:
         if not value:
             return "{}"
         inner = newline + step
-        return ("{" + inner + ("," + inner).join([_key(key) + ": " + _text(item, inner, step)
-                                                  for key, item in value.items()]) + newline + "}")
+        items = []
+        for key, item in value.items():  # (a scalar written here, without a call of _text: most are)
+            scalar = _SCALARS.get(type(item))
+            items.append((_KEYS.get(key) or _key(key)) + (scalar(item) if scalar is not None else _text(item, inner, step)))
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
@@ -56,7 +59,13 @@ def _text(value, newline: str, step: str) -> str:
     raise _Unusual  # a subclass, a set, a Fraction: json.dumps decides
 
 
+_KEYS: dict[str, str] = {}  # a key -> its JSON text and ": " (a file has a few dozen keys; bounded)
+
+
 def _key(key) -> str:
     if type(key) is not str:
         raise _Unusual  # json writes 1 as "1", True as "true"; or refuses
-    return encode_basestring(key)
+    if len(_KEYS) >= 1024:
+        _KEYS.clear()
+    text = _KEYS[key] = encode_basestring(key) + ": "
+    return text

@@ -24,7 +24,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import cm, inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as RLTable
@@ -250,7 +250,7 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             kwargs["initialFontName"] = REGULAR  # keep Helvetica out of the PDF
             super().__init__(*args, **kwargs)
             self._pages = []
-            self._footer_texts = {}  # (font, size, leading, x, y, text) -> its operators in this document
+            self._kept_texts = {}  # _draw_kept's, in this document
 
         def showPage(self):
             self._pages.append(dict(self.__dict__))
@@ -279,24 +279,44 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             self.setFillColor(GREY)
             for x, text, font in _footer_runs(label, margin, width - 2 * margin - 80):
                 self.setFont(font, 9)  # the title may need a fallback font (中, 😀)
-                self._draw_label(x, y, text)
+                _draw_kept(self, Canvas.drawString, x, y, text)
             self.setFont(REGULAR, 9)
-            self.drawRightString(width - margin, y, f"Page {number} of {total}")
+            _draw_kept(self, Canvas.drawRightString, width - margin, y, f"Page {number} of {total}")
             self.restoreState()
 
-        def _draw_label(self, x: float, y: float, text: str):
-            """drawString, its operators kept for the next page: they depend only on the
-            font, position and text, once the document's font subset has codes for the
-            text's characters (drawing it the first time gave them)."""
-            key = (self._fontname, self._fontsize, self._leading, x, y, text)
-            code = self._footer_texts.get(key)
-            if code is None:
-                self.drawString(x, y, text)
-                code = self._footer_texts[key] = self._code[-1]
-            else:
-                self._code.append(code)
-
     return FooterCanvas
+
+
+_KEPT_TEXTS: dict = {}  # what _draw_kept keeps (bounded: emptied when full)
+
+
+def _draw_kept(canvas, draw, x: float, y: float, text: str) -> None:
+    """draw(canvas, x, y, text) (drawString or drawRightString), its operators kept for
+    the next page and document (every document's footer says "Page 1 of 4"). They depend
+    on the font, size, leading, position and text, and on this document's codes for the
+    text's characters and names for its font subsets: all in the key. (Finding the codes
+    gives characters new to the document theirs, as drawing does. Within a document they
+    never change: a text drawn before is not encoded again.)"""
+    key = (draw, canvas._fontname, canvas._fontsize, canvas._leading, canvas.bottomup, x, y, text)
+    in_document = canvas._kept_texts
+    code = in_document.get(key)
+    if code is None:
+        font = getFont(canvas._fontname)
+        if not font._dynamicFont:
+            draw(canvas, x, y, text)
+            return
+        pieces = tuple(font.splitString(text, canvas._doc))
+        names = tuple(font.getSubsetInternalName(subset, canvas._doc) for subset in dict.fromkeys(s for s, _ in pieces))
+        code = _KEPT_TEXTS.get((key, pieces, names))
+        if code is None:
+            draw(canvas, x, y, text)
+            if len(_KEPT_TEXTS) >= 256:
+                _KEPT_TEXTS.clear()
+            code = _KEPT_TEXTS[(key, pieces, names)] = canvas._code[-1]
+            in_document[key] = code
+            return
+        in_document[key] = code
+    canvas._code.append(code)
 
 
 @lru_cache(maxsize=64)

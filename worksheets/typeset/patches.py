@@ -7,10 +7,10 @@ nothing here changes a library on import.
 from __future__ import annotations
 
 import re
-import zlib
 from collections import OrderedDict
 from functools import cache, lru_cache
 
+import deflate
 import ziamath
 from reportlab import rl_config
 from reportlab.lib.rl_accel import fp_str
@@ -24,8 +24,12 @@ _reportlab_cmap = ttfonts.makeToUnicodeCMap  # the original, wrapped below
 REPORTLAB_FORMATTING = {"format": pdfdoc.format, "PDFDictionary": pdfdoc.PDFDictionary.format,
                         "PDFArray": pdfdoc.PDFArray.format, "PDFObjectReference": pdfdoc.PDFObjectReference.format,
                         "PDFIndirectObject": pdfdoc.PDFIndirectObject.format,
-                        "xobjDict": pdfdoc.PDFDocument.xobjDict}
+                        "xobjDict": pdfdoc.PDFDocument.xobjDict, "PDFPage": pdfdoc.PDFPage.format,
+                        "PDFDocument": pdfdoc.PDFDocument.format, "PDFInfo": pdfdoc.PDFInfo.format}
 _reportlab_page_check_format = pdfdoc.PDFPage.check_format  # the original, wrapped below
+_reportlab_page_format = pdfdoc.PDFPage.format  # (PDFCatalog's) the original, for pages _format_page does not know
+_reportlab_document_format = pdfdoc.PDFDocument.format  # the originals, for documents _format_document does not know
+_reportlab_info_format = pdfdoc.PDFInfo.format
 
 
 @cache
@@ -47,6 +51,9 @@ def apply() -> None:
     pdfdoc.PDFObjectReference.format = _format_reference
     pdfdoc.PDFIndirectObject.format = _format_indirect_object
     pdfdoc.PDFPage.check_format = _page_check_format
+    pdfdoc.PDFPage.format = _format_page
+    pdfdoc.PDFDocument.format = _format_document
+    pdfdoc.PDFInfo.format = _format_info
 
 
 # ---- ziamath: TeX's spacing around operators -----------------------------------------
@@ -156,7 +163,7 @@ def _add_subset_objects(self, doc, fontname, subset):
     font_file = doc.Reference(_SubsetStream(self, subset, doc.compression),
                               "fontFile:%s(%s)" % (self.filename, fontname))
     flags = (self.flags & ~ttfonts.FF_NONSYMBOLIC) | ttfonts.FF_SYMBOLIC
-    descriptor = pdfdoc.PDFDictionary({
+    descriptor = _Descriptor({
         "Type": "/FontDescriptor",
         "Ascent": self.ascent,
         "CapHeight": self.capHeight,
@@ -168,8 +175,28 @@ def _add_subset_objects(self, doc, fontname, subset):
         "StemV": self.stemV,
         "FontFile2": font_file,
         "MissingWidth": self.defaultWidth,
-    })
+    }, (self.filename, getattr(self, "subfontIndex", 0), fontname, flags))
     return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+class _Descriptor(pdfdoc.PDFDictionary):
+    """A font subset's descriptor: the same bytes in every document where its font file
+    has the same object number (its other entries are the face's and the subset's name,
+    which `face_key` names)."""
+    _formatted: "OrderedDict[tuple, bytes]" = OrderedDict()
+
+    def __init__(self, entries: dict, face_key: tuple):
+        super().__init__(entries)
+        self.face_key = face_key
+
+    def format(self, document, IND=b"\n "):
+        key = (self.face_key, _number(self.dict["FontFile2"], document), rl_config.pdfMultiLine)
+        return _kept(self._formatted, key, lambda: _format_dictionary(self, document, IND))
+
+
+def _number(reference, document) -> tuple:
+    """The object number and version a PDFObjectReference refers to in this document."""
+    return document.idToObjectNumberAndVersion[reference.name]
 
 
 # ---- reportlab: fonts and names formatted once per process ------------------------------
@@ -224,6 +251,18 @@ class _ToUnicode(pdfdoc.PDFStream):
         return super().format(document)
 
 
+class _FontDictionary(pdfdoc.PDFTrueTypeFont):
+    """A font subset's /Font dictionary: the same bytes in every document where its
+    ToUnicode stream and descriptor have the same object numbers (the rest is the
+    subset's: its names and widths)."""
+    _formatted: "OrderedDict[tuple, bytes]" = OrderedDict()
+
+    def format(self, document):
+        key = (self.Name, self.BaseFont, self.FirstChar, self.LastChar, tuple(self.Widths.sequence),
+               _number(self.ToUnicode, document), _number(self.FontDescriptor, document), rl_config.pdfMultiLine)
+        return _kept(self._formatted, key, lambda: super(_FontDictionary, self).format(document))
+
+
 def _add_font_objects(self, doc):
     """reportlab's TTFont.addObjects, with the /Widths and the ToUnicode stream of each
     subset formatted once per process (_Widths, _ToUnicode); the same objects otherwise."""
@@ -235,7 +274,7 @@ def _add_font_objects(self, doc):
     for n, subset in enumerate(state.subsets):
         internal_name = self.getSubsetInternalName(n, doc)[1:]
         base_font = b"".join((ttfonts.SUBSETN(n), b"+", self.face.name, self.face.subfontNameX)).decode("pdfdoc")
-        font = pdfdoc.PDFTrueTypeFont()
+        font = _FontDictionary()
         font.__Comment__ = "Font %s subset %d" % (self.fontName, n)
         font.Name = internal_name
         font.BaseFont = base_font
@@ -323,18 +362,87 @@ def _format_indirect_object(self, document):
                      b"" if content.endswith(b"\n") else b"\n", b"endobj\n"))
 
 
-# ---- reportlab: page content compressed at zlib's fastest level ----------------------------
+# ---- reportlab: the document's objects, cross-reference table and information -------------
 
-PAGE_COMPRESSION = 1  # zlib's level for page content (reportlab's default is 6)
+def _format_document(self):
+    """reportlab's PDFDocument.format: every object numbered in turn (objects may add
+    others while they are formatted), then the cross-reference table and the trailer; the
+    same bytes with fewer steps per object (a document has about sixty: pages, their
+    streams, fonts, glyph outlines). A document with comments, encryption or signatures
+    is left to reportlab."""
+    if (not rl_config.invariant and rl_config.pdfComments) or type(self.encrypt) is not pdfdoc.NoEncryption \
+            or getattr(self, "_digiSigs", None):
+        return _reportlab_document_format(self)
+    self.encrypt.prepare(self)
+    self.Reference(self.Catalog)
+    self.Reference(self.info)
+    number_to_id, id_to_object, id_to_offset = self.numberToId, self.idToObject, self.idToOffset
+    numbers = self.idToObjectNumberAndVersion
+    self.__accum__ = File = pdfdoc.PDFFile(self._pdfVersion)
+    strings = File.strings
+    offset, counter, ids, entries = File.offset, 1, [], []
+    while counter in number_to_id:
+        oid = number_to_id[counter]
+        obj = id_to_object[oid]
+        number, version = numbers[oid]
+        content = obj.format(self) if isinstance(obj, pdfdoc.PDFObject) else _format(obj, self, toplevel=1)
+        data = b"%d %d obj\n%b%bendobj\n" % (number, version, content, b"" if content.endswith(b"\n") else b"\n")
+        id_to_offset[oid] = offset
+        ids.append(oid)
+        entries.append(b"%010d %05d n " % (offset, version) if number == counter else None)
+        strings.append(data)
+        offset += len(data)
+        counter += 1
+    del self.__accum__
+    if counter - 1 != len(number_to_id):
+        raise ValueError("counter %s doesn't match number to id dictionary %s" % (counter, len(number_to_id)))
+    if None in entries:  # (reportlab numbers each object as it registers it: never)
+        xref = pdfdoc.PDFCrossReferenceTable()
+        xref.addsection(0, ids)
+        xref = xref.format(self)
+    else:
+        xref = b"\n".join([b"xref\n0 %d" % (len(entries) + 1), b"0000000000 65535 f ", *entries, b""])
+    trailer = pdfdoc.PDFTrailer(startxref=offset, Size=len(entries) + 1, Root=self.Reference(self.Catalog),
+                                Info=self.Reference(self.info), Encrypt=None, ID=self.ID())
+    strings += [xref, trailer.format(self)]
+    return b"".join(strings)
+
+
+@lru_cache(maxsize=256)
+def _pdf_string(text: str) -> bytes:
+    """A PDFString's bytes in a document that is not encrypted."""
+    return pdfdoc.PDFString(text).format(pdfdoc.DummyDoc())
+
+
+def _format_info(self, document):
+    """reportlab's PDFInfo.format (the document's title, author, dates...), its strings
+    formatted once per process."""
+    if type(document.encrypt) is not pdfdoc.NoEncryption or type(self) is not pdfdoc.PDFInfo:
+        return _reportlab_info_format(self, document)
+    date = _format(pdfdoc.PDFDate(ts=document._timeStamp, dateFormatter=self._dateFormatter), document)
+    entries = {"Author": _pdf_string(self.author), "CreationDate": date, "Creator": _pdf_string(self.creator),
+               "Keywords": _pdf_string(self.keywords), "ModDate": date, "Producer": _pdf_string(self.producer),
+               "Subject": _pdf_string(self.subject), "Title": _pdf_string(self.title),
+               "Trapped": _format(pdfdoc.PDFName(self.trapped), document)}
+    return _dictionary_bytes([_key(name) + value for name, value in entries.items()],
+                             bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine))
+
+
+# ---- reportlab: page content compressed by libdeflate at its fastest level ------------------
+
+PAGE_COMPRESSION = 1  # libdeflate's level for page content (reportlab's zlib default is 6)
 
 
 class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
-    """FlateDecode at PAGE_COMPRESSION. A class set compresses megabytes of page content
-    per version, and compressing took over a third of writing a PDF at level 6; level 1
-    takes a third of that time, for files about 6 % larger (measured on quiz-07)."""
+    """FlateDecode by libdeflate at PAGE_COMPRESSION. A class set compresses megabytes of
+    page content per version: at zlib's level 6 that took over a third of writing a PDF,
+    at zlib's level 1 still a quarter. libdeflate's level 1 takes about half the time of
+    zlib's for streams a tenth smaller (quiz-07's pages, 37 kB each: 0.08 against 0.15 ms,
+    5.4 against 6.0 kB). Its output depends only on the input and the library's version,
+    not on the machine (unlike ISA-L's or zlib-ng's, which pick code by CPU)."""
 
-    def encode(self, text):
-        return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, PAGE_COMPRESSION)
+    def encode(self, text) -> bytes:  # (libdeflate gives a bytearray)
+        return bytes(deflate.zlib_compress(text.encode("utf8") if isinstance(text, str) else text, PAGE_COMPRESSION))
 
 
 _FAST_FLATE = _FastFlate()
@@ -342,13 +450,87 @@ _FAST_FLATE = _FastFlate()
 
 def _page_check_format(self, document):
     """reportlab's PDFPage.check_format, with the page's content stream compressed by
-    _FastFlate. (Fonts and glyph outlines, compressed once per process, keep level 6.)"""
+    _FastFlate. (Fonts and glyph outlines, compressed once per process, keep zlib's level 6.)"""
     if not self.Override_default_compilation and not self.Contents and self.stream and self.compression:
-        stream = pdfdoc.PDFStream(content=self.stream)
+        stream = pdfdoc.PDFStream(content=self.stream) if rl_config.useA85 else _PageStream(self.stream)
         stream.filters = [pdfdoc.PDFBase85Encode, _FAST_FLATE] if rl_config.useA85 else [_FAST_FLATE]
         stream.__Comment__ = "page stream"
         self.Contents = stream
     _reportlab_page_check_format(self, document)
+
+
+class _PageStream(pdfdoc.PDFStream):
+    """A page's content stream, compressed by _FastFlate: the bytes PDFStream.format gives
+    it, written directly (PDFStream copies its dictionary and goes through its filters,
+    for a dictionary that is only the filter and the length)."""
+
+    def __init__(self, content: str):
+        super().__init__(content=content)
+
+    def format(self, document):
+        if self.dictionary.dict or self.filters != [_FAST_FLATE]:
+            return super().format(document)  # (changed since: reportlab's way)
+        data = document.encrypt.encode(_FAST_FLATE.encode(self.content))
+        multiline = bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine)
+        head = _dictionary_bytes([_key("Filter") + _FLATE_FILTER, _key("Length") + b"%d" % len(data)], multiline)
+        return b"".join((head, b"\nstream\n", data, b"endstream\n"))
+
+
+_FLATE_FILTER = b"[ /FlateDecode ]"  # (an array of one name: the same bytes on one line or many)
+
+
+# ---- reportlab: a page's dictionary in one step ------------------------------------
+
+# What a page as our canvas makes it has: the attributes reportlab's PDFPage.format writes.
+_PAGE_ENTRIES = ("Contents", "MediaBox", "Parent", "Resources", "Rotate", "Trans")
+_OTHER_PAGE_ENTRIES = tuple(name for name in pdfdoc.PDFPage.__NoDefault__ if name not in _PAGE_ENTRIES)
+_RESOURCE_DICTIONARIES = ("ColorSpace", "ExtGState", "Pattern", "Properties", "Shading")  # empty on our pages
+
+
+def _format_page(self, document):
+    """reportlab's PDFPage.format (PDFCatalog.format, which walks some twenty attributes
+    into a new dictionary of dictionaries for every page), the same bytes written
+    directly for a page as our canvas makes it: contents, media box, parent, resources
+    (fonts, procedure sets, forms), rotation and an empty transition. Any other page
+    is left to reportlab."""
+    self.check_format(document)
+    resources, trans, media_box = self.Resources, self.Trans, self.MediaBox
+    if (type(self) is not pdfdoc.PDFPage or "Type" in self.__dict__ or type(resources) is not pdfdoc.PDFResourceDictionary
+            or type(trans) is not pdfdoc.PDFDictionary or trans.dict or type(media_box) is not pdfdoc.PDFArray
+            or type(self.Rotate) is not int or any(getattr(self, name) is not None for name in _OTHER_PAGE_ENTRIES)
+            or any(getattr(resources, name) != {} for name in _RESOURCE_DICTIONARIES)
+            or type(resources.Font) is not pdfdoc.PDFObjectReference or not isinstance(resources.ProcSet, list)
+            or isinstance(resources.XObject, dict) and resources.XObject):
+        return _reportlab_page_format(self, document)
+    contents = document.Reference(self.Contents)  # (registers the page's stream, as reportlab does here)
+    parent = document.Reference(self.Parent)
+    multiline = bool(pdfdoc.PDFDictionary.multiline and rl_config.pdfMultiLine)
+    entries = [_key("Font") + _format_reference(resources.Font, document)]
+    if resources.ProcSet:
+        entries.append(_key("ProcSet") + _constant_array(tuple(resources.ProcSet), document))
+    if resources.XObject:
+        entries.append(_key("XObject") + _format(resources.XObject, document))
+    items = [_key("Contents") + _format_reference(contents, document),
+             _key("MediaBox") + (_constant_array(tuple(media_box.sequence), document) if media_box.multiline is True
+                                 else _format_array(media_box, document)),
+             _key("Parent") + _format_reference(parent, document),
+             _key("Resources") + _dictionary_bytes(entries, multiline),
+             _key("Rotate") + fp_str(self.Rotate).encode("ascii"),
+             _key("Trans") + _dictionary_bytes([], bool((trans.multiline and rl_config.pdfMultiLine)
+                                                        or trans.multiline == "forced")),
+             _key("Type") + b"/Page"]
+    return _dictionary_bytes(items, multiline)
+
+
+_CONSTANT_ARRAYS: "OrderedDict[tuple, bytes]" = OrderedDict()  # a page's media box and procedure sets
+
+
+def _constant_array(sequence: tuple, document) -> bytes:
+    """_format_array of a PDFArray of numbers and names (the same on every page)."""
+    if not all(type(item) in (int, float, str) for item in sequence):
+        return _format_array(pdfdoc.PDFArray(sequence), document)
+    key = (sequence, rl_config.pdfMultiLine)
+    return _kept(_CONSTANT_ARRAYS, key, lambda: _format_array(pdfdoc.PDFArray(sequence), document), kept=16)
 
 
 # ---- reportlab: a page's forms, each listed once ------------------------------------
