@@ -30,7 +30,10 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from itertools import islice
+from operator import attrgetter
+from weakref import ref
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
 from reportlab.platypus import Flowable, Spacer
@@ -46,7 +49,8 @@ _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once
 # While a flowable is being drawn nothing is wrapped again, so the keys of what it holds
 # (asked for at every level: a drawing's key holds its content's keys) and the on_draw
 # flowables inside each are worked out once per drawing: by id, with the flowable kept.
-_memo: dict[int, dict] | None = None
+_memo: dict[int, list] | None = None  # id -> [flowable, its key, what it holds (_inside)]
+_UNKNOWN = object()  # not worked out yet
 COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
 
 
@@ -82,7 +86,15 @@ class Key:
 
 def key_of(flowable):
     """The template key of any flowable after wrap: None when it cannot tell."""
-    return _remembered(flowable, "key", _key_of)
+    memo = _memo
+    if memo is None:
+        return _key_of(flowable)
+    entry = memo.get(id(flowable))
+    if entry is None:
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN]  # (kept: its id stays its own)
+    if entry[1] is _UNKNOWN:
+        entry[1] = _key_of(flowable)
+    return entry[1]
 
 
 def _key_of(flowable):
@@ -95,7 +107,7 @@ def _key_of(flowable):
 
 
 def keys_of(flowables) -> tuple | None:
-    keys = tuple(key_of(f) for f in flowables)
+    keys = tuple(map(key_of, flowables))
     return None if None in keys else keys
 
 
@@ -109,34 +121,36 @@ def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
 
 def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
     """hooked_inside's flowables and numbers, and how many flowables it draws in all
-    (made from its content's, each worked out once per drawing)."""
-    return _remembered(flowable, "inside", _inside_of)
+    (made from its content's, each worked out once per drawing: see _memo)."""
+    memo = _memo
+    if memo is None:
+        return _inside_of(flowable)
+    entry = memo.get(id(flowable))
+    if entry is None:
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN]
+    if entry[2] is _UNKNOWN:
+        entry[2] = _inside_of(flowable)
+    return entry[2]
+
+
+_NOTHING_INSIDE = ((), (), 0)
 
 
 def _inside_of(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
+    if not isinstance(flowable, Templated):
+        return _NOTHING_INSIDE
     hooks, numbers, count = [], [], 0
-    for content in flowable.drawn_content() if isinstance(flowable, Templated) else ():
+    for content in flowable.drawn_content():
         if getattr(content, "on_draw", None) is not None:
             hooks.append(content)
             numbers.append(count)
         count += 1
         inner_hooks, inner_numbers, inner_count = _inside(content)
-        hooks += inner_hooks
-        numbers += [count + n for n in inner_numbers]
+        if inner_hooks:
+            hooks += inner_hooks
+            numbers += [count + n for n in inner_numbers]
         count += inner_count
     return tuple(hooks), tuple(numbers), count
-
-
-def _remembered(flowable: Flowable, what: str, work):
-    """work(flowable), once per drawing under way (see _memo)."""
-    if _memo is None:
-        return work(flowable)
-    entry = _memo.get(id(flowable))
-    if entry is None:
-        entry = _memo[id(flowable)] = {"flowable": flowable}  # kept: its id stays its own
-    if what not in entry:
-        entry[what] = work(flowable)
-    return entry[what]
 
 
 def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
@@ -154,31 +168,64 @@ def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
 
 def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
     key = key_of(flowable) if ENABLED else None
+    says_where = getattr(flowable, "on_draw", None) is not None  # (answer regions)
+    if key is None:
+        canvas.saveState()
+        canvas.translate(x, y)
+        if says_where:
+            _say_where(flowable, canvas)
+        _draw(flowable, canvas)
+        canvas.restoreState()
+        return
+    hooks, numbers, _ = _inside(flowable)
+    # (the same place: the same regions; the matrix as canvas.translate makes it)
+    place = None if not hooks else (_translated(canvas._currentMatrix, x, y), numbers)
+    full_key = (key, _graphics_state(canvas), _font_state(canvas._doc), place)
+    recorded = _drawn.get(full_key)
+    if recorded is not None:
+        _drawn.move_to_end(full_key)
+        _replay(flowable, canvas, x, y, recorded, says_where, hooks)
+        COUNTS["replayed"] += 1
+        return
     canvas.saveState()
     canvas.translate(x, y)
-    if getattr(flowable, "on_draw", None) is not None:  # it says where it is drawn (answer regions)
+    if says_where:
         _say_where(flowable, canvas)
-    if key is None:
-        _draw(flowable, canvas)
+    if _seen_before(full_key):
+        COUNTS[_record(flowable, canvas, full_key)] += 1
     else:
-        doc = canvas._doc
-        hooks, numbers = hooked_inside(flowable)
-        place = (canvas._currentMatrix, numbers) if hooks else None  # (the same place: the same regions)
-        full_key = (key, _graphics_state(canvas), _font_state(doc), place)
-        recorded = _drawn.get(full_key)
-        if recorded is not None:
-            _drawn.move_to_end(full_key)
-            operators, shapes, places = recorded
-            canvas._code.extend(operators)
-            use_shapes(canvas, shapes)
-            _say_where_replayed(hooks, places, canvas)
-            COUNTS["replayed"] += 1
-        elif _seen_before(full_key):
-            COUNTS[_record(flowable, canvas, full_key)] += 1
-        else:
-            _draw(flowable, canvas)
-            COUNTS["drawn"] += 1
+        _draw(flowable, canvas)
+        COUNTS["drawn"] += 1
     canvas.restoreState()
+
+
+def _translated(matrix: tuple, dx: float, dy: float) -> tuple:
+    """The canvas's matrix after translate(dx, dy), computed as reportlab does."""
+    a0, b0, c0, d0, e0, f0 = matrix
+    a, b, c, d = 1, 0, 0, 1
+    return (a0 * a + c0 * b, b0 * a + d0 * b, a0 * c + c0 * d, b0 * c + d0 * d,
+            a0 * dx + c0 * dy + e0, b0 * dx + d0 * dy + f0)
+
+
+def _replay(flowable: Flowable, canvas, x: float, y: float, recorded: tuple, says_where: bool,
+            hooks: tuple) -> None:
+    """Writes a recorded drawing at (x, y): the bytes saveState, translate, the drawing
+    and restoreState would write, without reportlab's state stack (nothing a replay
+    writes changes the canvas's state; its matrix is set only for the on_draw called)."""
+    operators, shapes, places = recorded
+    code = canvas._code
+    code.append("q")  # (after "q", translate never merges its "cm" into the one before)
+    code.append("%s cm" % fp_str(1, 0, 0, 1, x, y))
+    if says_where or hooks:
+        matrix = canvas._currentMatrix
+        canvas._currentMatrix = _translated(matrix, x, y)
+        if says_where:
+            _say_where(flowable, canvas)
+        _say_where_replayed(hooks, places, canvas)
+        canvas._currentMatrix = matrix
+    code.extend(operators)
+    use_shapes(canvas, shapes)
+    code.append("Q")
 
 
 def _say_where(flowable: Flowable, canvas) -> None:
@@ -189,7 +236,7 @@ def _say_where(flowable: Flowable, canvas) -> None:
         places.append(canvas._currentMatrix)
 
 
-def _say_where_replayed(hooks: list[Flowable], places: tuple[tuple, ...], canvas) -> None:
+def _say_where_replayed(hooks: tuple, places: tuple[tuple, ...], canvas) -> None:
     """The on_draw of what a replayed drawing holds, each with the canvas where it was
     drawn when the drawing was recorded (no operator is written)."""
     if len(hooks) != len(places):
@@ -249,32 +296,82 @@ def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
 # do not matter: drawings are recorded relative to their origin).
 _STATE = ("_fontname", "_fontsize", "_textMode", "_leading", "_fillMode", "_charSpace", "_wordSpace",
           "_horizScale", "_textRenderMode", "_rise", "_lineCap", "_lineJoin", "_lineWidth", "_mitreLimit",
-          "_fillColorObj", "_strokeColorObj")
+          "_fillColorObj", "_strokeColorObj", "_lineDash")
+_state_of = attrgetter(*_STATE)
 
 
-def _graphics_state(canvas) -> tuple:
-    return tuple(getattr(canvas, name) for name in _STATE) + (repr(canvas._lineDash),)
+def _graphics_state(canvas) -> Key:
+    """The canvas's state as a key. Most drawings are drawn in the state of the one
+    before (a group's content in the group's), so the key is made again only when the
+    state is not the same as last time on this canvas: comparing the objects themselves
+    is quick, hashing colours is not."""
+    state = _state_of(canvas)
+    last = canvas.__dict__.get("_templates_state")
+    if last is not None and last[0] == state:
+        return last[1]
+    key = _interned(Key(state[:-1] + (repr(state[-1]),)))  # (the dash pattern as text: reportlab may keep a list)
+    canvas._templates_state = state, key
+    return key
 
 
-def _font_state(doc) -> tuple:
+_states: dict[Key, Key] = {}  # the graphics and font states met, each kept once
+
+
+def _interned(key: Key) -> Key:
+    """The key of a state met before, else this one: the same state is the same object
+    in every document, which keys compare at once (recorded drawings are looked up by
+    keys holding the states of the documents that recorded them)."""
+    if len(_states) > KEPT:
+        _states.clear()
+    return _states.setdefault(key, key)
+
+
+def _font_state(doc) -> Key:
     """Per font used in doc: its name in the document and its characters beyond ASCII
-    in the order they got their codes (ASCII has fixed codes: rl_config.ttfAsciiReadable)."""
-    state = []
-    for font in _subset_fonts():
-        used = font.state.get(doc)
-        if used is not None:
-            state.append((font.fontName, used.internalName, _beyond_ascii(used)))
-    return tuple(state)
+    in the order they got their codes (ASCII has fixed codes: rl_config.ttfAsciiReadable),
+    as a key. Made again only when the document has used another font or given a
+    character its code (see _FontStates)."""
+    states = doc.__dict__.get("_templates_fonts")
+    if states is None:
+        states = doc._templates_fonts = _FontStates(doc)
+    return states.key()
+
+
+class _FontStates:
+    """What _font_state needs of one document's fonts, and the key it made last, with
+    what tells whether it still holds: which fonts the document uses, with each its
+    next code and name (a state's next code grows with every code it gives)."""
+
+    def __init__(self, doc):
+        self.doc = ref(doc)  # (reportlab keeps each font's state per document in a WeakKeyDictionary)
+        self.registered = -1  # how many fonts were registered when self.fonts was made
+        self.fonts: list = []
+        self.states: list = []  # each font's state for the document, once it has one
+        self.token, self._key = None, None
+
+    def key(self) -> Key:
+        if len(pdfmetrics._fonts) != self.registered:  # (fonts are registered, never dropped)
+            self.registered = len(pdfmetrics._fonts)
+            known = dict(zip(map(id, self.fonts), self.states))
+            self.fonts = _subset_fonts()
+            self.states = [known.get(id(font)) for font in self.fonts]
+        states, doc = self.states, self.doc
+        if None in states:
+            for k, font in enumerate(self.fonts):
+                if states[k] is None:
+                    states[k] = font.state.data.get(doc)  # (by the weak reference: no new one per look-up)
+        token = tuple((used.nextCode, used.internalName) for used in states if used is not None)
+        if token != self.token:
+            self.token = token
+            self._key = _interned(Key(tuple((font.fontName, used.internalName, _beyond_ascii(used))
+                                  for font, used in zip(self.fonts, states) if used is not None)))
+        return self._key
 
 
 def _beyond_ascii(used) -> tuple:
     """The characters beyond ASCII a font's state for one document has given codes, in
-    that order; remembered on the state until it gives the next code."""
-    remembered = getattr(used, "_templates_beyond_ascii", None)
-    if remembered is None or remembered[0] != used.nextCode:
-        remembered = used.nextCode, tuple(c for c in used.assignments if c > 127)
-        used._templates_beyond_ascii = remembered
-    return remembered[1]
+    that order."""
+    return tuple(c for c in used.assignments if c > 127)
 
 
 _fonts: dict[str, list] = {}  # "names": the registered fonts' names, "subset": those subset per document
