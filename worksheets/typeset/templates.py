@@ -66,7 +66,10 @@ class Templated(Flowable):
         return []
 
     def drawOn(self, canvas, x, y, _sW=0):
-        draw_on(self, canvas, self._hAlignAdjust(x, _sW), y)
+        draw_on(self, canvas, self._hAlignAdjust(x, _sW) if _sW else x, y)
+
+
+_draws_nothing = Templated.drawn_content
 
 
 class Key:
@@ -122,6 +125,8 @@ def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
 def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
     """hooked_inside's flowables and numbers, and how many flowables it draws in all
     (made from its content's, each worked out once per drawing: see _memo)."""
+    if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:  # (a leaf, or not ours)
+        return _NOTHING_INSIDE
     memo = _memo
     if memo is None:
         return _inside_of(flowable)
@@ -339,33 +344,36 @@ def _font_state(doc) -> Key:
 
 class _FontStates:
     """What _font_state needs of one document's fonts, and the key it made last, with
-    what tells whether it still holds: which fonts the document uses, with each its
-    next code and name (a state's next code grows with every code it gives)."""
+    what tells whether it still holds: the fonts without a state for the document, those
+    with a state but no name in it, and the sum of the states' next codes (a state's
+    next code grows with every code it gives)."""
 
     def __init__(self, doc):
         self.doc = ref(doc)  # (reportlab keeps each font's state per document in a WeakKeyDictionary)
-        self.registered = -1  # how many fonts were registered when self.fonts was made
-        self.fonts: list = []
-        self.states: list = []  # each font's state for the document, once it has one
-        self.token, self._key = None, None
+        self.registered = -1  # how many fonts were registered when the key was made
+        self._key = None
 
     def key(self) -> Key:
-        if len(pdfmetrics._fonts) != self.registered:  # (fonts are registered, never dropped)
-            self.registered = len(pdfmetrics._fonts)
-            known = dict(zip(map(id, self.fonts), self.states))
-            self.fonts = _subset_fonts()
-            self.states = [known.get(id(font)) for font in self.fonts]
-        states, doc = self.states, self.doc
-        if None in states:
-            for k, font in enumerate(self.fonts):
-                if states[k] is None:
-                    states[k] = font.state.data.get(doc)  # (by the weak reference: no new one per look-up)
-        token = tuple((used.nextCode, used.internalName) for used in states if used is not None)
-        if token != self.token:
-            self.token = token
-            self._key = _interned(Key(tuple((font.fontName, used.internalName, _beyond_ascii(used))
-                                  for font, used in zip(self.fonts, states) if used is not None)))
+        if (len(pdfmetrics._fonts) != self.registered  # (fonts are registered, never dropped)
+                or any(font.state.data.get(self.doc) is not None for font in self.unused)  # (by the weak
+                or any(used.internalName is not None for used in self.unnamed)            # reference: no
+                or sum(map(_next_code, self.used)) != self.codes):                        # new one each time)
+            self._make()
         return self._key
+
+    def _make(self) -> None:
+        self.registered = len(pdfmetrics._fonts)
+        fonts = _subset_fonts()
+        states = [font.state.data.get(self.doc) for font in fonts]
+        self.unused = [font for font, used in zip(fonts, states) if used is None]
+        self.used = [used for used in states if used is not None]
+        self.unnamed = [used for used in self.used if used.internalName is None]
+        self.codes = sum(map(_next_code, self.used))
+        self._key = _interned(Key(tuple((font.fontName, used.internalName, _beyond_ascii(used))
+                                        for font, used in zip(fonts, states) if used is not None)))
+
+
+_next_code = attrgetter("nextCode")
 
 
 def _beyond_ascii(used) -> tuple:

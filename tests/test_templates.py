@@ -1,0 +1,144 @@
+"""The shortcuts of drawing (typeset.templates, figures.drawing) against the long way:
+the states kept per canvas and document, a replay without reportlab's state stack, and
+figure texts kept per document."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from reportlab.lib.colors import Color, black
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from worksheets.output.pdf import _Group, prepare_libraries
+from worksheets.typeset import templates
+from worksheets.typeset.fonts import BOLD, ITALIC, REGULAR
+from worksheets.typeset.inline import InlineParagraph, Styled
+
+
+def new_canvas() -> Canvas:
+    prepare_libraries()
+    return Canvas(io.BytesIO(), initialFontName=REGULAR)
+
+
+def font_state_the_long_way(doc) -> tuple:
+    """Per registered TrueType font the document uses: its name in the document and its
+    characters beyond ASCII in the order they got their codes."""
+    state = []
+    for name in pdfmetrics.getRegisteredFontNames():
+        font = pdfmetrics.getFont(name)
+        used = getattr(font, "state", {}).get(doc) if getattr(font, "_dynamicFont", False) else None
+        if used is not None:
+            state.append((font.fontName, used.internalName, tuple(c for c in used.assignments if c > 127)))
+    return tuple(state)
+
+
+def graphics_state_the_long_way(canvas) -> tuple:
+    return tuple(getattr(canvas, name) for name in templates._STATE[:-1]) + (repr(canvas._lineDash),)
+
+
+def test_the_font_state_kept_per_document_follows_every_code_and_font_given():
+    first, second = new_canvas(), new_canvas()
+    steps = [(REGULAR, "abc"), (REGULAR, "x\u2212y"), (BOLD, "bold"), (REGULAR, "\u2212"),  # (no new code)
+             (ITALIC, ""), (ITALIC, "\u2202z\u2032"), (BOLD, "\u00e9"), (REGULAR, "abc")]
+    for font, text in steps:
+        for canvas in (first, second):  # two documents at once: each its own
+            canvas.setFont(font, 11)
+            canvas.drawString(10, 10, text)
+            assert templates._font_state(canvas._doc).parts == font_state_the_long_way(canvas._doc)
+        first.setFont(REGULAR, 11)
+        first.drawString(10, 30, "\u00fc\u00df")  # codes only the first document gives
+        assert templates._font_state(first._doc).parts == font_state_the_long_way(first._doc)
+        assert templates._font_state(second._doc).parts == font_state_the_long_way(second._doc)
+    assert templates._font_state(first._doc) != templates._font_state(second._doc)
+
+
+def test_the_graphics_state_kept_per_canvas_follows_every_change():
+    canvas = new_canvas()
+    changes = [lambda c: None, lambda c: c.setFont(BOLD, 9), lambda c: c.setFillColor(Color(0.2, 0.3, 0.4)),
+               lambda c: c.setFillColor(Color(0.2, 0.3, 0.4)), lambda c: c.setStrokeColor(black),
+               lambda c: c.setLineWidth(0.7), lambda c: c.saveState(), lambda c: c.setFont(ITALIC, 12),
+               lambda c: c.restoreState(), lambda c: c.setLineCap(1), lambda c: c.setFont(BOLD, 9)]
+    seen = {}
+    for change in changes:
+        change(canvas)
+        key = templates._graphics_state(canvas)
+        assert key.parts == graphics_state_the_long_way(canvas)
+        assert seen.setdefault(key.parts, key) is key  # the same state: the same key object
+    other = new_canvas()
+    other.setFont(BOLD, 9)
+    other.setFillColor(Color(0.2, 0.3, 0.4))
+    other.setStrokeColor(black)
+    other.setLineWidth(0.7)
+    other.setLineCap(1)
+    assert templates._graphics_state(other) is templates._graphics_state(canvas)
+
+
+def _drawn(canvas, flowable) -> tuple[list[str], dict]:
+    """What drawing the flowable adds to the canvas's operators, and the canvas's state after."""
+    start = len(canvas._code)
+    flowable.drawOn(canvas, 72.5, 300.25)
+    state = {name: getattr(canvas, name) for name in canvas.STATE_ATTRIBUTES if name != "_extgstate"}
+    state["stack"] = len(canvas.state_stack)
+    state["extgstate"] = (dict(canvas._extgstate._d), canvas._extgstate._c)
+    return canvas._code[start:], state
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_replay_writes_what_drawing_writes_and_leaves_the_canvas_as_drawing_does(monkeypatch, hooked):
+    said = []
+
+    words = f"Replayed, word for word{' (said where)' if hooked else ''}."
+
+    def piece():
+        group = _Group([InlineParagraph([Styled(words)])], indent=12.0,
+                       label=Styled("(a)", BOLD))
+        if hooked:
+            group.on_draw = lambda c, w, h: said.append((c.absolutePosition(0, 0), w, h))
+        group.wrapOn(canvas, 314.0, 500.0)
+        return group
+
+    def drawn_three_times():
+        said.clear()
+        before = templates.COUNTS["replayed"]
+        results = [_drawn(canvas, piece()) for _ in range(3)]
+        return results, templates.COUNTS["replayed"] - before, list(said)
+
+    canvas = new_canvas()
+    canvas.setFont(BOLD, 11)
+    canvas.drawString(0, 0, "(a) " + words)  # every code given: recorded the second time
+    canvas.setFont(REGULAR, 11)
+    canvas.drawString(0, 0, words)
+    canvas.translate(3, 4)  # not at the page's origin
+    (first, second, third), replays, places = drawn_three_times()
+    assert replays == 1  # the group, the third time (its paragraph is not drawn apart from it then)
+    assert first == second == third
+    monkeypatch.setattr(templates, "ENABLED", False)
+    (full, _, _), replays, full_places = drawn_three_times()
+    assert replays == 0 and full == third
+    assert places == full_places[:1] * 3 if hooked else not places
+
+
+@pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
+def test_figure_texts_kept_per_document_are_what_encoding_them_again_gives():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_figures import numbered
+
+    from worksheets.figures import render_figures
+    from worksheets.figures.drawing import _written_texts
+
+    [figure] = render_figures([numbered([2, 2, 1], seed=4)])
+    painting, texts = figure.drawing.painting, figure.drawing.texts
+    others = {name: "\u2212" + text[::-1].lstrip("\u2212") + "\u00b7" for name, text in texts.items()}
+    canvas = new_canvas()
+    for shown in (texts, others, texts):
+        start = len(canvas._code)
+        painting.draw_on(canvas, 20, 30, 0.8, shown)
+        written = _written_texts(canvas._doc)
+        steps = [step for step in painting.steps if not isinstance(step, str)]
+        again = [step.operators(canvas, shown[step.slot] if step.slot else step.text, {}) for step in steps]
+        assert [written[(step, shown[step.slot] if step.slot else step.text)] for step in steps] == again
+        assert all(text in canvas._code[start] for text in again)
