@@ -142,3 +142,21 @@ def test_figure_texts_kept_per_document_are_what_encoding_them_again_gives():
         again = [step.operators(canvas, shown[step.slot] if step.slot else step.text, {}) for step in steps]
         assert [written[(step, shown[step.slot] if step.slot else step.text)] for step in steps] == again
         assert all(text in canvas._code[start] for text in again)
+
+
+def test_glyph_operators_kept_per_place_are_what_formatting_them_again_gives():
+    from worksheets.typeset import mathink
+    from worksheets.typeset.mathtext import typeset
+
+    def glyphs(ink):
+        return list(ink.glyphs) + [g for _, _, part in ink.parts for g in glyphs(part)]
+
+    placed = [g for k in range(40) for g in glyphs(typeset(f"z = {k * 7.0625 - 123:.4f} + \\frac{{{k}}}{{{k + 3}}}",
+                                                              11.0 + k % 3, display=bool(k % 2)).ink)]
+    kept = [mathink._glyph_operators(g) for g in placed]  # (many a look-up of a place met before)
+    assert len(set(kept)) < len(kept)
+    again = []
+    for g in placed:
+        mathink._glyph_lines.clear()
+        again.append(mathink._glyph_operators(g))
+    assert kept == again
