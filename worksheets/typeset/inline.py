@@ -108,7 +108,7 @@ class InlineParagraph(Templated):
                     text.setTextOrigin(x0 + x, y)
                     text.setFont(item.font, item.size)
                     text.setFillColor(item.color)
-                    text.textOut(item.text)
+                    text._textOut(item.text)  # (textOut's bytes; it also measures, for a cursor not used)
                     has_text = True
             previous = line
         if has_text:
