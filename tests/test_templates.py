@@ -160,3 +160,21 @@ def test_glyph_operators_kept_per_place_are_what_formatting_them_again_gives():
         mathink._glyph_lines.clear()
         again.append(mathink._glyph_operators(g))
     assert kept == again
+
+
+def test_save_and_translate_is_save_state_and_translate():
+    from reportlab.lib.rl_accel import fp_str
+    places = [(72.5, 300.25), (0, 0), (-0.0, 0.0), (1, 1.0), (1e-9, -3.333333333), (72.5, 300.25)]
+    mine, theirs = new_canvas(), new_canvas()
+    for canvas in (mine, theirs):
+        canvas.translate(3, 4)
+        canvas.scale(0.5, 0.5)
+    for x, y in places:
+        templates._save_and_translate(mine, x, y)
+        theirs.saveState()
+        theirs.translate(x, y)
+        assert mine._code == theirs._code and mine._currentMatrix == theirs._currentMatrix
+        assert templates._translation(x, y) == "%s cm" % fp_str(1, 0, 0, 1, x, y)
+        mine.restoreState()
+        theirs.restoreState()
+        assert mine._currentMatrix == theirs._currentMatrix == (0.5, 0, 0, 0.5, 3, 4)

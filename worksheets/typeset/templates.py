@@ -175,8 +175,7 @@ def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
     key = key_of(flowable) if ENABLED else None
     says_where = getattr(flowable, "on_draw", None) is not None  # (answer regions)
     if key is None:
-        canvas.saveState()
-        canvas.translate(x, y)
+        _save_and_translate(canvas, x, y)
         if says_where:
             _say_where(flowable, canvas)
         _draw(flowable, canvas)
@@ -192,8 +191,7 @@ def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
         _replay(flowable, canvas, x, y, recorded, says_where, hooks)
         COUNTS["replayed"] += 1
         return
-    canvas.saveState()
-    canvas.translate(x, y)
+    _save_and_translate(canvas, x, y)
     if says_where:
         _say_where(flowable, canvas)
     if _seen_before(full_key):
@@ -202,6 +200,27 @@ def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
         _draw(flowable, canvas)
         COUNTS["drawn"] += 1
     canvas.restoreState()
+
+
+def _save_and_translate(canvas, x: float, y: float) -> None:
+    """canvas.saveState(); canvas.translate(x, y) (the same state and bytes: after "q"
+    translate never merges its "cm" into the one before)."""
+    canvas.saveState()
+    canvas._currentMatrix = _translated(canvas._currentMatrix, x, y)
+    canvas._code.append(_translation(x, y))
+
+
+_translations: dict[tuple[float, float], str] = {}  # every version draws at the same places
+
+
+def _translation(x: float, y: float) -> str:
+    """The "cm" operator of canvas.translate(x, y), kept per place."""
+    text = _translations.get((x, y))
+    if text is None:
+        if len(_translations) >= 1 << 14:
+            _translations.clear()
+        text = _translations[x, y] = "%s cm" % fp_str(1, 0, 0, 1, x, y)
+    return text
 
 
 def _translated(matrix: tuple, dx: float, dy: float) -> tuple:
@@ -219,8 +238,8 @@ def _replay(flowable: Flowable, canvas, x: float, y: float, recorded: tuple, say
     writes changes the canvas's state; its matrix is set only for the on_draw called)."""
     operators, shapes, places = recorded
     code = canvas._code
-    code.append("q")  # (after "q", translate never merges its "cm" into the one before)
-    code.append("%s cm" % fp_str(1, 0, 0, 1, x, y))
+    code.append("q")
+    code.append(_translation(x, y))
     if says_where or hooks:
         matrix = canvas._currentMatrix
         canvas._currentMatrix = _translated(matrix, x, y)
