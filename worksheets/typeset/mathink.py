@@ -236,7 +236,9 @@ def use_shapes(canvas, shapes) -> None:
     them all with the current page (what canvas.doForm records: the page's resources
     must list every form it uses)."""
     doc = canvas._doc
-    defined = doc.__dict__.setdefault("_glyph_shapes", set())  # the shapes this document has
+    defined = doc.__dict__.get("_glyph_shapes")  # the shapes this document has
+    if defined is None:
+        defined = doc._glyph_shapes = set()
     if not defined.issuperset(shapes):  # (most often it has them all: a set test in C)
         for shape in shapes:
             if shape not in defined:

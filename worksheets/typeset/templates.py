@@ -29,8 +29,8 @@ canvas at those places, so the regions are the same numbers a full drawing gives
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from itertools import islice
-from operator import attrgetter
+from itertools import islice, repeat
+from operator import attrgetter, contains
 from weakref import ref
 
 from reportlab.lib.rl_accel import fp_str
@@ -248,7 +248,8 @@ def _replay(flowable: Flowable, canvas, x: float, y: float, recorded: tuple, say
         _say_where_replayed(hooks, places, canvas)
         canvas._currentMatrix = matrix
     code.extend(operators)
-    use_shapes(canvas, shapes)
+    if shapes:
+        use_shapes(canvas, shapes)
     code.append("Q")
 
 
@@ -373,10 +374,11 @@ class _FontStates:
         self._key = None
 
     def key(self) -> Key:
+        # (in C: a state is looked up by the weak reference kept, not a new one each time)
         if (len(pdfmetrics._fonts) != self.registered  # (fonts are registered, never dropped)
-                or any(font.state.data.get(self.doc) is not None for font in self.unused)  # (by the weak
-                or any(used.internalName is not None for used in self.unnamed)            # reference: no
-                or sum(map(_next_code, self.used)) != self.codes):                        # new one each time)
+                or any(map(contains, self.unused, repeat(self.doc, len(self.unused))))
+                or any(map(_internal_name, self.unnamed))
+                or sum(map(_next_code, self.used)) != self.codes):
             self._make()
         return self._key
 
@@ -384,7 +386,7 @@ class _FontStates:
         self.registered = len(pdfmetrics._fonts)
         fonts = _subset_fonts()
         states = [font.state.data.get(self.doc) for font in fonts]
-        self.unused = [font for font, used in zip(fonts, states) if used is None]
+        self.unused = [font.state.data for font, used in zip(fonts, states) if used is None]  # (their states)
         self.used = [used for used in states if used is not None]
         self.unnamed = [used for used in self.used if used.internalName is None]
         self.codes = sum(map(_next_code, self.used))
@@ -392,7 +394,7 @@ class _FontStates:
                                         for font, used in zip(fonts, states) if used is not None)))
 
 
-_next_code = attrgetter("nextCode")
+_next_code, _internal_name = attrgetter("nextCode"), attrgetter("internalName")
 
 
 def _beyond_ascii(used) -> tuple:
