@@ -7,7 +7,8 @@ problem without numbers, the prompts and answer boxes. A flowable that can say w
 it draws (template_key: its content and size, the same key for the same drawing) is
 drawn through draw_on: the second time it is asked for, its operators are recorded (most
 of what only one version draws never comes back), and every later time in any document
-they are added as they are, with the glyph outlines they use.
+they are added as they are, with the glyph outlines they use. A drawing that holds content
+met for the first time (a version's own numbers) is not even looked up (_holds_new).
 
 Operators are reused only where they are exactly what drawing would write, so the
 PDFs are the same bytes either way (tests/test_pixels.py also compares the pages):
@@ -46,10 +47,11 @@ KEPT = 512  # drawings kept per process, the least recently used dropped
 _drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple, ...]]]" = OrderedDict()
 _recording: list[list[tuple]] = []  # per drawing being recorded: the canvas matrix of each on_draw called
 _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
+_met: "OrderedDict[int, None]" = OrderedDict()  # hashes of leaves' keys met (see _holds_new)
 # While a flowable is being drawn nothing is wrapped again, so the keys of what it holds
 # (asked for at every level: a drawing's key holds its content's keys) and the on_draw
 # flowables inside each are worked out once per drawing: by id, with the flowable kept.
-_memo: dict[int, list] | None = None  # id -> [flowable, its key, what it holds (_inside)]
+_memo: dict[int, list] | None = None  # id -> [flowable, its key, what it holds (_inside), _holds_new]
 _UNKNOWN = object()  # not worked out yet
 COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
 
@@ -94,7 +96,7 @@ def key_of(flowable):
         return _key_of(flowable)
     entry = memo.get(id(flowable))
     if entry is None:
-        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN]  # (kept: its id stays its own)
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]  # (kept: its id stays its own)
     if entry[1] is _UNKNOWN:
         entry[1] = _key_of(flowable)
     return entry[1]
@@ -132,7 +134,7 @@ def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
         return _inside_of(flowable)
     entry = memo.get(id(flowable))
     if entry is None:
-        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN]
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
     if entry[2] is _UNKNOWN:
         entry[2] = _inside_of(flowable)
     return entry[2]
@@ -172,7 +174,7 @@ def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
 
 
 def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
-    key = key_of(flowable) if ENABLED else None
+    key = key_of(flowable) if ENABLED and not _holds_new(flowable) else None
     says_where = getattr(flowable, "on_draw", None) is not None  # (answer regions)
     if key is None:
         _save_and_translate(canvas, x, y)
@@ -271,6 +273,54 @@ def _say_where_replayed(hooks: tuple, places: tuple[tuple, ...], canvas) -> None
         canvas._currentMatrix = place
         _say_where(flowable, canvas)
     canvas._currentMatrix = current
+
+
+def _holds_new(flowable: Flowable) -> bool:
+    """Whether the flowable holds content (a leaf's key) met for the first time in this
+    process (worked out once per drawing: see _memo). Such a drawing cannot have been
+    drawn before: it is drawn in full without working out its own key or looking it up
+    (a version's own numbers: its worked steps and their rows and groups). Its key is
+    marked as asked for the next time it comes: recorded the time after."""
+    if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:
+        return False  # (a leaf: its key is looked up; met, see _new_leaf)
+    memo = _memo
+    if memo is None:
+        return any(map(_new_inside, flowable.drawn_content()))
+    entry = memo.get(id(flowable))
+    if entry is None:
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
+    if entry[3] is _UNKNOWN:
+        entry[3] = any(map(_new_inside, flowable.drawn_content()))
+    return entry[3]
+
+
+def _new_inside(content: Flowable) -> bool:
+    """Whether content drawn by a container is, or holds, what _holds_new looks for."""
+    if getattr(type(content), "drawn_content", _draws_nothing) is not _draws_nothing:
+        return _holds_new(content)
+    key = key_of(content)
+    if key is None:
+        return False
+    memo = _memo
+    entry = memo.get(id(content)) if memo is not None else None
+    if entry is not None and entry[3] is not _UNKNOWN:
+        return entry[3]
+    new = _first_met(key)
+    if entry is not None:
+        entry[3] = new
+    return new
+
+
+def _first_met(key: Key) -> bool:
+    """Whether a leaf's key is met for the first time (by its hash; the last 4 * KEPT kept)."""
+    digest = key._hash
+    if digest in _met:
+        _met.move_to_end(digest)
+        return False
+    _met[digest] = None
+    if len(_met) > 4 * KEPT:
+        _met.popitem(last=False)
+    return True
 
 
 def _seen_before(full_key: tuple) -> bool:
