@@ -144,7 +144,7 @@ def test_figure_texts_kept_per_document_are_what_encoding_them_again_gives():
         assert all(text in canvas._code[start] for text in again)
 
 
-def test_glyph_operators_kept_per_place_are_what_formatting_them_again_gives():
+def test_glyph_and_shift_operators_kept_per_place_are_what_formatting_them_again_gives():
     from worksheets.typeset import mathink
     from worksheets.typeset.mathtext import typeset
 
@@ -159,6 +159,13 @@ def test_glyph_operators_kept_per_place_are_what_formatting_them_again_gives():
     for g in placed:
         mathink._glyph_lines.clear()
         again.append(mathink._glyph_operators(g))
+    assert kept == again
+    shifts = [(dx, dy) for k in range(40) for dx, dy, _ in typeset(f"y = {k * 3.25 - 50:.2f} x_{{{k}}}", 11.0).ink.parts]
+    kept = [mathink._shift_operator(dx, dy) for dx, dy in shifts + [(-0.0, 0), (0.0, 0.0), (1, 2.5)]]
+    again = []
+    for dx, dy in shifts + [(-0.0, 0), (0.0, 0.0), (1, 2.5)]:
+        mathink._shifts.clear()
+        again.append(mathink._shift_operator(dx, dy))
     assert kept == again
 
 

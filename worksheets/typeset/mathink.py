@@ -59,8 +59,7 @@ class Ink:
         (one "cm" and one "Do" per glyph)."""
         lines = list(map(_glyph_operators, self.glyphs))
         lines += [f"{_n(x, 3)} {_n(y, 3)} {_n(w, 3)} {_n(h, 3)} re f" for x, y, w, h in self.rules]
-        lines += [f"q 1 0 0 1 {_n(dx, 3)} {_n(dy, 3)} cm\n{ink.operators}\nQ"
-                  for dx, dy, ink in self.parts if ink.operators]
+        lines += [f"{_shift_operator(dx, dy)}\n{ink.operators}\nQ" for dx, dy, ink in self.parts if ink.operators]
         return "\n".join(lines)
 
     @cached_property
@@ -83,6 +82,19 @@ def _glyph_operators(g: Placed) -> str:
             _glyph_lines.clear()
         scale = _n(g.scale, 6)
         line = _glyph_lines[place] = f"q {scale} 0 0 {scale} {_n(g.x, 3)} {_n(g.y, 3)} cm /{xObjectName(g.shape)} Do Q"
+    return line
+
+
+_shifts: dict[tuple, str] = {}  # (dx, dy) -> "q ... cm": a version's formulas set their atoms at the same places
+
+
+def _shift_operator(dx: float, dy: float) -> str:
+    """"q 1 0 0 1 dx dy cm", kept per place (see _glyph_operators)."""
+    line = _shifts.get((dx, dy))
+    if line is None:
+        if len(_shifts) >= 1 << 14:
+            _shifts.clear()
+        line = _shifts[dx, dy] = f"q 1 0 0 1 {_n(dx, 3)} {_n(dy, 3)} cm"
     return line
 
 
