@@ -181,6 +181,11 @@ def test_save_and_translate_is_save_state_and_translate():
         theirs.saveState()
         theirs.translate(x, y)
         assert mine._code == theirs._code and mine._currentMatrix == theirs._currentMatrix
+        for kept in (mine.state_stack, theirs.state_stack):
+            assert [name for name in kept[-1]] == mine.STATE_ATTRIBUTES
+        assert [{**state, "_extgstate": (state["_extgstate"]._d, state["_extgstate"]._c)} for state in mine.state_stack] \
+            == [{**state, "_extgstate": (state["_extgstate"]._d, state["_extgstate"]._c)} for state in theirs.state_stack]
+        assert (mine._extgstate._d, mine._extgstate._c) == (theirs._extgstate._d, theirs._extgstate._c)
         assert templates._translation(x, y) == "%s cm" % fp_str(1, 0, 0, 1, x, y)
         mine.restoreState()
         theirs.restoreState()

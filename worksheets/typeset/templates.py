@@ -31,12 +31,13 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from itertools import islice, repeat
-from operator import attrgetter, contains
+from operator import attrgetter, contains, itemgetter
 from weakref import ref
 
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Spacer
 
 from .mathink import SHAPES, use_shapes
@@ -207,9 +208,17 @@ def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
 def _save_and_translate(canvas, x: float, y: float) -> None:
     """canvas.saveState(); canvas.translate(x, y) (the same state and bytes: after "q"
     translate never merges its "cm" into the one before)."""
-    canvas.saveState()
+    if type(canvas).push_state_stack is Canvas.push_state_stack:  # (its state kept in C, not attribute by attribute)
+        canvas.state_stack.append(dict(zip(Canvas.STATE_ATTRIBUTES, _saved(canvas.__dict__))))
+        canvas._extgstate = canvas._extgstate.pushCopy()
+        canvas._code.append("q")
+    else:
+        canvas.saveState()
     canvas._currentMatrix = _translated(canvas._currentMatrix, x, y)
     canvas._code.append(_translation(x, y))
+
+
+_saved = itemgetter(*Canvas.STATE_ATTRIBUTES)  # what Canvas.push_state_stack keeps
 
 
 _translations: dict[tuple[float, float], str] = {}  # every version draws at the same places
