@@ -190,3 +190,22 @@ def test_save_and_translate_is_save_state_and_translate():
         mine.restoreState()
         theirs.restoreState()
         assert mine._currentMatrix == theirs._currentMatrix == (0.5, 0, 0, 0.5, 3, 4)
+
+
+def test_paragraph_keys_are_equal_for_the_same_words_and_only_then():
+    import gc
+    canvas = new_canvas()
+
+    def key(words: str, width: float = 300.0):
+        paragraph = InlineParagraph([Styled(words)])
+        paragraph.wrapOn(canvas, width, 500.0)
+        return templates.key_of(paragraph)
+
+    first = key("The same words.")
+    assert key("The same words.") == first
+    assert key("The same words!") != first and key("The same words.", 200.0) != first
+    kept = [key(f"Words number {k}.") for k in range(50)]  # each holds its lines: no id is taken again
+    gc.collect()
+    others = [key(f"Other words number {k}.") for k in range(50)]
+    assert not set(kept) & set(others)
+    assert [key(f"Words number {k}.") for k in range(50)] == kept

@@ -90,6 +90,29 @@ class Key:
         return self is other or (isinstance(other, Key) and self._hash == other._hash and self.parts == other.parts)
 
 
+class Same:
+    """Stands in a key for one object that is not hashable or is slow to compare (a
+    paragraph's lines): equal only to itself, hashed by identity, both in C; it keeps the
+    object alive, so that no other object takes its id while a key holds it."""
+    __slots__ = ("object",)
+
+    def __init__(self, thing):
+        self.object = thing
+
+
+_same: dict[int, Same] = {}  # by the object's id (kept alive by its Same)
+
+
+def same(thing) -> Same:
+    """The Same of an object: one per object while it is kept here (the last 4 * KEPT)."""
+    token = _same.get(id(thing))
+    if token is None or token.object is not thing:
+        if len(_same) >= 4 * KEPT:
+            _same.clear()  # (a key made before holds its own Same: it only stops matching new ones)
+        token = _same[id(thing)] = Same(thing)
+    return token
+
+
 def key_of(flowable):
     """The template key of any flowable after wrap: None when it cannot tell."""
     memo = _memo
