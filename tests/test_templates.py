@@ -223,3 +223,24 @@ def test_strings_kept_per_document_are_what_draw_string_writes():
         theirs.drawString(x, y, text)
         assert mine._code == theirs._code
         assert templates._font_state(mine._doc).parts == templates._font_state(theirs._doc).parts
+
+
+def test_drawings_dropped_from_a_full_cache_are_drawn_again_the_same(monkeypatch):
+    monkeypatch.setattr(templates, "KEPT", 8)
+    monkeypatch.setattr(templates, "_drawn", {})
+
+    def pages(enabled: bool) -> list:
+        monkeypatch.setattr(templates, "ENABLED", enabled)
+        canvas, written = new_canvas(), []
+        canvas.setFont(REGULAR, 11)
+        canvas.drawString(0, 0, "Drawing number 0123456789 again.")
+        for k in list(range(6)) * 5 + list(range(6))[::-1] * 3:  # (a group and its paragraph: 12 drawings)
+            group = _Group([InlineParagraph([Styled(f"Drawing number {k} again.")])], indent=12.0)
+            group.wrapOn(canvas, 314.0, 500.0)
+            written.append(_drawn(canvas, group)[0])
+        return written
+
+    templates.COUNTS.clear()
+    kept = pages(True)
+    assert templates.COUNTS["replayed"] > 6 and len(templates._drawn) <= 8
+    assert kept == pages(False)

@@ -30,7 +30,7 @@ canvas at those places, so the regions are the same numbers a full drawing gives
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from itertools import islice, repeat
+from itertools import count, islice, repeat
 from operator import attrgetter, contains, itemgetter
 from weakref import ref
 
@@ -45,7 +45,9 @@ from .mathink import SHAPES, use_shapes
 ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
 KEPT = 512  # drawings kept per process, the least recently used dropped
 
-_drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple, ...]]]" = OrderedDict()
+# full key -> [operators, glyph shapes, places of the on_draw inside, when last used (_uses)]
+_drawn: dict[tuple, list] = {}
+_uses = count()  # (a replay notes its use: moving it to the end of an OrderedDict would compare its key again)
 _recording: list[list[tuple]] = []  # per drawing being recorded: the canvas matrix of each on_draw called
 _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
 _met: "OrderedDict[int, None]" = OrderedDict()  # hashes of leaves' keys met (see _holds_new)
@@ -137,7 +139,7 @@ def _key_of(flowable):
 
 def keys_of(flowables) -> tuple | None:
     keys = tuple(map(key_of, flowables))
-    return None if None in keys else keys
+    return keys if all(keys) else None  # (a Key is true; `None in keys` would call Key.__eq__ on each)
 
 
 def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
@@ -213,7 +215,7 @@ def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
     full_key = (key, _graphics_state(canvas), _font_state(canvas._doc), place)
     recorded = _drawn.get(full_key)
     if recorded is not None:
-        _drawn.move_to_end(full_key)
+        recorded[3] = next(_uses)
         _replay(flowable, canvas, x, y, recorded, says_where, hooks)
         COUNTS["replayed"] += 1
         return
@@ -270,7 +272,7 @@ def _replay(flowable: Flowable, canvas, x: float, y: float, recorded: tuple, say
     """Writes a recorded drawing at (x, y): the bytes saveState, translate, the drawing
     and restoreState would write, without reportlab's state stack (nothing a replay
     writes changes the canvas's state; its matrix is set only for the on_draw called)."""
-    operators, shapes, places = recorded
+    operators, shapes, places, _ = recorded
     code = canvas._code
     code.append("q")
     code.append(_translation(x, y))
@@ -393,9 +395,10 @@ def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
             or added and not added <= {xObjectName(shape) for shape in shapes if shape in SHAPES}
             or (dict(canvas._extgstate._d), len(canvas._extgstate._c)) != gstates):
         return "drawn"  # it changed what later drawing depends on: not reused
-    _drawn[full_key] = (tuple(canvas._code[code:]), shapes, tuple(places))
-    if len(_drawn) > KEPT:
-        _drawn.popitem(last=False)
+    _drawn[full_key] = [tuple(canvas._code[code:]), shapes, tuple(places), next(_uses)]
+    if len(_drawn) > KEPT:  # the least recently used quarter dropped
+        for old in sorted(_drawn, key=lambda full_key: _drawn[full_key][3])[:KEPT // 4]:
+            del _drawn[old]
     return "recorded"
 
 
