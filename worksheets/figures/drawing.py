@@ -204,9 +204,15 @@ class Painting:
 
     def draw_on(self, canvas, x: float, y: float, scale: float, texts: dict[str, str]) -> None:
         at = fp_str(scale, 0, 0, scale, x + scale * self.dx, y + scale * self.dy)
+        written = _written_texts(canvas._doc)
         code = [f"q {at} cm"]
         for step in self.steps:
-            code.append(step if isinstance(step, str) else step.operators(canvas, texts))
+            if step.__class__ is str:
+                code.append(step)
+            else:
+                text = texts[step.slot] if step.slot else step.text
+                shown = written.get((step, text))
+                code.append(shown if shown is not None else step.operators(canvas, text, written))
         code.append("Q")
         canvas.addLiteral("\n".join(code))
 
@@ -287,22 +293,29 @@ class _Text:
         self.size_operand = fp_str(string.fontSize)
         self.shift = ANCHOR_SHIFTS[string.textAnchor]
 
-    def operators(self, canvas, texts: dict[str, str]) -> str:
-        """BT ... ET showing the text, encoded for the canvas's document (once per
-        document and text: a character keeps its code in a document once given one)."""
-        text = texts[self.slot] if self.slot else self.text
+    def operators(self, canvas, text: str, written: dict) -> str:
+        """BT ... ET showing `text` (its own or its label's), encoded for the canvas's
+        document; kept in `written` (the document's: see _written_texts)."""
         x = self.x - self.shift * _width(text, self.font.fontName, self.size)
         font, doc = self.font, canvas._doc
-        encoded = doc.__dict__.get("_figure_texts")  # (font, size, text) -> operators
-        if encoded is None:
-            encoded = doc._figure_texts = {}
         key = (font.fontName, self.size_operand, text)
-        shown = encoded.get(key)
+        shown = written.get(key)  # (the same text in another place of the figure or another figure)
         if shown is None:
-            shown = encoded[key] = " ".join(f"{font.getSubsetInternalName(subset, doc)} {self.size_operand} Tf "
+            shown = written[key] = " ".join(f"{font.getSubsetInternalName(subset, doc)} {self.size_operand} Tf "
                                             f"({canvas._escape(chunk)}) Tj"
                                             for subset, chunk in font.splitString(text, doc))
-        return f"BT 1 0 0 1 {fp_str(x)} {self.y} Tm {shown} ET"
+        operators = written[(self, text)] = f"BT 1 0 0 1 {fp_str(x)} {self.y} Tm {shown} ET"
+        return operators
+
+
+def _written_texts(doc) -> dict:
+    """A document's texts of figures as operators, made once per document and text: a
+    character keeps its code in a document once given one. Keyed by (font name, size,
+    text) for what a Tf ... Tj shows, and by (_Text, text) for a whole BT ... ET."""
+    written = doc.__dict__.get("_figure_texts")
+    if written is None:
+        written = doc._figure_texts = {}
+    return written
 
 
 @lru_cache(maxsize=4096)

@@ -945,7 +945,24 @@ class _Group(Templated):
             canvas.setFont(self.label.font, TEXT_SIZE)
             canvas.setFillColor(self.label.color)
             baseline = top - bottom + f.height - _first_baseline(f)
-            canvas.drawString(0, baseline, self.label.text)
+            _draw_string(canvas, 0, baseline, self.label.text)
+
+
+def _draw_string(canvas, x: float, y: float, text: str) -> None:
+    """canvas.drawString(x, y, text) in the canvas's font, its operators kept per document
+    (every version labels its parts at the same places; drawString changes nothing in
+    the canvas, and a text keeps its codes in a document once given them)."""
+    written = canvas._doc.__dict__.get("_drawn_strings")
+    if written is None:
+        written = canvas._doc._drawn_strings = {}
+    key = (canvas._fontname, canvas._fontsize, canvas._leading, canvas.bottomup, x, y, text)
+    code = written.get(key)
+    if code is None:
+        start = len(canvas._code)
+        canvas.drawString(x, y, text)
+        code = written[key] = canvas._code[start:]
+    else:
+        canvas._code.extend(code)
 
 
 def _first_baseline(flowable: Flowable) -> float:

@@ -21,7 +21,7 @@ from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from ..document import Math
 from .fonts import REGULAR, register_fonts, runs
 from .mathtext import MathBox, typeset
-from .templates import Templated
+from .templates import Templated, same
 
 TEXT_SIZE = 11.0
 LEADING = 1.3  # baseline distance of plain text lines, in font sizes
@@ -92,7 +92,10 @@ class InlineParagraph(Templated):
         return self.width, self.height
 
     def template_key(self):
-        return ("paragraph", self._pieces, self.size, self.align, self.width, self.height)
+        # The lines stand for the pieces: _broken gives the same lines to the same pieces
+        # at the same width (and equal lines, or none, to others), and comparing the
+        # pieces themselves costs more than the rest of a replay.
+        return ("paragraph", same(self._lines), self.size, self.align, self.width, self.height)
 
     def draw(self):
         canvas = self.canv
@@ -108,7 +111,7 @@ class InlineParagraph(Templated):
                     text.setTextOrigin(x0 + x, y)
                     text.setFont(item.font, item.size)
                     text.setFillColor(item.color)
-                    text.textOut(item.text)
+                    text._textOut(item.text)  # (textOut's bytes; it also measures, for a cursor not used)
                     has_text = True
             previous = line
         if has_text:

@@ -57,11 +57,9 @@ class Ink:
     def operators(self) -> str:
         """PDF operators that draw the ink at the origin in the current fill colour
         (one "cm" and one "Do" per glyph)."""
-        lines = [f"q {_n(g.scale, 6)} 0 0 {_n(g.scale, 6)} {_n(g.x, 3)} {_n(g.y, 3)} cm "
-                 f"/{xObjectName(g.shape)} Do Q" for g in self.glyphs]
+        lines = list(map(_glyph_operators, self.glyphs))
         lines += [f"{_n(x, 3)} {_n(y, 3)} {_n(w, 3)} {_n(h, 3)} re f" for x, y, w, h in self.rules]
-        lines += [f"q 1 0 0 1 {_n(dx, 3)} {_n(dy, 3)} cm\n{ink.operators}\nQ"
-                  for dx, dy, ink in self.parts if ink.operators]
+        lines += [f"{_shift_operator(dx, dy)}\n{ink.operators}\nQ" for dx, dy, ink in self.parts if ink.operators]
         return "\n".join(lines)
 
     @cached_property
@@ -69,6 +67,35 @@ class Ink:
         """The glyph shapes drawn, each once."""
         names = [g.shape for g in self.glyphs] + [s for _, _, ink in self.parts for s in ink.shapes]
         return tuple(dict.fromkeys(names))
+
+
+_glyph_lines: dict[tuple, str] = {}  # (shape, x, y, scale) -> its operators: digits come back at the same places
+
+
+def _glyph_operators(g: Placed) -> str:
+    """A glyph's "cm" and "Do" (formatting its numbers costs more than looking them up:
+    a version's numbers are new atoms, but made of the same glyphs at the same places)."""
+    place = (g.shape, g.x, g.y, g.scale)
+    line = _glyph_lines.get(place)
+    if line is None:
+        if len(_glyph_lines) >= 1 << 14:
+            _glyph_lines.clear()
+        scale = _n(g.scale, 6)
+        line = _glyph_lines[place] = f"q {scale} 0 0 {scale} {_n(g.x, 3)} {_n(g.y, 3)} cm /{xObjectName(g.shape)} Do Q"
+    return line
+
+
+_shifts: dict[tuple, str] = {}  # (dx, dy) -> "q ... cm": a version's formulas set their atoms at the same places
+
+
+def _shift_operator(dx: float, dy: float) -> str:
+    """"q 1 0 0 1 dx dy cm", kept per place (see _glyph_operators)."""
+    line = _shifts.get((dx, dy))
+    if line is None:
+        if len(_shifts) >= 1 << 14:
+            _shifts.clear()
+        line = _shifts[dx, dy] = f"q 1 0 0 1 {_n(dx, 3)} {_n(dy, 3)} cm"
+    return line
 
 
 def _as_parts(ink: Ink) -> tuple[tuple[float, float, Ink], ...]:
@@ -221,7 +248,9 @@ def use_shapes(canvas, shapes) -> None:
     them all with the current page (what canvas.doForm records: the page's resources
     must list every form it uses)."""
     doc = canvas._doc
-    defined = doc.__dict__.setdefault("_glyph_shapes", set())  # the shapes this document has
+    defined = doc.__dict__.get("_glyph_shapes")  # the shapes this document has
+    if defined is None:
+        defined = doc._glyph_shapes = set()
     if not defined.issuperset(shapes):  # (most often it has them all: a set test in C)
         for shape in shapes:
             if shape not in defined:

@@ -7,7 +7,8 @@ problem without numbers, the prompts and answer boxes. A flowable that can say w
 it draws (template_key: its content and size, the same key for the same drawing) is
 drawn through draw_on: the second time it is asked for, its operators are recorded (most
 of what only one version draws never comes back), and every later time in any document
-they are added as they are, with the glyph outlines they use.
+they are added as they are, with the glyph outlines they use. A drawing that holds content
+met for the first time (a version's own numbers) is not even looked up (_holds_new).
 
 Operators are reused only where they are exactly what drawing would write, so the
 PDFs are the same bytes either way (tests/test_pixels.py also compares the pages):
@@ -29,10 +30,14 @@ canvas at those places, so the regions are the same numbers a full drawing gives
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from itertools import islice
+from itertools import count, islice, repeat
+from operator import attrgetter, contains, itemgetter
+from weakref import ref
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Spacer
 
 from .mathink import SHAPES, use_shapes
@@ -40,13 +45,17 @@ from .mathink import SHAPES, use_shapes
 ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
 KEPT = 512  # drawings kept per process, the least recently used dropped
 
-_drawn: "OrderedDict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple, ...]]]" = OrderedDict()
+# full key -> [operators, glyph shapes, places of the on_draw inside, when last used (_uses)]
+_drawn: dict[tuple, list] = {}
+_uses = count()  # (a replay notes its use: moving it to the end of an OrderedDict would compare its key again)
 _recording: list[list[tuple]] = []  # per drawing being recorded: the canvas matrix of each on_draw called
 _seen: "OrderedDict[int, None]" = OrderedDict()  # hashes of keys asked for once (see _seen_before)
+_met: "OrderedDict[int, None]" = OrderedDict()  # hashes of leaves' keys met (see _holds_new)
 # While a flowable is being drawn nothing is wrapped again, so the keys of what it holds
 # (asked for at every level: a drawing's key holds its content's keys) and the on_draw
 # flowables inside each are worked out once per drawing: by id, with the flowable kept.
-_memo: dict[int, dict] | None = None
+_memo: dict[int, list] | None = None  # id -> [flowable, its key, what it holds (_inside), _holds_new]
+_UNKNOWN = object()  # not worked out yet
 COUNTS: Counter = Counter()  # flowables with a key: "replayed", "recorded" or "drawn" in full
 
 
@@ -62,7 +71,10 @@ class Templated(Flowable):
         return []
 
     def drawOn(self, canvas, x, y, _sW=0):
-        draw_on(self, canvas, self._hAlignAdjust(x, _sW), y)
+        draw_on(self, canvas, self._hAlignAdjust(x, _sW) if _sW else x, y)
+
+
+_draws_nothing = Templated.drawn_content
 
 
 class Key:
@@ -80,9 +92,40 @@ class Key:
         return self is other or (isinstance(other, Key) and self._hash == other._hash and self.parts == other.parts)
 
 
+class Same:
+    """Stands in a key for one object that is not hashable or is slow to compare (a
+    paragraph's lines): equal only to itself, hashed by identity, both in C; it keeps the
+    object alive, so that no other object takes its id while a key holds it."""
+    __slots__ = ("object",)
+
+    def __init__(self, thing):
+        self.object = thing
+
+
+_same: dict[int, Same] = {}  # by the object's id (kept alive by its Same)
+
+
+def same(thing) -> Same:
+    """The Same of an object: one per object while it is kept here (the last 4 * KEPT)."""
+    token = _same.get(id(thing))
+    if token is None or token.object is not thing:
+        if len(_same) >= 4 * KEPT:
+            _same.clear()  # (a key made before holds its own Same: it only stops matching new ones)
+        token = _same[id(thing)] = Same(thing)
+    return token
+
+
 def key_of(flowable):
     """The template key of any flowable after wrap: None when it cannot tell."""
-    return _remembered(flowable, "key", _key_of)
+    memo = _memo
+    if memo is None:
+        return _key_of(flowable)
+    entry = memo.get(id(flowable))
+    if entry is None:
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]  # (kept: its id stays its own)
+    if entry[1] is _UNKNOWN:
+        entry[1] = _key_of(flowable)
+    return entry[1]
 
 
 def _key_of(flowable):
@@ -95,8 +138,8 @@ def _key_of(flowable):
 
 
 def keys_of(flowables) -> tuple | None:
-    keys = tuple(key_of(f) for f in flowables)
-    return None if None in keys else keys
+    keys = tuple(map(key_of, flowables))
+    return keys if all(keys) else None  # (a Key is true; `None in keys` would call Key.__eq__ on each)
 
 
 def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
@@ -109,34 +152,38 @@ def hooked_inside(flowable: Flowable) -> tuple[list[Flowable], tuple[int, ...]]:
 
 def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
     """hooked_inside's flowables and numbers, and how many flowables it draws in all
-    (made from its content's, each worked out once per drawing)."""
-    return _remembered(flowable, "inside", _inside_of)
+    (made from its content's, each worked out once per drawing: see _memo)."""
+    if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:  # (a leaf, or not ours)
+        return _NOTHING_INSIDE
+    memo = _memo
+    if memo is None:
+        return _inside_of(flowable)
+    entry = memo.get(id(flowable))
+    if entry is None:
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
+    if entry[2] is _UNKNOWN:
+        entry[2] = _inside_of(flowable)
+    return entry[2]
+
+
+_NOTHING_INSIDE = ((), (), 0)
 
 
 def _inside_of(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
+    if not isinstance(flowable, Templated):
+        return _NOTHING_INSIDE
     hooks, numbers, count = [], [], 0
-    for content in flowable.drawn_content() if isinstance(flowable, Templated) else ():
+    for content in flowable.drawn_content():
         if getattr(content, "on_draw", None) is not None:
             hooks.append(content)
             numbers.append(count)
         count += 1
         inner_hooks, inner_numbers, inner_count = _inside(content)
-        hooks += inner_hooks
-        numbers += [count + n for n in inner_numbers]
+        if inner_hooks:
+            hooks += inner_hooks
+            numbers += [count + n for n in inner_numbers]
         count += inner_count
     return tuple(hooks), tuple(numbers), count
-
-
-def _remembered(flowable: Flowable, what: str, work):
-    """work(flowable), once per drawing under way (see _memo)."""
-    if _memo is None:
-        return work(flowable)
-    entry = _memo.get(id(flowable))
-    if entry is None:
-        entry = _memo[id(flowable)] = {"flowable": flowable}  # kept: its id stays its own
-    if what not in entry:
-        entry[what] = work(flowable)
-    return entry[what]
 
 
 def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
@@ -153,32 +200,93 @@ def draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
 
 
 def _draw_on(flowable: Flowable, canvas, x: float, y: float) -> None:
-    key = key_of(flowable) if ENABLED else None
-    canvas.saveState()
-    canvas.translate(x, y)
-    if getattr(flowable, "on_draw", None) is not None:  # it says where it is drawn (answer regions)
-        _say_where(flowable, canvas)
+    key = key_of(flowable) if ENABLED and not _holds_new(flowable) else None
+    says_where = getattr(flowable, "on_draw", None) is not None  # (answer regions)
     if key is None:
+        _save_and_translate(canvas, x, y)
+        if says_where:
+            _say_where(flowable, canvas)
         _draw(flowable, canvas)
+        canvas.restoreState()
+        return
+    hooks, numbers, _ = _inside(flowable)
+    # (the same place: the same regions; the matrix as canvas.translate makes it)
+    place = None if not hooks else (_translated(canvas._currentMatrix, x, y), numbers)
+    full_key = (key, _graphics_state(canvas), _font_state(canvas._doc), place)
+    recorded = _drawn.get(full_key)
+    if recorded is not None:
+        recorded[3] = next(_uses)
+        _replay(flowable, canvas, x, y, recorded, says_where, hooks)
+        COUNTS["replayed"] += 1
+        return
+    _save_and_translate(canvas, x, y)
+    if says_where:
+        _say_where(flowable, canvas)
+    if _seen_before(full_key):
+        COUNTS[_record(flowable, canvas, full_key)] += 1
     else:
-        doc = canvas._doc
-        hooks, numbers = hooked_inside(flowable)
-        place = (canvas._currentMatrix, numbers) if hooks else None  # (the same place: the same regions)
-        full_key = (key, _graphics_state(canvas), _font_state(doc), place)
-        recorded = _drawn.get(full_key)
-        if recorded is not None:
-            _drawn.move_to_end(full_key)
-            operators, shapes, places = recorded
-            canvas._code.extend(operators)
-            use_shapes(canvas, shapes)
-            _say_where_replayed(hooks, places, canvas)
-            COUNTS["replayed"] += 1
-        elif _seen_before(full_key):
-            COUNTS[_record(flowable, canvas, full_key)] += 1
-        else:
-            _draw(flowable, canvas)
-            COUNTS["drawn"] += 1
+        _draw(flowable, canvas)
+        COUNTS["drawn"] += 1
     canvas.restoreState()
+
+
+def _save_and_translate(canvas, x: float, y: float) -> None:
+    """canvas.saveState(); canvas.translate(x, y) (the same state and bytes: after "q"
+    translate never merges its "cm" into the one before)."""
+    if type(canvas).push_state_stack is Canvas.push_state_stack:  # (its state kept in C, not attribute by attribute)
+        canvas.state_stack.append(dict(zip(Canvas.STATE_ATTRIBUTES, _saved(canvas.__dict__))))
+        canvas._extgstate = canvas._extgstate.pushCopy()
+        canvas._code.append("q")
+    else:
+        canvas.saveState()
+    canvas._currentMatrix = _translated(canvas._currentMatrix, x, y)
+    canvas._code.append(_translation(x, y))
+
+
+_saved = itemgetter(*Canvas.STATE_ATTRIBUTES)  # what Canvas.push_state_stack keeps
+
+
+_translations: dict[tuple[float, float], str] = {}  # every version draws at the same places
+
+
+def _translation(x: float, y: float) -> str:
+    """The "cm" operator of canvas.translate(x, y), kept per place."""
+    text = _translations.get((x, y))
+    if text is None:
+        if len(_translations) >= 1 << 14:
+            _translations.clear()
+        text = _translations[x, y] = "%s cm" % fp_str(1, 0, 0, 1, x, y)
+    return text
+
+
+def _translated(matrix: tuple, dx: float, dy: float) -> tuple:
+    """The canvas's matrix after translate(dx, dy), computed as reportlab does."""
+    a0, b0, c0, d0, e0, f0 = matrix
+    a, b, c, d = 1, 0, 0, 1
+    return (a0 * a + c0 * b, b0 * a + d0 * b, a0 * c + c0 * d, b0 * c + d0 * d,
+            a0 * dx + c0 * dy + e0, b0 * dx + d0 * dy + f0)
+
+
+def _replay(flowable: Flowable, canvas, x: float, y: float, recorded: tuple, says_where: bool,
+            hooks: tuple) -> None:
+    """Writes a recorded drawing at (x, y): the bytes saveState, translate, the drawing
+    and restoreState would write, without reportlab's state stack (nothing a replay
+    writes changes the canvas's state; its matrix is set only for the on_draw called)."""
+    operators, shapes, places, _ = recorded
+    code = canvas._code
+    code.append("q")
+    code.append(_translation(x, y))
+    if says_where or hooks:
+        matrix = canvas._currentMatrix
+        canvas._currentMatrix = _translated(matrix, x, y)
+        if says_where:
+            _say_where(flowable, canvas)
+        _say_where_replayed(hooks, places, canvas)
+        canvas._currentMatrix = matrix
+    code.extend(operators)
+    if shapes:
+        use_shapes(canvas, shapes)
+    code.append("Q")
 
 
 def _say_where(flowable: Flowable, canvas) -> None:
@@ -189,7 +297,7 @@ def _say_where(flowable: Flowable, canvas) -> None:
         places.append(canvas._currentMatrix)
 
 
-def _say_where_replayed(hooks: list[Flowable], places: tuple[tuple, ...], canvas) -> None:
+def _say_where_replayed(hooks: tuple, places: tuple[tuple, ...], canvas) -> None:
     """The on_draw of what a replayed drawing holds, each with the canvas where it was
     drawn when the drawing was recorded (no operator is written)."""
     if len(hooks) != len(places):
@@ -199,6 +307,54 @@ def _say_where_replayed(hooks: list[Flowable], places: tuple[tuple, ...], canvas
         canvas._currentMatrix = place
         _say_where(flowable, canvas)
     canvas._currentMatrix = current
+
+
+def _holds_new(flowable: Flowable) -> bool:
+    """Whether the flowable holds content (a leaf's key) met for the first time in this
+    process (worked out once per drawing: see _memo). Such a drawing cannot have been
+    drawn before: it is drawn in full without working out its own key or looking it up
+    (a version's own numbers: its worked steps and their rows and groups). Its key is
+    marked as asked for the next time it comes: recorded the time after."""
+    if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:
+        return False  # (a leaf: its key is looked up; met, see _new_leaf)
+    memo = _memo
+    if memo is None:
+        return any(map(_new_inside, flowable.drawn_content()))
+    entry = memo.get(id(flowable))
+    if entry is None:
+        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
+    if entry[3] is _UNKNOWN:
+        entry[3] = any(map(_new_inside, flowable.drawn_content()))
+    return entry[3]
+
+
+def _new_inside(content: Flowable) -> bool:
+    """Whether content drawn by a container is, or holds, what _holds_new looks for."""
+    if getattr(type(content), "drawn_content", _draws_nothing) is not _draws_nothing:
+        return _holds_new(content)
+    key = key_of(content)
+    if key is None:
+        return False
+    memo = _memo
+    entry = memo.get(id(content)) if memo is not None else None
+    if entry is not None and entry[3] is not _UNKNOWN:
+        return entry[3]
+    new = _first_met(key)
+    if entry is not None:
+        entry[3] = new
+    return new
+
+
+def _first_met(key: Key) -> bool:
+    """Whether a leaf's key is met for the first time (by its hash; the last 4 * KEPT kept)."""
+    digest = key._hash
+    if digest in _met:
+        _met.move_to_end(digest)
+        return False
+    _met[digest] = None
+    if len(_met) > 4 * KEPT:
+        _met.popitem(last=False)
+    return True
 
 
 def _seen_before(full_key: tuple) -> bool:
@@ -239,9 +395,10 @@ def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
             or added and not added <= {xObjectName(shape) for shape in shapes if shape in SHAPES}
             or (dict(canvas._extgstate._d), len(canvas._extgstate._c)) != gstates):
         return "drawn"  # it changed what later drawing depends on: not reused
-    _drawn[full_key] = (tuple(canvas._code[code:]), shapes, tuple(places))
-    if len(_drawn) > KEPT:
-        _drawn.popitem(last=False)
+    _drawn[full_key] = [tuple(canvas._code[code:]), shapes, tuple(places), next(_uses)]
+    if len(_drawn) > KEPT:  # the least recently used quarter dropped
+        for old in sorted(_drawn, key=lambda full_key: _drawn[full_key][3])[:KEPT // 4]:
+            del _drawn[old]
     return "recorded"
 
 
@@ -249,32 +406,86 @@ def _record(flowable: Flowable, canvas, full_key: tuple) -> str:
 # do not matter: drawings are recorded relative to their origin).
 _STATE = ("_fontname", "_fontsize", "_textMode", "_leading", "_fillMode", "_charSpace", "_wordSpace",
           "_horizScale", "_textRenderMode", "_rise", "_lineCap", "_lineJoin", "_lineWidth", "_mitreLimit",
-          "_fillColorObj", "_strokeColorObj")
+          "_fillColorObj", "_strokeColorObj", "_lineDash")
+_state_of = attrgetter(*_STATE)
 
 
-def _graphics_state(canvas) -> tuple:
-    return tuple(getattr(canvas, name) for name in _STATE) + (repr(canvas._lineDash),)
+def _graphics_state(canvas) -> Key:
+    """The canvas's state as a key. Most drawings are drawn in the state of the one
+    before (a group's content in the group's), so the key is made again only when the
+    state is not the same as last time on this canvas: comparing the objects themselves
+    is quick, hashing colours is not."""
+    state = _state_of(canvas)
+    last = canvas.__dict__.get("_templates_state")
+    if last is not None and last[0] == state:
+        return last[1]
+    key = _interned(Key(state[:-1] + (repr(state[-1]),)))  # (the dash pattern as text: reportlab may keep a list)
+    canvas._templates_state = state, key
+    return key
 
 
-def _font_state(doc) -> tuple:
+_states: dict[Key, Key] = {}  # the graphics and font states met, each kept once
+
+
+def _interned(key: Key) -> Key:
+    """The key of a state met before, else this one: the same state is the same object
+    in every document, which keys compare at once (recorded drawings are looked up by
+    keys holding the states of the documents that recorded them)."""
+    if len(_states) > KEPT:
+        _states.clear()
+    return _states.setdefault(key, key)
+
+
+def _font_state(doc) -> Key:
     """Per font used in doc: its name in the document and its characters beyond ASCII
-    in the order they got their codes (ASCII has fixed codes: rl_config.ttfAsciiReadable)."""
-    state = []
-    for font in _subset_fonts():
-        used = font.state.get(doc)
-        if used is not None:
-            state.append((font.fontName, used.internalName, _beyond_ascii(used)))
-    return tuple(state)
+    in the order they got their codes (ASCII has fixed codes: rl_config.ttfAsciiReadable),
+    as a key. Made again only when the document has used another font or given a
+    character its code (see _FontStates)."""
+    states = doc.__dict__.get("_templates_fonts")
+    if states is None:
+        states = doc._templates_fonts = _FontStates(doc)
+    return states.key()
+
+
+class _FontStates:
+    """What _font_state needs of one document's fonts, and the key it made last, with
+    what tells whether it still holds: the fonts without a state for the document, those
+    with a state but no name in it, and the sum of the states' next codes (a state's
+    next code grows with every code it gives)."""
+
+    def __init__(self, doc):
+        self.doc = ref(doc)  # (reportlab keeps each font's state per document in a WeakKeyDictionary)
+        self.registered = -1  # how many fonts were registered when the key was made
+        self._key = None
+
+    def key(self) -> Key:
+        # (in C: a state is looked up by the weak reference kept, not a new one each time)
+        if (len(pdfmetrics._fonts) != self.registered  # (fonts are registered, never dropped)
+                or any(map(contains, self.unused, repeat(self.doc, len(self.unused))))
+                or any(map(_internal_name, self.unnamed))
+                or sum(map(_next_code, self.used)) != self.codes):
+            self._make()
+        return self._key
+
+    def _make(self) -> None:
+        self.registered = len(pdfmetrics._fonts)
+        fonts = _subset_fonts()
+        states = [font.state.data.get(self.doc) for font in fonts]
+        self.unused = [font.state.data for font, used in zip(fonts, states) if used is None]  # (their states)
+        self.used = [used for used in states if used is not None]
+        self.unnamed = [used for used in self.used if used.internalName is None]
+        self.codes = sum(map(_next_code, self.used))
+        self._key = _interned(Key(tuple((font.fontName, used.internalName, _beyond_ascii(used))
+                                        for font, used in zip(fonts, states) if used is not None)))
+
+
+_next_code, _internal_name = attrgetter("nextCode"), attrgetter("internalName")
 
 
 def _beyond_ascii(used) -> tuple:
     """The characters beyond ASCII a font's state for one document has given codes, in
-    that order; remembered on the state until it gives the next code."""
-    remembered = getattr(used, "_templates_beyond_ascii", None)
-    if remembered is None or remembered[0] != used.nextCode:
-        remembered = used.nextCode, tuple(c for c in used.assignments if c > 127)
-        used._templates_beyond_ascii = remembered
-    return remembered[1]
+    that order."""
+    return tuple(c for c in used.assignments if c > 127)
 
 
 _fonts: dict[str, list] = {}  # "names": the registered fonts' names, "subset": those subset per document
