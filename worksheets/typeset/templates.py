@@ -346,28 +346,25 @@ def _new_inside(content: Flowable) -> bool:
 
 
 def _first_met(key: Key) -> bool:
-    """Whether a leaf's key is met for the first time (by its hash; the last 4 * KEPT kept)."""
-    digest = key._hash
-    if digest in _met:
-        _met.move_to_end(digest)
-        return False
-    _met[digest] = None
-    if len(_met) > 4 * KEPT:
-        _met.popitem(last=False)
-    return True
+    """Whether a leaf's key is met for the first time (by its hash)."""
+    return not _noted(_met, key._hash)
 
 
 def _seen_before(full_key: tuple) -> bool:
     """Whether a drawing with this key was asked for before (by its hash). Recording
     costs a little, and most of what only one version draws (its worked steps) would be
     recorded for nothing: a drawing is recorded the second time it is asked for."""
-    digest = hash(full_key)
-    if digest in _seen:
-        _seen.move_to_end(digest)
+    return _noted(_seen, hash(full_key))
+
+
+def _noted(register: OrderedDict, digest: int) -> bool:
+    """Whether digest was noted in register before; notes it (the last 4 * KEPT kept)."""
+    if digest in register:
+        register.move_to_end(digest)
         return True
-    _seen[digest] = None
-    if len(_seen) > 4 * KEPT:
-        _seen.popitem(last=False)
+    register[digest] = None
+    if len(register) > 4 * KEPT:
+        register.popitem(last=False)
     return False
 
 
