@@ -126,3 +126,30 @@ def test_a_part_taller_than_a_page_is_shrunk_onto_one_page(tmp_path):
         assert on["Intro."] <= on["(a)"] <= on["A small part."]
         assert len(pages) <= 3  # header and intro, the shrunk part, the small part
     assert Version(sheet, letter).key.heights[1] <= 11 * 72 - 2 * 0.8 * 72  # at most a page
+
+
+def test_the_intro_beside_its_figure_or_stacked_is_chosen_as_measuring_both_would():
+    """The choice is remembered by the intro's blocks and the figure's size; a figure of
+    another size with the same text is measured again, not given the other's choice."""
+    from types import SimpleNamespace
+
+    from reportlab.graphics.shapes import Drawing
+
+    from worksheets.document import Figure
+    from worksheets.output import pdf
+
+    text = (para("Consider the network in the figure, with its weights and input. " * 2),
+            para("Assume every hidden node uses a ReLU activation."))
+    problem = Problem(1, None, "k", (text[0], Figure("net", "net"), text[1]), ())
+
+    def beside(width, height):
+        figures = {"net": SimpleNamespace(drawing=Drawing(width, height))}
+        return any(isinstance(f, pdf._Row) for f in pdf._intro(problem, figures, 468.0))
+
+    sizes = [(200.0, 150.0), (380.0, 60.0), (200.0, 150.0), (150.0, 400.0)]
+    remembered = [beside(*size) for size in sizes]
+    measured = []
+    for size in sizes:
+        pdf._BESIDE_IS_SHORTER.clear()
+        measured.append(beside(*size))
+    assert remembered == measured and len(set(measured)) == 2

@@ -422,28 +422,48 @@ def _intro(problem: Problem, figures, width: float, scale: float = FIGURE_SCALE)
     """The problem's text and figure; the text beside the figure when that is shorter."""
     blocks = list(problem.intro)
     at = [k for k, block in enumerate(blocks) if isinstance(block, Figure)]
-    stacked = [f for block in blocks for f in _block(block, figures, width, scale)]
+
+    def stacked() -> list[Flowable]:
+        return [f for block in blocks for f in _block(block, figures, width, scale)]
+
     if len(at) != 1:
-        return stacked
+        return stacked()
     first, last = at[0], at[0] + 1  # the paragraphs around the figure go beside it
     while first > 0 and isinstance(blocks[first - 1], Para):
         first -= 1
     while last < len(blocks) and isinstance(blocks[last], Para):
         last += 1
-    figure = _Figure(figures[blocks[at[0]].spec].drawing, scale)
+    drawing = figures[blocks[at[0]].spec].drawing
+    figure = _Figure(drawing, scale)
     figure_width = figure.natural_width(width)
     text_width = width - figure_width - COLUMN_GAP
     side = [b for b in blocks[first:last] if not isinstance(b, Figure)]
     if text_width < SIDE_TEXT_MIN or not side:
-        return stacked
+        return stacked()
     text = _Group([f for block in side for f in _block(block, figures, text_width)])
     beside = _Row([(text, text_width), (figure, figure_width)], COLUMN_GAP)
     flowables = [f for block in blocks[:first] for f in _block(block, figures, width)]
     flowables += [beside, Spacer(1, BLOCK_GAP)]
     flowables += [f for block in blocks[last:] for f in _block(block, figures, width)]
-    if _height(flowables, width) >= _height(stacked, width):
-        return stacked
-    return flowables
+    # Both heights depend only on the blocks and the figure's size: measured once for all
+    # the versions whose intros differ only in the figure's numbers.
+    shape = (tuple((drawing.width, drawing.height) if isinstance(b, Figure) else b for b in blocks), width, scale)
+    shorter = _BESIDE_IS_SHORTER.get(shape)
+    if shorter is None:
+        shorter = _height(flowables, width) < _height(stacked(), width)
+        _remember(_BESIDE_IS_SHORTER, shape, shorter)
+    return flowables if shorter else stacked()
+
+
+_BESIDE_IS_SHORTER: dict[tuple, bool] = {}  # intro's shape -> whether its text goes beside its figure
+
+
+def _remember(cache: dict, key, value, limit: int = 512) -> None:
+    """Stores a computed value, forgetting the oldest beyond `limit` (a class set's
+    versions can each bring new ones)."""
+    if len(cache) >= limit:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 def _height(flowables: list[Flowable], width: float) -> float:
