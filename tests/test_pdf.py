@@ -243,3 +243,17 @@ def test_a_written_document_leaves_no_pages_for_the_garbage_collector():
         gc.enable()
     assert data.startswith(b"%PDF") and len(PdfReader(io.BytesIO(data)).pages) >= 2
     assert not left & {"PDFPage", "PDFStream", "_GlyphForm"}
+
+
+def test_a_paragraph_measured_without_being_made_is_as_wide_as_its_one_line():
+    from worksheets.typeset.inline import Styled, natural_width
+    pieces = [Text("Compute"), Math(r"z^{(1)}_{2} = -3"), Text("for"), Styled("the network", size=9.0),
+              Text("given"), Math("x_1"), Text(".")]
+    for size in (11.0, 14.0):
+        line = InlineParagraph(pieces, size)
+        line.wrap(1e6, 1e6)
+        assert natural_width(pieces, size) == line.natural_width() == pytest.approx(line._lines[0].width)
+        assert len(line._lines) == 1
+    # equal texts share one Styled; different texts do not
+    a, b = InlineParagraph([Text("for")])._pieces[0], InlineParagraph([Text("for ")])._pieces[0]
+    assert a is InlineParagraph([Text("for")])._pieces[0] and a.text == "for" and b.text == "for "

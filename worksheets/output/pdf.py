@@ -33,7 +33,7 @@ from .. import numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table, Text
 from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
-from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
+from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled, natural_width
 from ..typeset.mathtext import typeset
 from ..typeset.templates import Templated, keys_of
 from .scanmarks import BUBBLE_PITCH, ChoiceBubbles, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
@@ -547,7 +547,7 @@ def _key_prompt(part: Part) -> tuple:
 
 def _natural_width(block) -> float:
     if isinstance(block, Para):
-        return InlineParagraph(block.content).natural_width()
+        return natural_width(block.content)
     if isinstance(block, Table):
         return sum(_table_widths(block))
     if isinstance(block, DisplayMath):

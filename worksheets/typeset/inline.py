@@ -73,14 +73,12 @@ class InlineParagraph(Templated):
         self.size = size
         self.align = align
         self.spaceBefore, self.spaceAfter = space_before, space_after
-        self._pieces = tuple(Styled(p.text) if not isinstance(p, (Math, Styled)) else p
-                             for p in pieces)
+        self._pieces = _styled(pieces)
         self._lines: list[_Line] = []
 
     def natural_width(self) -> float:
         """Width on one line, without wrapping (for sizing table columns)."""
-        words = _words(self._pieces, self.size)
-        return sum(width for _, width, _ in words) + sum(space for _, _, space in words[:-1])
+        return _one_line(self._pieces, self.size)
 
     def first_baseline(self) -> float:
         """Distance from the top to the first baseline (after wrap)."""
@@ -113,6 +111,27 @@ class InlineParagraph(Templated):
             previous = line
         if has_text:
             canvas.drawText(text)
+
+
+def natural_width(pieces, size: float = TEXT_SIZE) -> float:
+    """The width of InlineParagraph(pieces, size) on one line, without making one."""
+    return _one_line(_styled(pieces), size)
+
+
+def _styled(pieces) -> tuple:
+    """The pieces with plain Text as Styled text (one Styled per text: equal paragraphs
+    then hold the same objects, which compare at once in the caches below)."""
+    return tuple(p if isinstance(p, (Math, Styled)) else _plain(p.text) for p in pieces)
+
+
+@lru_cache(maxsize=4096)
+def _plain(text: str) -> Styled:
+    return Styled(text)
+
+
+def _one_line(pieces: tuple, size: float) -> float:
+    words = _words(pieces, size)
+    return sum(width for _, width, _ in words) + sum(space for _, _, space in words[:-1])
 
 
 _SPACES = re.compile(r"([ \t\n\r\f\v]+)")  # break here; a no-break space (U+00A0) does not
