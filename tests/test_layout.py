@@ -153,3 +153,28 @@ def test_the_intro_beside_its_figure_or_stacked_is_chosen_as_measuring_both_woul
         pdf._BESIDE_IS_SHORTER.clear()
         measured.append(beside(*size))
     assert remembered == measured and len(set(measured)) == 2
+
+
+def test_pieces_measured_without_a_canvas_measure_as_with_one():
+    from reportlab.pdfgen.canvas import Canvas
+
+    from worksheets.output import pdf
+    plan = Plan(QUIZ, 2)
+    for key in (False, True):
+        sheet = plan.sheet(1)
+        version = Version(sheet, letter)
+        measured = (version.key if key else version.worksheet).heights
+        fresh = pdf.LaidOut(sheet, version.drawn, key, letter)
+        width, room = pdf._frame_size(fresh.pagesize, fresh.scale)
+        canvas = Canvas(io.BytesIO(), pagesize=fresh.pagesize)
+        assert measured == [p.wrapOn(canvas, width, room)[1] for p in [fresh.header, *pdf._flatten(fresh.problems)]]
+
+
+def test_a_table_measured_once_is_measured_as_afresh():
+    from worksheets.document import Math, Table, Text
+    from worksheets.output import pdf
+    narrow = Table(((((Text("x"),)), (Math("j = 1"),)), ((Text("1"),), None)))
+    wide = Table(((((Text("x"),)), (Math("j = 1"),)), ((Text("1234567890"),), None)))
+    for table in (narrow, wide, narrow):
+        assert pdf._natural_width(table) == sum(pdf._table_widths(table))
+    assert pdf._natural_width(wide) > pdf._natural_width(narrow)

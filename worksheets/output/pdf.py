@@ -157,8 +157,9 @@ class LaidOut:
     def heights(self) -> list[float]:
         if self._heights is None:
             width, room = _frame_size(self.pagesize, self.scale)
-            scratch = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=REGULAR)
-            self._heights = [piece.wrapOn(scratch, width, room)[1]
+            # No canvas: no flowable here measures with one (and making one costs more
+            # than some pieces' measuring).
+            self._heights = [piece.wrapOn(None, width, room)[1]
                              for piece in [self.header, *_flatten(self.problems)]]
         return self._heights
 
@@ -530,7 +531,7 @@ def _part_width(part: Part, bubbles=None) -> float:
 def _key_width(part: Part) -> float:
     """The width a key's part needs: its prompt and answer on one line, and each step."""
     prompt = [b for b in _key_prompt(part)]
-    answer = _answer_paragraph(part.answer).natural_width()
+    answer = natural_width(_answer_pieces(part.answer))
     line = sum(_natural_width(b) for b in prompt) + BOX_GAP + answer if len(prompt) == 1 \
         else max([answer] + [_natural_width(b) for b in prompt])
     steps = max((_natural_width(b) for b in part.solution), default=0.0) + 2 * SOLUTION_PAD
@@ -549,7 +550,7 @@ def _natural_width(block) -> float:
     if isinstance(block, Para):
         return natural_width(block.content)
     if isinstance(block, Table):
-        return sum(_table_widths(block))
+        return sum(_plain_table_widths(block))
     if isinstance(block, DisplayMath):
         return typeset(block.latex, TEXT_SIZE, display=True).width
     return float("inf")  # a figure takes the whole width
@@ -639,7 +640,11 @@ def _part(part: Part, figures, key: bool, width: float, bubbles=None) -> Flowabl
 
 
 def _answer_paragraph(answer: Answer) -> InlineParagraph:
-    return InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(answer)])
+    return InlineParagraph(_answer_pieces(answer))
+
+
+def _answer_pieces(answer: Answer) -> list:
+    return [Styled("Answer: ", BOLD), _answer_piece(answer)]
 
 
 def _beside(prompt: list[Flowable], item: Flowable, item_width: float, width: float,
@@ -834,10 +839,17 @@ def _table_widths(table: Table, rows: list[list] | None = None) -> list[float]:
                 for cell in column) + 2 * TABLE_PAD + 1 for column in zip(*rows)]
 
 
+@lru_cache(maxsize=256)
+def _plain_table_widths(table: Table) -> tuple[float, ...]:
+    """_table_widths of a table without bubbles in its blank cells (the same table comes
+    back in the worksheet and the key, and its headers in every version)."""
+    return tuple(_table_widths(table))
+
+
 def _table(table: Table, width: float, blank=None) -> RLTable:
     pad = TABLE_PAD
     rows = _table_cells(table, blank)
-    col_widths = _table_widths(table, rows)
+    col_widths = list(_plain_table_widths(table)) if blank is None else _table_widths(table, rows)
     if sum(col_widths) > width:
         col_widths = [w * width / sum(col_widths) for w in col_widths]
     result = RLTable(rows, colWidths=col_widths, hAlign="CENTER")
