@@ -6,7 +6,7 @@ from worksheets.output.pdf import key_pdf
 from worksheets.typeset import mathtext
 from worksheets.typeset.fonts import REGULAR
 from worksheets.typeset.inline import TEXT_SIZE, Styled, _broken
-from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, split
+from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, space_mu, split
 
 SOLUTION = (r"\dfrac{{\partial} H}{{\partial} z^{(2)}_{2}} = \dfrac{{\partial} H}{{\partial} "
             r"a^{(2)}_{2}} \cdot g'(z^{(2)}_{2}) = 3 \cdot g'(11) = 3 \cdot 1 = 3")
@@ -143,10 +143,21 @@ def test_a_formula_from_cached_stretches_is_the_formula_composed_afresh(latex):
             x += int(atom.source) * mu
             continue
         before = [a.kind for a in atoms[:n] if a.kind != "space"]
-        x += mathtext.space_mu(before[-1], atom.kind) * mu if before else 0.0
+        x += space_mu(before[-1], atom.kind) * mu if before else 0.0
         piece = mathtext._atom(atom.kind, atom.source, 11.0, True)
         parts.append((x, 0.0, piece.ink))
         x += piece.width
     assert cached == fresh
     assert cached.ink == Ink(parts=tuple(parts)) and cached.width == x
     assert cached.ink.operators == fresh.ink.operators
+
+
+@pytest.mark.parametrize("latex", ["= (-2)(1) + 2(-2) ", r"= 2 \cdot (-1) ", "1.5. -", r"\cdotx = 1", "x^2 = 1",
+                                   "\u0663 = 3", "\u00b2 = 2", "[1, 2; 3] < 4"])
+def test_numbers_and_signs_split_as_the_splitter_splits_them(latex):
+    from worksheets.typeset import mathsplit
+    try:
+        long_way = mathsplit._Splitter(latex).atoms()
+    except mathsplit._Unsplittable:
+        long_way = None
+    assert mathsplit._split(latex) == long_way

@@ -55,6 +55,8 @@ _SYMBOL_ORDS = set(
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|.", re.S)
 _BEFORE_EQUALS = re.compile(r"(?<!\\)(?==)")
+# Text whose every token is an atom of its own: numbers, signs, brackets (no scripts)
+_PLAIN = re.compile(r"(?:\s|\d|[.()+\-=,;\[\]<>]|\\cdot(?![A-Za-z]))*")
 
 
 class _Unsplittable(Exception):
@@ -89,6 +91,9 @@ def _split_stretch(stretch: str) -> tuple[Atom, ...] | None:
 
 
 def _split(latex: str) -> list[Atom] | None:
+    if _PLAIN.fullmatch(latex):  # numbers and signs only, as most of a version's new stretches
+        return [Atom(SYMBOLS[token][0] if token in SYMBOLS else "ord", token)
+                for token in _TOKEN.findall(latex) if not token.isspace()]
     try:
         return _Splitter(latex).atoms()
     except _Unsplittable:
@@ -242,9 +247,13 @@ _SPACING = [
 ]
 
 
+# (left class, right class) -> mu
+SPACE_MU = {(left, right): _SPACING[i][j] for i, left in enumerate(_CLASSES) for j, right in enumerate(_CLASSES)}
+
+
 def space_mu(left: str, right: str) -> int:
     """TeX's space between atoms of classes `left` and `right`, in mu."""
-    return _SPACING[_CLASSES.index(left)][_CLASSES.index(right)]
+    return SPACE_MU[left, right]
 
 
 def resolve_unary(atoms: list[Atom]) -> list[Atom]:

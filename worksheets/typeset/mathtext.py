@@ -31,7 +31,7 @@ import ziamath
 
 from . import mathink
 from .mathink import PX_TO_PT, Ink, Layout
-from .mathsplit import SYMBOLS, is_fraction, matrix_cells, resolve_unary, space_mu, split, stretches
+from .mathsplit import SPACE_MU, SYMBOLS, is_fraction, matrix_cells, resolve_unary, split, stretches
 
 BLANK_WIDTH = "6em"
 
@@ -117,10 +117,13 @@ def _compose(pieces, size: float) -> Layout:
             x += piece * mu
             continue
         if previous is not None:
-            x += space_mu(previous, kind) * mu
+            x += SPACE_MU[previous, kind] * mu
         parts.append((x, 0.0, piece.ink))  # (what Ink.join of piece.ink.shifted(x) gives)
         x += piece.width
-        ascent, descent = max(ascent, piece.ascent), max(descent, piece.descent)
+        if piece.ascent > ascent:
+            ascent = piece.ascent
+        if piece.descent > descent:
+            descent = piece.descent
         previous = kind
     return Layout(Ink(parts=tuple(parts)), x, ascent, descent)
 
