@@ -257,3 +257,14 @@ def test_a_paragraph_measured_without_being_made_is_as_wide_as_its_one_line():
     # equal texts share one Styled; different texts do not
     a, b = InlineParagraph([Text("for")])._pieces[0], InlineParagraph([Text("for ")])._pieces[0]
     assert a is InlineParagraph([Text("for")])._pieces[0] and a.text == "for" and b.text == "for "
+
+
+def test_shared_pieces_of_paragraphs_are_equal_to_what_was_given():
+    from reportlab.lib.colors import red
+
+    from worksheets.typeset.inline import Styled
+    given = [Text("x"), Math("x_1"), Styled("x", color=red), Math("x_2"), Text("x ")]
+    pieces = InlineParagraph(given)._pieces
+    assert pieces == (Styled("x"), Math("x_1"), Styled("x", color=red), Math("x_2"), Styled("x "))
+    assert pieces[1] is InlineParagraph([Math("x_1")])._pieces[0]
+    assert Styled("x") != Styled("x", color=red) and hash(Styled("x")) == hash(Styled("x"))

@@ -37,6 +37,11 @@ class Styled:
     color: Color = black
     size: float | None = None
 
+    def __hash__(self) -> int:
+        # Without the colour, whose hash reportlab computes slowly: paragraphs are looked
+        # up by their pieces many times a version (equal pieces still hash equal).
+        return hash((self.text, self.font, self.size))
+
 
 class _Text(NamedTuple):
     """A piece of a word in one style, with its font size and width (measured once)."""
@@ -119,14 +124,21 @@ def natural_width(pieces, size: float = TEXT_SIZE) -> float:
 
 
 def _styled(pieces) -> tuple:
-    """The pieces with plain Text as Styled text (one Styled per text: equal paragraphs
-    then hold the same objects, which compare at once in the caches below)."""
-    return tuple(p if isinstance(p, (Math, Styled)) else _plain(p.text) for p in pieces)
+    """The pieces with plain Text as Styled text, one Styled per text and one Math per
+    formula: equal paragraphs then hold the same objects, which compare at once in the
+    caches below (a version's pieces are its own objects, equal to the last version's)."""
+    return tuple(p if isinstance(p, Styled) else _math(p.latex) if isinstance(p, Math) else _plain(p.text)
+                 for p in pieces)
 
 
 @lru_cache(maxsize=4096)
 def _plain(text: str) -> Styled:
     return Styled(text)
+
+
+@lru_cache(maxsize=4096)
+def _math(latex: str) -> Math:
+    return Math(latex)
 
 
 def _one_line(pieces: tuple, size: float) -> float:
