@@ -178,3 +178,11 @@ def test_a_table_measured_once_is_measured_as_afresh():
     for table in (narrow, wide, narrow):
         assert pdf._natural_width(table) == sum(pdf._table_widths(table))
     assert pdf._natural_width(wide) > pdf._natural_width(narrow)
+
+
+def test_instructions_measured_once_measure_as_afresh():
+    from worksheets.output import pdf
+    short, long = (para("Write your answers in the boxes."),), (para("Show your work. " * 40),)
+    for instructions, width in ((short, 300.0), (long, 300.0), (short, 200.0), (long, 300.0)):
+        flowables = [f for block in instructions for f in pdf._block(block, {}, width)]
+        assert pdf._instructions_height(instructions, flowables, width) == pdf._height(flowables, width)

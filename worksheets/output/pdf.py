@@ -334,7 +334,8 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayo
         grid = StudentIdGrid(sheet.scan.id_digits, scan.regions)
         left = width - grid.width_needed() - COLUMN_GAP
         text = [f for block in sheet.instructions for f in _block(block, figures, left)]
-        if _height(text, left) > grid.wrap(left, 1e9)[1]:  # long: across the page above
+        # long: across the page above
+        if _instructions_height(sheet.instructions, text, left) > grid.wrap(left, 1e9)[1]:
             story += [f for block in sheet.instructions for f in _block(block, figures, width)]
             text = []
         # (a Spacer first: _Row takes the first baseline of its first column)
@@ -348,6 +349,20 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayo
         story += _score_table(sheet, width)
     story.append(_Rule(spaceBefore=6))
     return story
+
+
+def _instructions_height(instructions: tuple, flowables: list[Flowable], width: float) -> float:
+    """_height of the instructions' flowables, measured once for all versions (the
+    instructions are the same in every version)."""
+    if any(isinstance(block, Figure) for block in instructions):  # (its size is not in the key)
+        return _height(flowables, width)
+    key = (instructions, width)
+    if key not in _INSTRUCTIONS_HEIGHTS:
+        _remember(_INSTRUCTIONS_HEIGHTS, key, _height(flowables, width), limit=64)
+    return _INSTRUCTIONS_HEIGHTS[key]
+
+
+_INSTRUCTIONS_HEIGHTS: dict[tuple, float] = {}
 
 
 SCORE_COLUMNS = 16  # problems per row of the points table; more continue below
