@@ -268,3 +268,19 @@ def test_shared_pieces_of_paragraphs_are_equal_to_what_was_given():
     assert pieces == (Styled("x"), Math("x_1"), Styled("x", color=red), Math("x_2"), Styled("x "))
     assert pieces[1] is InlineParagraph([Math("x_1")])._pieces[0]
     assert Styled("x") != Styled("x", color=red) and hash(Styled("x")) == hash(Styled("x"))
+
+
+def test_a_paragraphs_pieces_hash_and_compare_as_a_plain_tuple_in_any_process():
+    import pickle
+
+    from worksheets.typeset.inline import Styled
+    pieces = InlineParagraph([Text("Go"), Math("x")])._pieces
+    plain = (Styled("Go"), Math("x"))
+    assert pieces == plain and hash(pieces) == hash(plain) and {plain: 1}[pieces] == 1
+    copy = pickle.loads(pickle.dumps(pieces))
+    assert copy == plain and hash(copy) == hash(plain)
+    script = ("import pickle, sys; p = pickle.loads(sys.stdin.buffer.read()); "
+              "print(hash(p) == hash(tuple(p)))")
+    other = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(pieces), capture_output=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True)
+    assert other.stdout.strip() == b"True"

@@ -127,8 +127,25 @@ def _styled(pieces) -> tuple:
     """The pieces with plain Text as Styled text, one Styled per text and one Math per
     formula: equal paragraphs then hold the same objects, which compare at once in the
     caches below (a version's pieces are its own objects, equal to the last version's)."""
-    return tuple(p if isinstance(p, Styled) else _math(p.latex) if isinstance(p, Math) else _plain(p.text)
-                 for p in pieces)
+    return _Pieces(p if isinstance(p, Styled) else _math(p.latex) if isinstance(p, Math) else _plain(p.text)
+                   for p in pieces)
+
+
+class _Pieces(tuple):
+    """A paragraph's pieces, hashed once: they are looked up several times a paragraph
+    (measuring, line breaking, the drawing's templates). Equal to, and hashed as, the
+    plain tuple."""
+
+    def __new__(cls, pieces):
+        self = super().__new__(cls, pieces)
+        self._hash = tuple.__hash__(self)
+        return self
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):  # (the hash is not pickled: another process hashes strings differently)
+        return _Pieces, (tuple(self),)
 
 
 @lru_cache(maxsize=4096)
