@@ -186,3 +186,24 @@ def test_instructions_measured_once_measure_as_afresh():
     for instructions, width in ((short, 300.0), (long, 300.0), (short, 200.0), (long, 300.0)):
         flowables = [f for block in instructions for f in pdf._block(block, {}, width)]
         assert pdf._instructions_height(instructions, flowables, width) == pdf._height(flowables, width)
+
+
+def test_a_problem_that_comes_back_prints_from_its_template_as_laid_out_afresh():
+    """The same Problem objects laid out again and again (a spec's unchanging problems):
+    the first time afresh, the second into a template, then copies of it, each written
+    with its own slots and answer regions; every time the files of a fresh layout."""
+    from worksheets.output import pdf
+    pdf._SEEN.clear()
+    pdf._TEMPLATES.clear()
+    sheet = Plan(QUIZ, 2).sheet(1)
+
+    def files(taller: float) -> dict:
+        version = Version(sheet, letter)
+        worksheet, key, *rest = tallest([version.heights])
+        slots = ([h + taller for h in worksheet], [h + taller for h in key], *rest)
+        return version_files(version, slots, ("worksheet", "key"))
+
+    written = [files(0.0), files(3.0), files(3.0), files(0.0), files(3.0)]
+    assert {id(t.problem) for t in pdf._TEMPLATES.values()} == {id(p) for p in sheet.problems}
+    assert "answer-regions.json" in written[0] and written[0] != written[1]
+    assert written[0] == written[3] and written[1] == written[2] == written[4]

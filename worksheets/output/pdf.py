@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
@@ -221,9 +222,97 @@ def _frame_size(pagesize, scale: float = 1.0) -> tuple[float, float]:
 def _layout(sheet: Sheet, figures, key: bool, width: float, room: float, scan: ScanLayout):
     """The header piece, and the pieces of each problem."""
     header = _Group(_sheet_header(sheet, figures, key, width, scan), max_height=room)
-    problems = [_problem_pieces(problem, figures, key, width, room, sheet.work_space, scan)
+    problems = [_reused_pieces(problem, figures, key, width, room, sheet.work_space, scan)
                 for problem in sheet.problems]
     return header, problems
+
+
+# --- a problem that comes back unchanged -------------------------------------------
+#
+# A problem with nothing random, or one of a problem's few variants, is the same Problem
+# object in many versions (build.Plan keeps the problems it built). From the second time
+# one is laid out, its pieces are laid out once more into a measured template, and every
+# later version gets a copy of the template (a copy: each document pads its pieces to its
+# slots and hooks its own answer regions to them). A copy is what laying the problem out
+# again would give: the layout depends only on the problem, the arguments below, and its
+# figures' drawings, which are the same for the same FigureSpec.
+
+class _Template(NamedTuple):
+    problem: Problem  # (held, so that no other problem gets its id)
+    pieces: list[Flowable] | None  # None: not copied (a flowable _copy does not know)
+    parts: dict[int, Part]  # id of a part's flowable (scan.placed) -> the part
+
+
+_SEEN: dict[tuple, Problem] = {}  # problems laid out once, by _reused_pieces' key
+_TEMPLATES: dict[tuple, _Template] = {}
+
+
+def _reused_pieces(problem: Problem, figures, key: bool, width: float, room: float, work_space: float,
+                   scan: ScanLayout) -> list[Flowable]:
+    """_problem_pieces, copied from a template when the problem comes back."""
+    if any(scan.answer(problem, part) is not None for part in problem.parts):  # bubbles: laid out each time
+        return _problem_pieces(problem, figures, key, width, room, work_space, scan)
+    ident = (id(problem), key, width, room, work_space)
+    template = _TEMPLATES.get(ident)
+    if template is None or template.problem is not problem:
+        if _SEEN.get(ident) is not problem:  # the first time: no template for a problem seen once
+            _remember(_SEEN, ident, problem)
+            return _problem_pieces(problem, figures, key, width, room, work_space, scan)
+        template = _template(problem, figures, key, width, room, work_space)
+        _remember(_TEMPLATES, ident, template, limit=64)
+    if template.pieces is None:
+        return _problem_pieces(problem, figures, key, width, room, work_space, scan)
+    return [_copy(piece, template, scan) for piece in template.pieces]
+
+
+class _PartsNoted:
+    """Stands in for the ScanLayout while a template is laid out: no bubbles, and it
+    notes each part's flowable (its copies get the document's answer regions)."""
+
+    def __init__(self):
+        self.parts: dict[int, Part] = {}
+
+    def answer(self, problem: Problem, part: Part):
+        return None
+
+    def placed(self, problem: Problem, part: Part, flowable):
+        self.parts[id(flowable)] = part
+        return flowable
+
+
+def _template(problem: Problem, figures, key: bool, width: float, room: float, work_space: float) -> _Template:
+    noted = _PartsNoted()
+    pieces = _problem_pieces(problem, figures, key, width, room, work_space, noted)
+    if not all(_copyable(piece) for piece in pieces):
+        return _Template(problem, None, {})
+    for piece in pieces:  # measured as LaidOut.heights measures: the copies keep the arrangement
+        piece.wrapOn(None, width, room)
+    return _Template(problem, pieces, noted.parts)
+
+
+def _copyable(flowable: Flowable) -> bool:
+    """Whether _copy knows the flowable and all it holds: their state after measuring is
+    their attributes, shared safely (nothing changes them once measured) but for the
+    lists of flowables, which are copied."""
+    kind = type(flowable)
+    if kind is _Group:
+        return all(_copyable(f) for f in flowable.content)
+    if kind is _Row:
+        return all(_copyable(f) for f, _ in flowable.cells)
+    return kind in (InlineParagraph, _DisplayFormula, _Figure, Spacer, _WritingBox, _TrueFalse)
+
+
+def _copy(flowable: Flowable, template: _Template, scan: ScanLayout) -> Flowable:
+    copy = object.__new__(type(flowable))
+    copy.__dict__.update(flowable.__dict__)
+    if isinstance(flowable, _Group):
+        copies = {id(f): _copy(f, template, scan) for f in flowable.content}
+        copy.content = [copies[id(f)] for f in flowable.content]
+        copy._placed = [(copies[id(f)], x, bottom) for f, x, bottom in flowable._placed]
+    elif isinstance(flowable, _Row):
+        copy.cells = [(_copy(f, template, scan), width) for f, width in flowable.cells]
+    part = template.parts.get(id(flowable))
+    return copy if part is None else scan.placed(template.problem, part, copy)
 
 
 def _flatten(problems: list[list[Flowable]]) -> list[Flowable]:
