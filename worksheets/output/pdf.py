@@ -234,13 +234,14 @@ def _layout(sheet: Sheet, figures, key: bool, width: float, room: float, scan: S
 # one is laid out, its pieces are laid out once more into a measured template, and every
 # later version gets a copy of the template (a copy: each document pads its pieces to its
 # slots and hooks its own answer regions to them). A copy is what laying the problem out
-# again would give: the layout depends only on the problem, the arguments below, and its
-# figures' drawings, which are the same for the same FigureSpec.
+# again would give: the layout depends only on the problem, the arguments below and its
+# figures' sizes (a copy draws this version's drawings).
 
 class _Template(NamedTuple):
     problem: Problem  # (held, so that no other problem gets its id)
     pieces: list[Flowable] | None  # None: not copied (a flowable _copy does not know)
     parts: dict[int, Part]  # id of a part's flowable (scan.placed) -> the part
+    specs: dict[int, object]  # id of a drawing in the pieces -> its FigureSpec
 
 
 _SEEN: dict[tuple, Problem] = {}  # problems laid out once, by _reused_pieces' key
@@ -250,19 +251,28 @@ _TEMPLATES: dict[tuple, _Template] = {}
 def _reused_pieces(problem: Problem, figures, key: bool, width: float, room: float, work_space: float,
                    scan: ScanLayout) -> list[Flowable]:
     """_problem_pieces, copied from a template when the problem comes back."""
-    if any(scan.answer(problem, part) is not None for part in problem.parts):  # bubbles: laid out each time
+    specs = _figure_specs(problem)
+    if any(scan.answer(problem, part) is not None for part in problem.parts) or \
+            any(spec not in figures for spec in specs):  # bubbles, or an error to report: laid out each time
         return _problem_pieces(problem, figures, key, width, room, work_space, scan)
-    ident = (id(problem), key, width, room, work_space)
+    # (the figures' sizes: the layout's; copies draw this version's drawings)
+    sizes = tuple((figures[spec].drawing.width, figures[spec].drawing.height) for spec in specs)
+    ident = (id(problem), key, width, room, work_space, sizes)
     template = _TEMPLATES.get(ident)
     if template is None or template.problem is not problem:
         if _SEEN.get(ident) is not problem:  # the first time: no template for a problem seen once
             _remember(_SEEN, ident, problem)
             return _problem_pieces(problem, figures, key, width, room, work_space, scan)
-        template = _template(problem, figures, key, width, room, work_space)
+        template = _template(problem, figures, key, width, room, work_space, specs)
         _remember(_TEMPLATES, ident, template, limit=64)
     if template.pieces is None:
         return _problem_pieces(problem, figures, key, width, room, work_space, scan)
-    return [_copy(piece, template, scan) for piece in template.pieces]
+    return [_copy(piece, template, figures, scan) for piece in template.pieces]
+
+
+def _figure_specs(problem: Problem) -> list:
+    blocks = problem.intro + tuple(b for part in problem.parts for b in part.prompt + part.solution)
+    return [block.spec for block in blocks if isinstance(block, Figure)]
 
 
 class _PartsNoted:
@@ -280,14 +290,15 @@ class _PartsNoted:
         return flowable
 
 
-def _template(problem: Problem, figures, key: bool, width: float, room: float, work_space: float) -> _Template:
+def _template(problem: Problem, figures, key: bool, width: float, room: float, work_space: float,
+              specs: list) -> _Template:
     noted = _PartsNoted()
     pieces = _problem_pieces(problem, figures, key, width, room, work_space, noted)
     if not all(_copyable(piece) for piece in pieces):
-        return _Template(problem, None, {})
+        return _Template(problem, None, {}, {})
     for piece in pieces:  # measured as LaidOut.heights measures: the copies keep the arrangement
         piece.wrapOn(None, width, room)
-    return _Template(problem, pieces, noted.parts)
+    return _Template(problem, pieces, noted.parts, {id(figures[spec].drawing): spec for spec in specs})
 
 
 def _copyable(flowable: Flowable) -> bool:
@@ -302,15 +313,17 @@ def _copyable(flowable: Flowable) -> bool:
     return kind in (InlineParagraph, _DisplayFormula, _Figure, Spacer, _WritingBox, _TrueFalse)
 
 
-def _copy(flowable: Flowable, template: _Template, scan: ScanLayout) -> Flowable:
+def _copy(flowable: Flowable, template: _Template, figures, scan: ScanLayout) -> Flowable:
     copy = object.__new__(type(flowable))
     copy.__dict__.update(flowable.__dict__)
     if isinstance(flowable, _Group):
-        copies = {id(f): _copy(f, template, scan) for f in flowable.content}
+        copies = {id(f): _copy(f, template, figures, scan) for f in flowable.content}
         copy.content = [copies[id(f)] for f in flowable.content]
         copy._placed = [(copies[id(f)], x, bottom) for f, x, bottom in flowable._placed]
     elif isinstance(flowable, _Row):
-        copy.cells = [(_copy(f, template, scan), width) for f, width in flowable.cells]
+        copy.cells = [(_copy(f, template, figures, scan), width) for f, width in flowable.cells]
+    elif isinstance(flowable, _Figure):
+        copy.figure = figures[template.specs[id(flowable.figure)]].drawing
     part = template.parts.get(id(flowable))
     return copy if part is None else scan.placed(template.problem, part, copy)
 
