@@ -14,6 +14,7 @@ same way every time and math is cached paths, so equal Sheets give equal bytes.
 from __future__ import annotations
 
 import io
+import weakref
 from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
@@ -244,7 +245,7 @@ class _Template(NamedTuple):
     specs: dict[int, object]  # id of a drawing in the pieces -> its FigureSpec
 
 
-_SEEN: dict[tuple, Problem] = {}  # problems laid out once, by _reused_pieces' key
+_SEEN: dict[tuple, weakref.ref] = {}  # problems laid out once, by _reused_pieces' key (not kept alive)
 _TEMPLATES: dict[tuple, _Template] = {}
 
 
@@ -260,8 +261,9 @@ def _reused_pieces(problem: Problem, figures, key: bool, width: float, room: flo
     ident = (id(problem), key, width, room, work_space, sizes)
     template = _TEMPLATES.get(ident)
     if template is None or template.problem is not problem:
-        if _SEEN.get(ident) is not problem:  # the first time: no template for a problem seen once
-            _remember(_SEEN, ident, problem)
+        seen = _SEEN.get(ident)
+        if seen is None or seen() is not problem:  # the first time: no template for a problem seen once
+            _remember(_SEEN, ident, weakref.ref(problem))
             return _problem_pieces(problem, figures, key, width, room, work_space, scan)
         template = _template(problem, figures, key, width, room, work_space, specs)
         _remember(_TEMPLATES, ident, template, limit=64)
