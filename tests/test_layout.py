@@ -207,3 +207,31 @@ def test_a_problem_that_comes_back_prints_from_its_template_as_laid_out_afresh()
     assert {id(t.problem) for t in pdf._TEMPLATES.values()} == {id(p) for p in sheet.problems}
     assert "answer-regions.json" in written[0] and written[0] != written[1]
     assert written[0] == written[3] and written[1] == written[2] == written[4]
+
+
+def test_a_problems_template_is_not_used_for_drawings_of_another_size():
+    from types import SimpleNamespace
+
+    from reportlab.graphics.shapes import Drawing, Rect
+
+    from worksheets.document import Figure
+    from worksheets.output import pdf
+
+    def figures(width, height):
+        drawing = Drawing(width, height)
+        drawing.add(Rect(0, 0, width, height))
+        return {"net": SimpleNamespace(drawing=drawing)}
+
+    part = Part("a", (para("What is it?"),), Answer("q", 2, "2"), (DisplayMath("x = 2"),), AnswerSpace(short=True))
+    sheet = Sheet("s", "Sizes", (Problem(1, None, "k", (para("A network."), Figure("net", "net")), (part,)),))
+    small, large = figures(120.0, 90.0), figures(300.0, 260.0)
+    pdf._SEEN.clear()
+    pdf._TEMPLATES.clear()
+    once = [worksheet_pdf(sheet, small) for _ in range(3)] + [key_pdf(sheet, small) for _ in range(3)]
+    reused = worksheet_pdf(sheet, large), key_pdf(sheet, large)
+    pdf._SEEN.clear()
+    pdf._TEMPLATES.clear()
+    assert reused == (worksheet_pdf(sheet, large), key_pdf(sheet, large))
+    assert once[0] == once[2] and once[3] == once[5] and reused[0] != once[0]
+    with pytest.raises(KeyError, match="no drawing given for figure 'net'"):
+        worksheet_pdf(sheet, {})

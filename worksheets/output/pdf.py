@@ -14,6 +14,7 @@ same way every time and math is cached paths, so equal Sheets give equal bytes.
 from __future__ import annotations
 
 import io
+import re
 import weakref
 from fractions import Fraction
 from functools import lru_cache
@@ -243,6 +244,7 @@ class _Template(NamedTuple):
     pieces: list[Flowable] | None  # None: not copied (a flowable _copy does not know)
     parts: dict[int, Part]  # id of a part's flowable (scan.placed) -> the part
     specs: dict[int, object]  # id of a drawing in the pieces -> its FigureSpec
+    sizes: tuple | None  # its figures' sizes (_figure_sizes)
 
 
 _SEEN: dict[tuple, weakref.ref] = {}  # problems laid out once, by _reused_pieces' key (not kept alive)
@@ -252,24 +254,28 @@ _TEMPLATES: dict[tuple, _Template] = {}
 def _reused_pieces(problem: Problem, figures, key: bool, width: float, room: float, work_space: float,
                    scan: ScanLayout) -> list[Flowable]:
     """_problem_pieces, copied from a template when the problem comes back."""
-    specs = _figure_specs(problem)
-    if any(scan.answer(problem, part) is not None for part in problem.parts) or \
-            any(spec not in figures for spec in specs):  # bubbles, or an error to report: laid out each time
-        return _problem_pieces(problem, figures, key, width, room, work_space, scan)
-    # (the figures' sizes: the layout's; copies draw this version's drawings)
-    sizes = tuple((figures[spec].drawing.width, figures[spec].drawing.height) for spec in specs)
-    ident = (id(problem), key, width, room, work_space, sizes)
+    ident = (id(problem), key, width, room, work_space)
     template = _TEMPLATES.get(ident)
     if template is None or template.problem is not problem:
         seen = _SEEN.get(ident)
         if seen is None or seen() is not problem:  # the first time: no template for a problem seen once
             _remember(_SEEN, ident, weakref.ref(problem))
             return _problem_pieces(problem, figures, key, width, room, work_space, scan)
-        template = _template(problem, figures, key, width, room, work_space, specs)
+        template = _template(problem, figures, key, width, room, work_space)
         _remember(_TEMPLATES, ident, template, limit=64)
-    if template.pieces is None:
+    if template.pieces is None or template.sizes != _figure_sizes(problem, figures) or \
+            any(scan.answer(problem, part) is not None for part in problem.parts):  # (bubbles: laid out each time)
         return _problem_pieces(problem, figures, key, width, room, work_space, scan)
     return [_copy(piece, template, figures, scan) for piece in template.pieces]
+
+
+def _figure_sizes(problem: Problem, figures) -> tuple | None:
+    """The sizes of the problem's figures' drawings (what of them the layout depends on;
+    a copy draws this version's drawings), None if one is missing."""
+    drawings = [figures.get(spec) for spec in _figure_specs(problem)]
+    if None in drawings:
+        return None
+    return tuple((d.drawing.width, d.drawing.height) for d in drawings)
 
 
 def _figure_specs(problem: Problem) -> list:
@@ -292,15 +298,15 @@ class _PartsNoted:
         return flowable
 
 
-def _template(problem: Problem, figures, key: bool, width: float, room: float, work_space: float,
-              specs: list) -> _Template:
+def _template(problem: Problem, figures, key: bool, width: float, room: float, work_space: float) -> _Template:
     noted = _PartsNoted()
     pieces = _problem_pieces(problem, figures, key, width, room, work_space, noted)
     if not all(_copyable(piece) for piece in pieces):
-        return _Template(problem, None, {}, {})
+        return _Template(problem, None, {}, {}, None)
     for piece in pieces:  # measured as LaidOut.heights measures: the copies keep the arrangement
         piece.wrapOn(None, width, room)
-    return _Template(problem, pieces, noted.parts, {id(figures[spec].drawing): spec for spec in specs})
+    specs = {id(figures[spec].drawing): spec for spec in _figure_specs(problem)}
+    return _Template(problem, pieces, noted.parts, specs, _figure_sizes(problem, figures))
 
 
 def _copyable(flowable: Flowable) -> bool:
@@ -546,7 +552,7 @@ def _intro(problem: Problem, figures, width: float, scale: float = FIGURE_SCALE)
     def stacked() -> list[Flowable]:
         return [f for block in blocks for f in _block(block, figures, width, scale)]
 
-    if len(at) != 1:
+    if len(at) != 1 or blocks[at[0]].spec not in figures:  # (a missing drawing: _block reports it)
         return stacked()
     first, last = at[0], at[0] + 1  # the paragraphs around the figure go beside it
     while first > 0 and isinstance(blocks[first - 1], Para):
@@ -799,7 +805,10 @@ def _compact_steps(blocks, figures, width: float) -> list[Flowable]:
 
 def _continues(block) -> bool:
     """A display line that continues the formula above it ("+ ..." of a long sum)."""
-    return isinstance(block, DisplayMath) and block.latex.lstrip().startswith(("+", "-", "="))
+    return isinstance(block, DisplayMath) and _CONTINUING.match(block.latex) is not None
+
+
+_CONTINUING = re.compile(r"\s*[-+=]")  # (no copy of a long formula, as lstrip() made)
 
 
 def _formula_columns(run: list[DisplayMath], width: float) -> list[Flowable]:
