@@ -305,7 +305,10 @@ def _template(problem: Problem, figures, key: bool, width: float, room: float, w
         return _Template(problem, None, {}, {}, None)
     for piece in pieces:  # measured as LaidOut.heights measures: the copies keep the arrangement
         piece.wrapOn(None, width, room)
-    specs = {id(figures[spec].drawing): spec for spec in _figure_specs(problem)}
+    distinct = set(_figure_specs(problem))
+    specs = {id(figures[spec].drawing): spec for spec in distinct}
+    if len(specs) != len(distinct):  # one drawing for two figures: which is whose is unknown
+        return _Template(problem, None, {}, {}, None)
     return _Template(problem, pieces, noted.parts, specs, _figure_sizes(problem, figures))
 
 
