@@ -235,3 +235,17 @@ def test_a_problems_template_is_not_used_for_drawings_of_another_size():
     assert once[0] == once[2] and once[3] == once[5] and reused[0] != once[0]
     with pytest.raises(KeyError, match="no drawing given for figure 'net'"):
         worksheet_pdf(sheet, {})
+
+
+def test_no_template_for_figures_that_share_one_drawing():
+    from types import SimpleNamespace
+
+    from reportlab.graphics.shapes import Drawing
+
+    from worksheets.document import Figure
+    from worksheets.output import pdf
+    problem = Problem(1, None, "k", (Figure("a", "a"), para("x"), Figure("b", "b")), ())
+    one = SimpleNamespace(drawing=Drawing(100, 80))
+    assert pdf._template(problem, {"a": one, "b": one}, False, 400.0, 600.0, 0.0).pieces is None
+    own = {"a": one, "b": SimpleNamespace(drawing=Drawing(100, 80))}
+    assert pdf._template(problem, own, False, 400.0, 600.0, 0.0).pieces is not None
