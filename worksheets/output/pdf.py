@@ -327,10 +327,9 @@ def _copyable(flowable: Flowable) -> bool:
 def _copy(flowable: Flowable, template: _Template, figures, scan: ScanLayout) -> Flowable:
     copy = object.__new__(type(flowable))
     copy.__dict__.update(flowable.__dict__)
-    if isinstance(flowable, _Group):
-        copies = {id(f): _copy(f, template, figures, scan) for f in flowable.content}
-        copy.content = [copies[id(f)] for f in flowable.content]
-        copy._placed = [(copies[id(f)], x, bottom) for f, x, bottom in flowable._placed]
+    if isinstance(flowable, _Group):  # (_placed has the content in its order)
+        copy.content = [_copy(f, template, figures, scan) for f in flowable.content]
+        copy._placed = [(f, x, bottom) for f, (_, x, bottom) in zip(copy.content, flowable._placed)]
     elif isinstance(flowable, _Row):
         copy.cells = [(_copy(f, template, figures, scan), width) for f, width in flowable.cells]
     elif isinstance(flowable, _Figure):
@@ -1037,12 +1036,15 @@ class _Group(Templated):
     def _arrange(self, width: float) -> float:
         """Places the content top-down; returns its natural height."""
         inner = width - self.indent - 2 * self.pad
-        self._placed, y, space_after = [], self.pad, 0.0
+        left, canvas = self.indent + self.pad, self.canv
+        self._placed = placed = []
+        y, space_after = self.pad, 0.0
         for i, f in enumerate(self.content):
-            w, h = f.wrapOn(self.canv, inner, 0x7fffffff)
-            y += max(space_after, f.getSpaceBefore()) if i else 0.0
-            x = self.indent + self.pad + (inner - w) / 2 * (getattr(f, "hAlign", "") == "CENTER")
-            self._placed.append((f, x, y + h))
+            w, h = f.wrapOn(canvas, inner, 0x7fffffff)
+            if i:
+                y += max(space_after, f.getSpaceBefore())
+            x = left + (inner - w) / 2 if getattr(f, "hAlign", "") == "CENTER" else left
+            placed.append((f, x, y + h))
             y += h
             space_after = f.getSpaceAfter()
         return y + self.pad
