@@ -126,3 +126,126 @@ def test_a_part_taller_than_a_page_is_shrunk_onto_one_page(tmp_path):
         assert on["Intro."] <= on["(a)"] <= on["A small part."]
         assert len(pages) <= 3  # header and intro, the shrunk part, the small part
     assert Version(sheet, letter).key.heights[1] <= 11 * 72 - 2 * 0.8 * 72  # at most a page
+
+
+def test_the_intro_beside_its_figure_or_stacked_is_chosen_as_measuring_both_would():
+    """The choice is remembered by the intro's blocks and the figure's size; a figure of
+    another size with the same text is measured again, not given the other's choice."""
+    from types import SimpleNamespace
+
+    from reportlab.graphics.shapes import Drawing
+
+    from worksheets.document import Figure
+    from worksheets.output import pdf
+
+    text = (para("Consider the network in the figure, with its weights and input. " * 2),
+            para("Assume every hidden node uses a ReLU activation."))
+    problem = Problem(1, None, "k", (text[0], Figure("net", "net"), text[1]), ())
+
+    def beside(width, height):
+        figures = {"net": SimpleNamespace(drawing=Drawing(width, height))}
+        return any(isinstance(f, pdf._Row) for f in pdf._intro(problem, figures, 468.0))
+
+    sizes = [(200.0, 150.0), (380.0, 60.0), (200.0, 150.0), (150.0, 400.0)]
+    remembered = [beside(*size) for size in sizes]
+    measured = []
+    for size in sizes:
+        pdf._BESIDE_IS_SHORTER.clear()
+        measured.append(beside(*size))
+    assert remembered == measured and len(set(measured)) == 2
+
+
+def test_pieces_measured_without_a_canvas_measure_as_with_one():
+    from reportlab.pdfgen.canvas import Canvas
+
+    from worksheets.output import pdf
+    plan = Plan(QUIZ, 2)
+    for key in (False, True):
+        sheet = plan.sheet(1)
+        version = Version(sheet, letter)
+        measured = (version.key if key else version.worksheet).heights
+        fresh = pdf.LaidOut(sheet, version.drawn, key, letter)
+        width, room = pdf._frame_size(fresh.pagesize, fresh.scale)
+        canvas = Canvas(io.BytesIO(), pagesize=fresh.pagesize)
+        assert measured == [p.wrapOn(canvas, width, room)[1] for p in [fresh.header, *pdf._flatten(fresh.problems)]]
+
+
+def test_a_table_measured_once_is_measured_as_afresh():
+    from worksheets.document import Math, Table, Text
+    from worksheets.output import pdf
+    narrow = Table(((((Text("x"),)), (Math("j = 1"),)), ((Text("1"),), None)))
+    wide = Table(((((Text("x"),)), (Math("j = 1"),)), ((Text("1234567890"),), None)))
+    for table in (narrow, wide, narrow):
+        assert pdf._natural_width(table) == sum(pdf._table_widths(table))
+    assert pdf._natural_width(wide) > pdf._natural_width(narrow)
+
+
+def test_instructions_measured_once_measure_as_afresh():
+    from worksheets.output import pdf
+    short, long = (para("Write your answers in the boxes."),), (para("Show your work. " * 40),)
+    for instructions, width in ((short, 300.0), (long, 300.0), (short, 200.0), (long, 300.0)):
+        flowables = [f for block in instructions for f in pdf._block(block, {}, width)]
+        assert pdf._instructions_height(instructions, flowables, width) == pdf._height(flowables, width)
+
+
+def test_a_problem_that_comes_back_prints_from_its_template_as_laid_out_afresh():
+    """The same Problem objects laid out again and again (a spec's unchanging problems):
+    the first time afresh, the second into a template, then copies of it, each written
+    with its own slots and answer regions; every time the files of a fresh layout."""
+    from worksheets.output import pdf
+    pdf._SEEN.clear()
+    pdf._TEMPLATES.clear()
+    sheet = Plan(QUIZ, 2).sheet(1)
+
+    def files(taller: float) -> dict:
+        version = Version(sheet, letter)
+        worksheet, key, *rest = tallest([version.heights])
+        slots = ([h + taller for h in worksheet], [h + taller for h in key], *rest)
+        return version_files(version, slots, ("worksheet", "key"))
+
+    written = [files(0.0), files(3.0), files(3.0), files(0.0), files(3.0)]
+    assert {id(t.problem) for t in pdf._TEMPLATES.values()} == {id(p) for p in sheet.problems}
+    assert "answer-regions.json" in written[0] and written[0] != written[1]
+    assert written[0] == written[3] and written[1] == written[2] == written[4]
+
+
+def test_a_problems_template_is_not_used_for_drawings_of_another_size():
+    from types import SimpleNamespace
+
+    from reportlab.graphics.shapes import Drawing, Rect
+
+    from worksheets.document import Figure
+    from worksheets.output import pdf
+
+    def figures(width, height):
+        drawing = Drawing(width, height)
+        drawing.add(Rect(0, 0, width, height))
+        return {"net": SimpleNamespace(drawing=drawing)}
+
+    part = Part("a", (para("What is it?"),), Answer("q", 2, "2"), (DisplayMath("x = 2"),), AnswerSpace(short=True))
+    sheet = Sheet("s", "Sizes", (Problem(1, None, "k", (para("A network."), Figure("net", "net")), (part,)),))
+    small, large = figures(120.0, 90.0), figures(300.0, 260.0)
+    pdf._SEEN.clear()
+    pdf._TEMPLATES.clear()
+    once = [worksheet_pdf(sheet, small) for _ in range(3)] + [key_pdf(sheet, small) for _ in range(3)]
+    reused = worksheet_pdf(sheet, large), key_pdf(sheet, large)
+    pdf._SEEN.clear()
+    pdf._TEMPLATES.clear()
+    assert reused == (worksheet_pdf(sheet, large), key_pdf(sheet, large))
+    assert once[0] == once[2] and once[3] == once[5] and reused[0] != once[0]
+    with pytest.raises(KeyError, match="no drawing given for figure 'net'"):
+        worksheet_pdf(sheet, {})
+
+
+def test_no_template_for_figures_that_share_one_drawing():
+    from types import SimpleNamespace
+
+    from reportlab.graphics.shapes import Drawing
+
+    from worksheets.document import Figure
+    from worksheets.output import pdf
+    problem = Problem(1, None, "k", (Figure("a", "a"), para("x"), Figure("b", "b")), ())
+    one = SimpleNamespace(drawing=Drawing(100, 80))
+    assert pdf._template(problem, {"a": one, "b": one}, False, 400.0, 600.0, 0.0).pieces is None
+    own = {"a": one, "b": SimpleNamespace(drawing=Drawing(100, 80))}
+    assert pdf._template(problem, own, False, 400.0, 600.0, 0.0).pieces is not None

@@ -6,7 +6,7 @@ from worksheets.output.pdf import key_pdf
 from worksheets.typeset import mathtext
 from worksheets.typeset.fonts import REGULAR
 from worksheets.typeset.inline import TEXT_SIZE, Styled, _broken
-from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, split
+from worksheets.typeset.mathsplit import matrix_cells, resolve_unary, space_mu, split
 
 SOLUTION = (r"\dfrac{{\partial} H}{{\partial} z^{(2)}_{2}} = \dfrac{{\partial} H}{{\partial} "
             r"a^{(2)}_{2}} \cdot g'(z^{(2)}_{2}) = 3 \cdot g'(11) = 3 \cdot 1 = 3")
@@ -56,6 +56,7 @@ def test_composed_formulas_match_ziamath_in_size():
 
 def test_a_new_version_of_a_formula_typesets_only_its_new_atoms(monkeypatch):
     mathtext._atom.cache_clear()  # other tests may have typeset the new numbers already
+    mathtext._stretch_pieces.cache_clear()
     mathtext._typeset.cache_clear()
     mathtext.typeset(SOLUTION, 11, True)
     calls = []
@@ -111,3 +112,52 @@ def test_skipping_the_measure_of_rows_that_cannot_stretch_changes_no_layout(late
     patched = mathtext._whole(latex, 11.0, True)
     monkeypatch.setattr(Mrow, "_get_height_nostretch", patches._ziamath_row_height)
     assert mathtext._whole(latex, 11.0, True) == patched
+
+
+TRICKY = [SOLUTION, r"z^{(1)}_{1} = 1(-2) + (-3)(1) = -5", r"= -2", r"a == -b", r"x^= 3", r"x\=y = 3",
+          r"\sum_{k=1}^{3} w_k = -1", r"\left( a = -b \right) = 2", r"\text{a = b} = 1", r"\frac{a=1}{2} = -2",
+          r"\begin{pmatrix} 1 & -2 \\ 3 & 4 \end{pmatrix} = -A", r"x_1 + = -3", r"a = b^", r"=", ""]
+
+
+@pytest.mark.parametrize("latex", TRICKY)
+def test_splitting_between_equals_signs_gives_the_atoms_of_the_whole(latex):
+    from worksheets.typeset import mathsplit
+    whole = mathsplit._split(latex)
+    assert split(latex) == whole
+    if whole is not None:  # the signs' classes too, stretch by stretch
+        pieces = mathtext._pieces(latex, 11.0, True)
+        assert [kind for kind, _ in pieces] == [a.kind for a in resolve_unary(whole)]
+
+
+@pytest.mark.parametrize("latex", [SOLUTION, r"z^{(1)}_{1} = 1(-2) + (-3)(1) = -5", r"a = -b - -c = \sum_k x_k"])
+def test_a_formula_from_cached_stretches_is_the_formula_composed_afresh(latex):
+    from worksheets.typeset.mathink import Ink
+    mathtext.typeset(latex.replace("1", "7"), 11, True)  # stretches cached by another formula first
+    cached = mathtext._formula(latex, 11.0, True)
+    mathtext._stretch_pieces.cache_clear()
+    fresh = mathtext._formula(latex, 11.0, True)
+    atoms = resolve_unary(split(latex))
+    x, parts, mu = 0.0, [], 11.0 / 18
+    for n, atom in enumerate(atoms):  # the long way: each atom by itself, TeX's space before it
+        if atom.kind == "space":
+            x += int(atom.source) * mu
+            continue
+        before = [a.kind for a in atoms[:n] if a.kind != "space"]
+        x += space_mu(before[-1], atom.kind) * mu if before else 0.0
+        piece = mathtext._atom(atom.kind, atom.source, 11.0, True)
+        parts.append((x, 0.0, piece.ink))
+        x += piece.width
+    assert cached == fresh
+    assert cached.ink == Ink(parts=tuple(parts)) and cached.width == x
+    assert cached.ink.operators == fresh.ink.operators
+
+
+@pytest.mark.parametrize("latex", ["= (-2)(1) + 2(-2) ", r"= 2 \cdot (-1) ", "1.5. -", r"\cdotx = 1", "x^2 = 1",
+                                   "\u0663 = 3", "\u00b2 = 2", "[1, 2; 3] < 4"])
+def test_numbers_and_signs_split_as_the_splitter_splits_them(latex):
+    from worksheets.typeset import mathsplit
+    try:
+        long_way = mathsplit._Splitter(latex).atoms()
+    except mathsplit._Unsplittable:
+        long_way = None
+    assert mathsplit._split(latex) == long_way

@@ -243,3 +243,44 @@ def test_a_written_document_leaves_no_pages_for_the_garbage_collector():
         gc.enable()
     assert data.startswith(b"%PDF") and len(PdfReader(io.BytesIO(data)).pages) >= 2
     assert not left & {"PDFPage", "PDFStream", "_GlyphForm"}
+
+
+def test_a_paragraph_measured_without_being_made_is_as_wide_as_its_one_line():
+    from worksheets.typeset.inline import Styled, natural_width
+    pieces = [Text("Compute"), Math(r"z^{(1)}_{2} = -3"), Text("for"), Styled("the network", size=9.0),
+              Text("given"), Math("x_1"), Text(".")]
+    for size in (11.0, 14.0):
+        line = InlineParagraph(pieces, size)
+        line.wrap(1e6, 1e6)
+        assert natural_width(pieces, size) == line.natural_width() == pytest.approx(line._lines[0].width)
+        assert len(line._lines) == 1
+    # equal texts share one Styled; different texts do not
+    a, b = InlineParagraph([Text("for")])._pieces[0], InlineParagraph([Text("for ")])._pieces[0]
+    assert a is InlineParagraph([Text("for")])._pieces[0] and a.text == "for" and b.text == "for "
+
+
+def test_shared_pieces_of_paragraphs_are_equal_to_what_was_given():
+    from reportlab.lib.colors import red
+
+    from worksheets.typeset.inline import Styled
+    given = [Text("x"), Math("x_1"), Styled("x", color=red), Math("x_2"), Text("x ")]
+    pieces = InlineParagraph(given)._pieces
+    assert pieces == (Styled("x"), Math("x_1"), Styled("x", color=red), Math("x_2"), Styled("x "))
+    assert pieces[1] is InlineParagraph([Math("x_1")])._pieces[0]
+    assert Styled("x") != Styled("x", color=red) and hash(Styled("x")) == hash(Styled("x"))
+
+
+def test_a_paragraphs_pieces_hash_and_compare_as_a_plain_tuple_in_any_process():
+    import pickle
+
+    from worksheets.typeset.inline import Styled
+    pieces = InlineParagraph([Text("Go"), Math("x")])._pieces
+    plain = (Styled("Go"), Math("x"))
+    assert pieces == plain and hash(pieces) == hash(plain) and {plain: 1}[pieces] == 1
+    copy = pickle.loads(pickle.dumps(pieces))
+    assert copy == plain and hash(copy) == hash(plain)
+    script = ("import pickle, sys; p = pickle.loads(sys.stdin.buffer.read()); "
+              "print(hash(p) == hash(tuple(p)))")
+    other = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(pieces), capture_output=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True)
+    assert other.stdout.strip() == b"True"

@@ -14,8 +14,11 @@ same way every time and math is cached paths, so equal Sheets give equal bytes.
 from __future__ import annotations
 
 import io
+import re
+import weakref
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
@@ -33,7 +36,7 @@ from .. import numbers
 from ..document import Answer, AnswerSpace, DisplayMath, Figure, Math, Para, Part, Problem, Sheet, Table, Text
 from ..typeset import patches
 from ..typeset.fonts import BOLD, REGULAR, register_fonts, runs, text_width
-from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled
+from ..typeset.inline import TEXT_SIZE, InlineParagraph, Styled, natural_width
 from ..typeset.mathtext import typeset
 from ..typeset.templates import Templated, keys_of
 from .scanmarks import BUBBLE_PITCH, ChoiceBubbles, DigitBubbles, ScanLayout, StudentIdGrid, TrueFalseBubbles
@@ -157,8 +160,9 @@ class LaidOut:
     def heights(self) -> list[float]:
         if self._heights is None:
             width, room = _frame_size(self.pagesize, self.scale)
-            scratch = Canvas(io.BytesIO(), pagesize=self.pagesize, initialFontName=REGULAR)
-            self._heights = [piece.wrapOn(scratch, width, room)[1]
+            # No canvas: no flowable here measures with one (and making one costs more
+            # than some pieces' measuring).
+            self._heights = [piece.wrapOn(None, width, room)[1]
                              for piece in [self.header, *_flatten(self.problems)]]
         return self._heights
 
@@ -220,9 +224,118 @@ def _frame_size(pagesize, scale: float = 1.0) -> tuple[float, float]:
 def _layout(sheet: Sheet, figures, key: bool, width: float, room: float, scan: ScanLayout):
     """The header piece, and the pieces of each problem."""
     header = _Group(_sheet_header(sheet, figures, key, width, scan), max_height=room)
-    problems = [_problem_pieces(problem, figures, key, width, room, sheet.work_space, scan)
+    problems = [_reused_pieces(problem, figures, key, width, room, sheet.work_space, scan)
                 for problem in sheet.problems]
     return header, problems
+
+
+# --- a problem that comes back unchanged -------------------------------------------
+#
+# A problem with nothing random, or one of a problem's few variants, is the same Problem
+# object in many versions (build.Plan keeps the problems it built). From the second time
+# one is laid out, its pieces are laid out once more into a measured template, and every
+# later version gets a copy of the template (a copy: each document pads its pieces to its
+# slots and hooks its own answer regions to them). A copy is what laying the problem out
+# again would give: the layout depends only on the problem, the arguments below and its
+# figures' sizes (a copy draws this version's drawings).
+
+class _Template(NamedTuple):
+    problem: Problem  # (held, so that no other problem gets its id)
+    pieces: list[Flowable] | None  # None: not copied (a flowable _copy does not know)
+    parts: dict[int, Part]  # id of a part's flowable (scan.placed) -> the part
+    specs: dict[int, object]  # id of a drawing in the pieces -> its FigureSpec
+    sizes: tuple | None  # its figures' sizes (_figure_sizes)
+
+
+_SEEN: dict[tuple, weakref.ref] = {}  # problems laid out once, by _reused_pieces' key (not kept alive)
+_TEMPLATES: dict[tuple, _Template] = {}
+
+
+def _reused_pieces(problem: Problem, figures, key: bool, width: float, room: float, work_space: float,
+                   scan: ScanLayout) -> list[Flowable]:
+    """_problem_pieces, copied from a template when the problem comes back."""
+    ident = (id(problem), key, width, room, work_space)
+    template = _TEMPLATES.get(ident)
+    if template is None or template.problem is not problem:
+        seen = _SEEN.get(ident)
+        if seen is None or seen() is not problem:  # the first time: no template for a problem seen once
+            _remember(_SEEN, ident, weakref.ref(problem))
+            return _problem_pieces(problem, figures, key, width, room, work_space, scan)
+        template = _template(problem, figures, key, width, room, work_space)
+        _remember(_TEMPLATES, ident, template, limit=64)
+    if template.pieces is None or template.sizes != _figure_sizes(problem, figures) or \
+            any(scan.answer(problem, part) is not None for part in problem.parts):  # (bubbles: laid out each time)
+        return _problem_pieces(problem, figures, key, width, room, work_space, scan)
+    return [_copy(piece, template, figures, scan) for piece in template.pieces]
+
+
+def _figure_sizes(problem: Problem, figures) -> tuple | None:
+    """The sizes of the problem's figures' drawings (what of them the layout depends on;
+    a copy draws this version's drawings), None if one is missing."""
+    drawings = [figures.get(spec) for spec in _figure_specs(problem)]
+    if None in drawings:
+        return None
+    return tuple((d.drawing.width, d.drawing.height) for d in drawings)
+
+
+def _figure_specs(problem: Problem) -> list:
+    blocks = problem.intro + tuple(b for part in problem.parts for b in part.prompt + part.solution)
+    return [block.spec for block in blocks if isinstance(block, Figure)]
+
+
+class _PartsNoted:
+    """Stands in for the ScanLayout while a template is laid out: no bubbles, and it
+    notes each part's flowable (its copies get the document's answer regions)."""
+
+    def __init__(self):
+        self.parts: dict[int, Part] = {}
+
+    def answer(self, problem: Problem, part: Part):
+        return None
+
+    def placed(self, problem: Problem, part: Part, flowable):
+        self.parts[id(flowable)] = part
+        return flowable
+
+
+def _template(problem: Problem, figures, key: bool, width: float, room: float, work_space: float) -> _Template:
+    noted = _PartsNoted()
+    pieces = _problem_pieces(problem, figures, key, width, room, work_space, noted)
+    if not all(_copyable(piece) for piece in pieces):
+        return _Template(problem, None, {}, {}, None)
+    for piece in pieces:  # measured as LaidOut.heights measures: the copies keep the arrangement
+        piece.wrapOn(None, width, room)
+    distinct = set(_figure_specs(problem))
+    specs = {id(figures[spec].drawing): spec for spec in distinct}
+    if len(specs) != len(distinct):  # one drawing for two figures: which is whose is unknown
+        return _Template(problem, None, {}, {}, None)
+    return _Template(problem, pieces, noted.parts, specs, _figure_sizes(problem, figures))
+
+
+def _copyable(flowable: Flowable) -> bool:
+    """Whether _copy knows the flowable and all it holds: their state after measuring is
+    their attributes, shared safely (nothing changes them once measured) but for the
+    lists of flowables, which are copied."""
+    kind = type(flowable)
+    if kind is _Group:
+        return all(_copyable(f) for f in flowable.content)
+    if kind is _Row:
+        return all(_copyable(f) for f, _ in flowable.cells)
+    return kind in (InlineParagraph, _DisplayFormula, _Figure, Spacer, _WritingBox, _TrueFalse)
+
+
+def _copy(flowable: Flowable, template: _Template, figures, scan: ScanLayout) -> Flowable:
+    copy = object.__new__(type(flowable))
+    copy.__dict__.update(flowable.__dict__)
+    if isinstance(flowable, _Group):  # (_placed has the content in its order)
+        copy.content = [_copy(f, template, figures, scan) for f in flowable.content]
+        copy._placed = [(f, x, bottom) for f, (_, x, bottom) in zip(copy.content, flowable._placed)]
+    elif isinstance(flowable, _Row):
+        copy.cells = [(_copy(f, template, figures, scan), width) for f, width in flowable.cells]
+    elif isinstance(flowable, _Figure):
+        copy.figure = figures[template.specs[id(flowable.figure)]].drawing
+    part = template.parts.get(id(flowable))
+    return copy if part is None else scan.placed(template.problem, part, copy)
 
 
 def _flatten(problems: list[list[Flowable]]) -> list[Flowable]:
@@ -353,7 +466,8 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayo
         grid = StudentIdGrid(sheet.scan.id_digits, scan.regions)
         left = width - grid.width_needed() - COLUMN_GAP
         text = [f for block in sheet.instructions for f in _block(block, figures, left)]
-        if _height(text, left) > grid.wrap(left, 1e9)[1]:  # long: across the page above
+        # long: across the page above
+        if _instructions_height(sheet.instructions, text, left) > grid.wrap(left, 1e9)[1]:
             story += [f for block in sheet.instructions for f in _block(block, figures, width)]
             text = []
         # (a Spacer first: _Row takes the first baseline of its first column)
@@ -367,6 +481,20 @@ def _sheet_header(sheet: Sheet, figures, key: bool, width: float, scan: ScanLayo
         story += _score_table(sheet, width)
     story.append(_Rule(spaceBefore=6))
     return story
+
+
+def _instructions_height(instructions: tuple, flowables: list[Flowable], width: float) -> float:
+    """_height of the instructions' flowables, measured once for all versions (the
+    instructions are the same in every version)."""
+    if any(isinstance(block, Figure) for block in instructions):  # (its size is not in the key)
+        return _height(flowables, width)
+    key = (instructions, width)
+    if key not in _INSTRUCTIONS_HEIGHTS:
+        _remember(_INSTRUCTIONS_HEIGHTS, key, _height(flowables, width), limit=64)
+    return _INSTRUCTIONS_HEIGHTS[key]
+
+
+_INSTRUCTIONS_HEIGHTS: dict[tuple, float] = {}
 
 
 SCORE_COLUMNS = 16  # problems per row of the points table; more continue below
@@ -442,28 +570,48 @@ def _intro(problem: Problem, figures, width: float, scale: float = FIGURE_SCALE)
     """The problem's text and figure; the text beside the figure when that is shorter."""
     blocks = list(problem.intro)
     at = [k for k, block in enumerate(blocks) if isinstance(block, Figure)]
-    stacked = [f for block in blocks for f in _block(block, figures, width, scale)]
-    if len(at) != 1:
-        return stacked
+
+    def stacked() -> list[Flowable]:
+        return [f for block in blocks for f in _block(block, figures, width, scale)]
+
+    if len(at) != 1 or blocks[at[0]].spec not in figures:  # (a missing drawing: _block reports it)
+        return stacked()
     first, last = at[0], at[0] + 1  # the paragraphs around the figure go beside it
     while first > 0 and isinstance(blocks[first - 1], Para):
         first -= 1
     while last < len(blocks) and isinstance(blocks[last], Para):
         last += 1
-    figure = _Figure(figures[blocks[at[0]].spec].drawing, scale)
+    drawing = figures[blocks[at[0]].spec].drawing
+    figure = _Figure(drawing, scale)
     figure_width = figure.natural_width(width)
     text_width = width - figure_width - COLUMN_GAP
     side = [b for b in blocks[first:last] if not isinstance(b, Figure)]
     if text_width < SIDE_TEXT_MIN or not side:
-        return stacked
+        return stacked()
     text = _Group([f for block in side for f in _block(block, figures, text_width)])
     beside = _Row([(text, text_width), (figure, figure_width)], COLUMN_GAP)
     flowables = [f for block in blocks[:first] for f in _block(block, figures, width)]
     flowables += [beside, Spacer(1, BLOCK_GAP)]
     flowables += [f for block in blocks[last:] for f in _block(block, figures, width)]
-    if _height(flowables, width) >= _height(stacked, width):
-        return stacked
-    return flowables
+    # Both heights depend only on the blocks and the figure's size: measured once for all
+    # the versions whose intros differ only in the figure's numbers.
+    shape = (tuple((drawing.width, drawing.height) if isinstance(b, Figure) else b for b in blocks), width, scale)
+    shorter = _BESIDE_IS_SHORTER.get(shape)
+    if shorter is None:
+        shorter = _height(flowables, width) < _height(stacked(), width)
+        _remember(_BESIDE_IS_SHORTER, shape, shorter)
+    return flowables if shorter else stacked()
+
+
+_BESIDE_IS_SHORTER: dict[tuple, bool] = {}  # intro's shape -> whether its text goes beside its figure
+
+
+def _remember(cache: dict, key, value, limit: int = 512) -> None:
+    """Stores a computed value, forgetting the oldest beyond `limit` (a class set's
+    versions can each bring new ones)."""
+    if len(cache) >= limit:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 def _height(flowables: list[Flowable], width: float) -> float:
@@ -530,7 +678,7 @@ def _part_width(part: Part, bubbles=None) -> float:
 def _key_width(part: Part) -> float:
     """The width a key's part needs: its prompt and answer on one line, and each step."""
     prompt = [b for b in _key_prompt(part)]
-    answer = _answer_paragraph(part.answer).natural_width()
+    answer = natural_width(_answer_pieces(part.answer))
     line = sum(_natural_width(b) for b in prompt) + BOX_GAP + answer if len(prompt) == 1 \
         else max([answer] + [_natural_width(b) for b in prompt])
     steps = max((_natural_width(b) for b in part.solution), default=0.0) + 2 * SOLUTION_PAD
@@ -547,9 +695,9 @@ def _key_prompt(part: Part) -> tuple:
 
 def _natural_width(block) -> float:
     if isinstance(block, Para):
-        return InlineParagraph(block.content).natural_width()
+        return natural_width(block.content)
     if isinstance(block, Table):
-        return sum(_table_widths(block))
+        return sum(_plain_table_widths(block))
     if isinstance(block, DisplayMath):
         return typeset(block.latex, TEXT_SIZE, display=True).width
     return float("inf")  # a figure takes the whole width
@@ -639,7 +787,11 @@ def _part(part: Part, figures, key: bool, width: float, bubbles=None) -> Flowabl
 
 
 def _answer_paragraph(answer: Answer) -> InlineParagraph:
-    return InlineParagraph([Styled("Answer: ", BOLD), _answer_piece(answer)])
+    return InlineParagraph(_answer_pieces(answer))
+
+
+def _answer_pieces(answer: Answer) -> list:
+    return [Styled("Answer: ", BOLD), _answer_piece(answer)]
 
 
 def _beside(prompt: list[Flowable], item: Flowable, item_width: float, width: float,
@@ -675,7 +827,10 @@ def _compact_steps(blocks, figures, width: float) -> list[Flowable]:
 
 def _continues(block) -> bool:
     """A display line that continues the formula above it ("+ ..." of a long sum)."""
-    return isinstance(block, DisplayMath) and block.latex.lstrip().startswith(("+", "-", "="))
+    return isinstance(block, DisplayMath) and _CONTINUING.match(block.latex) is not None
+
+
+_CONTINUING = re.compile(r"\s*[-+=]")  # (no copy of a long formula, as lstrip() made)
 
 
 def _formula_columns(run: list[DisplayMath], width: float) -> list[Flowable]:
@@ -834,10 +989,17 @@ def _table_widths(table: Table, rows: list[list] | None = None) -> list[float]:
                 for cell in column) + 2 * TABLE_PAD + 1 for column in zip(*rows)]
 
 
+@lru_cache(maxsize=256)
+def _plain_table_widths(table: Table) -> tuple[float, ...]:
+    """_table_widths of a table without bubbles in its blank cells (the same table comes
+    back in the worksheet and the key, and its headers in every version)."""
+    return tuple(_table_widths(table))
+
+
 def _table(table: Table, width: float, blank=None) -> RLTable:
     pad = TABLE_PAD
     rows = _table_cells(table, blank)
-    col_widths = _table_widths(table, rows)
+    col_widths = list(_plain_table_widths(table)) if blank is None else _table_widths(table, rows)
     if sum(col_widths) > width:
         col_widths = [w * width / sum(col_widths) for w in col_widths]
     result = RLTable(rows, colWidths=col_widths, hAlign="CENTER")
@@ -894,12 +1056,15 @@ class _Group(Templated):
     def _arrange(self, width: float) -> float:
         """Places the content top-down; returns its natural height."""
         inner = width - self.indent - 2 * self.pad
-        self._placed, y, space_after = [], self.pad, 0.0
+        left, canvas = self.indent + self.pad, self.canv
+        self._placed = placed = []
+        y, space_after = self.pad, 0.0
         for i, f in enumerate(self.content):
-            w, h = f.wrapOn(self.canv, inner, 0x7fffffff)
-            y += max(space_after, f.getSpaceBefore()) if i else 0.0
-            x = self.indent + self.pad + (inner - w) / 2 * (getattr(f, "hAlign", "") == "CENTER")
-            self._placed.append((f, x, y + h))
+            w, h = f.wrapOn(canvas, inner, 0x7fffffff)
+            if i:
+                y += max(space_after, f.getSpaceBefore())
+            x = left + (inner - w) / 2 if getattr(f, "hAlign", "") == "CENTER" else left
+            placed.append((f, x, y + h))
             y += h
             space_after = f.getSpaceAfter()
         return y + self.pad

@@ -37,6 +37,11 @@ class Styled:
     color: Color = black
     size: float | None = None
 
+    def __hash__(self) -> int:
+        # Without the colour, whose hash reportlab computes slowly: paragraphs are looked
+        # up by their pieces many times a version (equal pieces still hash equal).
+        return hash((self.text, self.font, self.size))
+
 
 class _Text(NamedTuple):
     """A piece of a word in one style, with its font size and width (measured once)."""
@@ -73,14 +78,12 @@ class InlineParagraph(Templated):
         self.size = size
         self.align = align
         self.spaceBefore, self.spaceAfter = space_before, space_after
-        self._pieces = tuple(Styled(p.text) if not isinstance(p, (Math, Styled)) else p
-                             for p in pieces)
+        self._pieces = _styled(pieces)
         self._lines: list[_Line] = []
 
     def natural_width(self) -> float:
         """Width on one line, without wrapping (for sizing table columns)."""
-        words = _words(self._pieces, self.size)
-        return sum(width for _, width, _ in words) + sum(space for _, _, space in words[:-1])
+        return _one_line(self._pieces, self.size)
 
     def first_baseline(self) -> float:
         """Distance from the top to the first baseline (after wrap)."""
@@ -116,6 +119,51 @@ class InlineParagraph(Templated):
             previous = line
         if has_text:
             canvas.drawText(text)
+
+
+def natural_width(pieces, size: float = TEXT_SIZE) -> float:
+    """The width of InlineParagraph(pieces, size) on one line, without making one."""
+    return _one_line(_styled(pieces), size)
+
+
+def _styled(pieces) -> tuple:
+    """The pieces with plain Text as Styled text, one Styled per text and one Math per
+    formula: equal paragraphs then hold the same objects, which compare at once in the
+    caches below (a version's pieces are its own objects, equal to the last version's)."""
+    return _Pieces(p if isinstance(p, Styled) else _math(p.latex) if isinstance(p, Math) else _plain(p.text)
+                   for p in pieces)
+
+
+class _Pieces(tuple):
+    """A paragraph's pieces, hashed once: they are looked up several times a paragraph
+    (measuring, line breaking, the drawing's templates). Equal to, and hashed as, the
+    plain tuple."""
+
+    def __new__(cls, pieces):
+        self = super().__new__(cls, pieces)
+        self._hash = tuple.__hash__(self)
+        return self
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):  # (the hash is not pickled: another process hashes strings differently)
+        return _Pieces, (tuple(self),)
+
+
+@lru_cache(maxsize=4096)
+def _plain(text: str) -> Styled:
+    return Styled(text)
+
+
+@lru_cache(maxsize=4096)
+def _math(latex: str) -> Math:
+    return Math(latex)
+
+
+def _one_line(pieces: tuple, size: float) -> float:
+    words = _words(pieces, size)
+    return sum(width for _, width, _ in words) + sum(space for _, _, space in words[:-1])
 
 
 _SPACES = re.compile(r"([ \t\n\r\f\v]+)")  # break here; a no-break space (U+00A0) does not

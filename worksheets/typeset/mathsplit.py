@@ -14,6 +14,7 @@ also reports the error.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 
@@ -53,6 +54,9 @@ _SYMBOL_ORDS = set(
     "Sigma Upsilon Phi Psi Omega partial ell infty nabla prime cdots ldots dots".split())
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|.", re.S)
+_BEFORE_EQUALS = re.compile(r"(?<!\\)(?==)")
+# Text whose every token is an atom of its own: numbers, signs, brackets (no scripts)
+_PLAIN = re.compile(r"(?:\s|\d|[.()+\-=,;\[\]<>]|\\cdot(?![A-Za-z]))*")
 
 
 class _Unsplittable(Exception):
@@ -60,7 +64,36 @@ class _Unsplittable(Exception):
 
 
 def split(latex: str) -> list[Atom] | None:
-    """The top-level atoms of `latex`, or None if it cannot be split."""
+    """The top-level atoms of `latex`, or None if it cannot be split.
+
+    Split a stretch between "=" signs at a time, each stretch once per process: worked
+    steps come back in every version with only their numbers changed. (An atom never
+    reaches past an "=" that the splitter reads as a relation, and a stretch that does not
+    split on its own, such as one with "=" inside braces, has the whole formula split.)"""
+    atoms: list[Atom] = []
+    for stretch in stretches(latex):
+        found = _split_stretch(stretch)
+        if found is None:
+            return _split(latex)
+        atoms += found
+    return atoms
+
+
+def stretches(latex: str) -> list[str]:
+    """`latex` cut before each "=" (but "\\="): the pieces, joined, give it back."""
+    return _BEFORE_EQUALS.split(latex)
+
+
+@lru_cache(maxsize=4096)
+def _split_stretch(stretch: str) -> tuple[Atom, ...] | None:
+    atoms = _split(stretch)
+    return None if atoms is None else tuple(atoms)
+
+
+def _split(latex: str) -> list[Atom] | None:
+    if _PLAIN.fullmatch(latex):  # numbers and signs only, as most of a version's new stretches
+        return [Atom(SYMBOLS[token][0] if token in SYMBOLS else "ord", token)
+                for token in _TOKEN.findall(latex) if not token.isspace()]
     try:
         return _Splitter(latex).atoms()
     except _Unsplittable:
@@ -214,9 +247,13 @@ _SPACING = [
 ]
 
 
+# (left class, right class) -> mu
+SPACE_MU = {(left, right): _SPACING[i][j] for i, left in enumerate(_CLASSES) for j, right in enumerate(_CLASSES)}
+
+
 def space_mu(left: str, right: str) -> int:
     """TeX's space between atoms of classes `left` and `right`, in mu."""
-    return _SPACING[_CLASSES.index(left)][_CLASSES.index(right)]
+    return SPACE_MU[left, right]
 
 
 def resolve_unary(atoms: list[Atom]) -> list[Atom]:

@@ -31,7 +31,7 @@ import ziamath
 
 from . import mathink
 from .mathink import PX_TO_PT, Ink, Layout
-from .mathsplit import SYMBOLS, is_fraction, matrix_cells, resolve_unary, space_mu, split
+from .mathsplit import SPACE_MU, SYMBOLS, is_fraction, matrix_cells, resolve_unary, split, stretches
 
 BLANK_WIDTH = "6em"
 
@@ -77,26 +77,55 @@ def _typeset(latex: str, size: float, display: bool) -> MathBox:
 
 
 def _formula(latex: str, size: float, display: bool) -> Layout:
-    atoms = split(latex)
-    return _whole(latex, size, display) if atoms is None else _compose(atoms, size, display)
+    pieces = _pieces(latex, size, display)
+    return _whole(latex, size, display) if pieces is None else _compose(pieces, size)
 
 
-def _compose(atoms, size: float, display: bool) -> Layout:
+def _pieces(latex: str, size: float, display: bool) -> list[tuple[str, Layout | int]] | None:
+    """The formula's atoms, each as its class and its layout (a space: its width in mu),
+    or None if it does not split. Made a stretch between "=" signs at a time (see
+    mathsplit.split), each stretch once: only the stretches with a version's numbers are
+    new. (TeX's rules for a sign look no further than the "=" on either side, so a
+    stretch's classes are those it has in the whole formula.)"""
+    pieces: list[tuple[str, Layout | int]] = []
+    for stretch in stretches(latex):
+        found = _stretch_pieces(stretch, size, display)
+        if found is None:
+            atoms = split(latex)
+            return None if atoms is None else _laid_out(resolve_unary(atoms), size, display)
+        pieces += found
+    return pieces
+
+
+@lru_cache(maxsize=4096)
+def _stretch_pieces(stretch: str, size: float, display: bool) -> tuple[tuple[str, Layout | int], ...] | None:
+    atoms = split(stretch)
+    return None if atoms is None else tuple(_laid_out(resolve_unary(atoms), size, display))
+
+
+def _laid_out(atoms, size: float, display: bool) -> list[tuple[str, Layout | int]]:
+    return [(atom.kind, int(atom.source) if atom.kind == "space" else _atom(atom.kind, atom.source, size, display))
+            for atom in atoms]
+
+
+def _compose(pieces, size: float) -> Layout:
     """The atoms side by side on one baseline, with TeX's space between them."""
     mu = size / 18  # the math unit: STIX Two Math's em is the font size
-    x, previous, inks, ascent, descent = 0.0, None, [], 0.0, 0.0
-    for atom in resolve_unary(atoms):
-        if atom.kind == "space":
-            x += int(atom.source) * mu
+    x, previous, parts, ascent, descent = 0.0, None, [], 0.0, 0.0
+    for kind, piece in pieces:
+        if kind == "space":
+            x += piece * mu
             continue
         if previous is not None:
-            x += space_mu(previous, atom.kind) * mu
-        piece = _atom(atom.kind, atom.source, size, display)
-        inks.append(piece.ink.shifted(x))
+            x += SPACE_MU[previous, kind] * mu
+        parts.append((x, 0.0, piece.ink))  # (what Ink.join of piece.ink.shifted(x) gives)
         x += piece.width
-        ascent, descent = max(ascent, piece.ascent), max(descent, piece.descent)
-        previous = atom.kind
-    return Layout(Ink.join(inks), x, ascent, descent)
+        if piece.ascent > ascent:
+            ascent = piece.ascent
+        if piece.descent > descent:
+            descent = piece.descent
+        previous = kind
+    return Layout(Ink(parts=tuple(parts)), x, ascent, descent)
 
 
 @lru_cache(maxsize=8192)
