@@ -56,6 +56,7 @@ def figures_of(sheet: Sheet) -> list[Figure]:
 
 def draw_figures(figures: list[Figure]) -> dict:
     """Each distinct figure drawn (one Graphviz run for all), by FigureSpec."""
+    pdf.prepare_libraries()
     unique = list(dict.fromkeys(f.spec for f in figures))
     return dict(zip(unique, render_figures(unique)))
 

@@ -133,6 +133,9 @@ def prepare_libraries() -> None:
     register_fonts()
     rl_config.invariant = 1
     rl_config.useA85 = 0  # binary streams: ASCII85 only makes files bigger and slower
+    # reportlab checks every attribute set on a figure's shapes (about 200 a version) unless
+    # told it runs in production; our shapes are made by code, not typed by a user.
+    rl_config.shapeChecking = 0
 
 
 class LaidOut:
