@@ -309,18 +309,10 @@ def _kept_out_of_collections(chunk: Chunk) -> None:
         gc.freeze()
 
 
-# A version is laid out and written in bursts of tens of thousands of new objects, most of
-# them freed by reference counting within the burst; collecting the young generation
-# every 700 (Python's default) walked the same live ones again and again: about a tenth
-# of a worker's time. Collected every 50,000 instead (a few megabytes of cycles at most).
-YOUNG_OBJECTS = 50_000
-
-
 def _worker(chunk: Chunk, pipe, steps: bool = True) -> None:
     """Renders a chunk, sending the parent its heights, its worksheets' pages, its timings,
     and (with steps: the progress bar is shown) a message per step."""
     as_worker()
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
     try:
         step = (lambda: pipe.send(("step", None))) if steps else (lambda: None)  # noqa: E731
         pipe.send(("heights", chunk.measure(lambda: (step(), _kept_out_of_collections(chunk)))))
