@@ -259,3 +259,18 @@ def test_every_pdf_of_every_sheet_is_printable(built_specs):
         check_pdf(pdf)
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
         assert "Helvetica" not in fonts and "Times" not in fonts
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_gone_from_stdout_is_no_failure_of_the_build(tmp_path, monkeypatch):
+    # `worksheets build ... | head -0`: the outputs are written; only the summary line is lost
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        assert main(["build", str(ROOT / "specs" / "backprop-practice.yaml"), "--out", str(tmp_path)]) == 0
+    assert "cannot write" not in stderr.getvalue()
+    assert (tmp_path / "backprop-practice" / "key.pdf").read_bytes().startswith(b"%PDF")

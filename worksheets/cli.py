@@ -151,7 +151,7 @@ def _build(spec: str, args) -> None:
         clean_stale(Path(args.out), folder)
     clean_stale_temporary(FIGURES_TEMP)
     if not args.force and fresh_outputs(spec, args.out, options):
-        print(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
+        _say(escaped(f"unchanged {target}"))  # nothing changed: not even the heavy imports
         return
     from .build import build_sheet, previous_build
     before = previous_build(Path(target))
@@ -160,7 +160,16 @@ def _build(spec: str, args) -> None:
                        large_print=args.large_print)
     for warning in plan.warnings:
         print(escaped(warning), file=sys.stderr)
-    print(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
+    _say(escaped(f"built {target}: {plan.summary()}" + _replaced(before, plan)))
+
+
+def _say(line: str) -> None:
+    """A line on stdout, now. A reader that has gone (`worksheets build ... | head -0`)
+    is no failure of the build: its outputs are written, so the line is dropped."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        pass
 
 
 def _replaced(before: dict | None, plan) -> str:
