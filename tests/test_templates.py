@@ -11,7 +11,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from worksheets.output.pdf import _Group, prepare_libraries
+from worksheets.output.pdf import _draw_kept, _Group, prepare_libraries
 from worksheets.typeset import templates
 from worksheets.typeset.fonts import BOLD, ITALIC, REGULAR
 from worksheets.typeset.inline import InlineParagraph, Styled
@@ -212,14 +212,13 @@ def test_paragraph_keys_are_equal_for_the_same_words_and_only_then():
 
 
 def test_strings_kept_per_document_are_what_draw_string_writes():
-    from worksheets.output.pdf import _draw_string
     mine, theirs = new_canvas(), new_canvas()
     for font, size, x, y, text in [(BOLD, 11, 0, 3.5, "(a)"), (REGULAR, 11, 0, 3.5, "(a)"), (BOLD, 11, 0, 3.5, "(a)"),
                                    (BOLD, 11, 0, 4.0, "(a)"), (BOLD, 9, 0, 3.5, "(a)"), (ITALIC, 11, 2, 3.5, "(b\u2032)"),
                                    (BOLD, 11, 0, 3.5, "(b)"), (BOLD, 11, 0, 3.5, "(a)")]:
         for canvas in (mine, theirs):
             canvas.setFont(font, size)
-        _draw_string(mine, x, y, text)
+        _draw_kept(mine, Canvas.drawString, x, y, text)
         theirs.drawString(x, y, text)
         assert mine._code == theirs._code
         assert templates._font_state(mine._doc).parts == templates._font_state(theirs._doc).parts

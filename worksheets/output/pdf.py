@@ -366,7 +366,6 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             kwargs["initialFontName"] = REGULAR  # keep Helvetica out of the PDF
             super().__init__(*args, **kwargs)
             self._pages = []
-            self._kept_texts = {}  # _draw_kept's, in this document
 
         def showPage(self):
             self._pages.append(dict(self.__dict__))
@@ -408,13 +407,14 @@ _KEPT_TEXTS: dict = {}  # what _draw_kept keeps (bounded: emptied when full)
 
 def _draw_kept(canvas, draw, x: float, y: float, text: str) -> None:
     """draw(canvas, x, y, text) (drawString or drawRightString), its operators kept for
-    the next page and document (every document's footer says "Page 1 of 4"). They depend
+    the next page and document (every document's footer says "Page 1 of 4"; every version
+    labels its parts at the same places; neither changes the canvas). They depend
     on the font, size, leading, position and text, and on this document's codes for the
     text's characters and names for its font subsets: all in the key. (Finding the codes
     gives characters new to the document theirs, as drawing does. Within a document they
     never change: a text drawn before is not encoded again.)"""
     key = (draw, canvas._fontname, canvas._fontsize, canvas._leading, canvas.bottomup, x, y, text)
-    in_document = canvas._kept_texts
+    in_document = canvas._doc.__dict__.setdefault("_kept_texts", {})
     code = in_document.get(key)
     if code is None:
         font = getFont(canvas._fontname)
@@ -1113,24 +1113,7 @@ class _Group(Templated):
             canvas.setFont(self.label.font, TEXT_SIZE)
             canvas.setFillColor(self.label.color)
             baseline = top - bottom + f.height - _first_baseline(f)
-            _draw_string(canvas, 0, baseline, self.label.text)
-
-
-def _draw_string(canvas, x: float, y: float, text: str) -> None:
-    """canvas.drawString(x, y, text) in the canvas's font, its operators kept per document
-    (every version labels its parts at the same places; drawString changes nothing in
-    the canvas, and a text keeps its codes in a document once given them)."""
-    written = canvas._doc.__dict__.get("_drawn_strings")
-    if written is None:
-        written = canvas._doc._drawn_strings = {}
-    key = (canvas._fontname, canvas._fontsize, canvas._leading, canvas.bottomup, x, y, text)
-    code = written.get(key)
-    if code is None:
-        start = len(canvas._code)
-        canvas.drawString(x, y, text)
-        code = written[key] = canvas._code[start:]
-    else:
-        canvas._code.extend(code)
+            _draw_kept(canvas, Canvas.drawString, 0, baseline, self.label.text)
 
 
 def _first_baseline(flowable: Flowable) -> float:
