@@ -117,15 +117,21 @@ def same(thing) -> Same:
 
 def key_of(flowable):
     """The template key of any flowable after wrap: None when it cannot tell."""
-    memo = _memo
-    if memo is None:
+    if _memo is None:
         return _key_of(flowable)
-    entry = memo.get(id(flowable))
-    if entry is None:
-        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]  # (kept: its id stays its own)
+    entry = _entry(flowable)
     if entry[1] is _UNKNOWN:
         entry[1] = _key_of(flowable)
     return entry[1]
+
+
+def _entry(flowable) -> list:
+    """The flowable's entry in _memo, made when first asked for (the flowable kept in it:
+    its id stays its own while the drawing lasts)."""
+    entry = _memo.get(id(flowable))
+    if entry is None:
+        entry = _memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
+    return entry
 
 
 def _key_of(flowable):
@@ -155,12 +161,9 @@ def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
     (made from its content's, each worked out once per drawing: see _memo)."""
     if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:  # (a leaf, or not ours)
         return _NOTHING_INSIDE
-    memo = _memo
-    if memo is None:
+    if _memo is None:
         return _inside_of(flowable)
-    entry = memo.get(id(flowable))
-    if entry is None:
-        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
+    entry = _entry(flowable)
     if entry[2] is _UNKNOWN:
         entry[2] = _inside_of(flowable)
     return entry[2]
@@ -317,12 +320,9 @@ def _holds_new(flowable: Flowable) -> bool:
     marked as asked for the next time it comes: recorded the time after."""
     if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:
         return False  # (a leaf: its key is looked up; met, see _new_leaf)
-    memo = _memo
-    if memo is None:
+    if _memo is None:
         return any(map(_new_inside, flowable.drawn_content()))
-    entry = memo.get(id(flowable))
-    if entry is None:
-        entry = memo[id(flowable)] = [flowable, _UNKNOWN, _UNKNOWN, _UNKNOWN]
+    entry = _entry(flowable)
     if entry[3] is _UNKNOWN:
         entry[3] = any(map(_new_inside, flowable.drawn_content()))
     return entry[3]
