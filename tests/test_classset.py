@@ -79,5 +79,21 @@ def test_a_plan_keeps_each_versions_instance_pickled_and_gives_it_back_whole():
     assert len({d[0].model_dump_json() for d in drawn[:2]}) == 2  # the problems differ
     # A problem the same in every version is kept once.
     same = PackedInstances([plan.spec.problems[0]] * 3)
-    assert len({id(data) for data in same._pickles}) == 1
+    assert len(same._buffer) == len(same.packed(0)) == len(same.packed(2))
     assert same[2] == plan.spec.problems[0]
+
+
+def test_pickles_joined_in_pieces_as_the_pool_sends_them_give_every_version_back():
+    plan = Plan(QUIZ, 6)
+    models = plan.instances[0][:]
+    pickles = [pickle.dumps(m, pickle.HIGHEST_PROTOCOL) for m in models]
+    pieces = [(b"".join(pickles[i:i + 4]), [len(p) for p in pickles[i:i + 4]]) for i in (0, 4)]
+    joined = PackedInstances.joined(pieces)
+    assert len(joined) == 6
+    assert [joined.packed(v) for v in range(6)] == pickles
+    assert joined[:] == models and joined[-1] == models[5]
+    with pytest.raises(IndexError):
+        joined.packed(6)
+    joined[2] = models[0]  # a duplicate drawn again
+    assert joined[2] == models[0] and joined[3] == models[3]
+    assert joined.cycled(2, 5)[:] == [models[0], models[1], models[0], models[1], models[0]]

@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from array import array
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -75,36 +76,72 @@ BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an inst
 
 class PackedInstances(Sequence):
     """One problem's drawn instance of every version, each kept pickled until asked for.
-    An instance is a model of a few hundred Python objects, its pickle one object of about
-    a kilobyte: 2,000 versions of quiz-07 hold 24 MB of models or 10 MB of pickles, and
-    worker processes reading forked models copy the pages they touch (reference counts).
-    The drawing pool sends them pickled, and settling duplicates reads one at a time, so
-    the build's process never holds every version's model (its memory would stay taken).
-    The same instance in many versions (a problem without random parts) is kept once."""
+    An instance is a model of a few hundred Python objects, its pickle about a kilobyte:
+    2,000 versions of quiz-07 hold 24 MB of models or 10 MB of pickles. The pickles are
+    kept in one buffer, each distinct one once (a problem without random parts, the
+    repeated variants of a choice), found by its offsets: a worker process reading a
+    forked object writes its reference count, and so copies the page it lies on; ten
+    thousand pickles of their own would be copied page by page into every worker, one
+    buffer is a single object. The drawing pool sends them pickled, and settling
+    duplicates reads one at a time, so the build's process never holds every version's
+    model (its memory would stay taken)."""
 
-    def __init__(self, instances=(), pickles: list[bytes] | None = None):
-        by_id: dict = {}  # the same object in many versions: pickled once
-        self._pickles = list(pickles) if pickles is not None else [
-            by_id.setdefault(id(i), _pickled(i)) for i in instances]
+    def __init__(self, instances=(), pickles=None):
+        if pickles is None:
+            by_id: dict = {}  # the same object in many versions: pickled once
+            pickles = [by_id.setdefault(id(i), _pickled(i)) for i in instances]
+        spans: dict[bytes, tuple[int, int]] = {}  # each distinct pickle's place in the buffer
+        parts, offsets, size = [], array("q"), 0
+        for data in pickles:
+            span = spans.get(data)
+            if span is None:
+                span = spans[data] = (size, size + len(data))
+                parts.append(data)
+                size += len(data)
+            offsets.extend(span)
+        self._keep(b"".join(parts), offsets)
+
+    @classmethod
+    def joined(cls, pieces: list[tuple[bytes, list[int]]]) -> "PackedInstances":
+        """The versions of pieces in order, each piece its versions' pickles joined and
+        their lengths (as the drawing pool sends them: no pickle is its own object here)."""
+        packed, offsets, size = cls.__new__(cls), array("q"), 0
+        for _, lengths in pieces:
+            for length in lengths:
+                offsets.extend((size, size + length))
+                size += length
+        packed._keep(b"".join(data for data, _ in pieces), offsets)
+        return packed
+
+    def _keep(self, buffer: bytes, offsets: array) -> None:
+        self._buffer = buffer
+        self._offsets = offsets  # version v's pickle: _buffer[_offsets[2v]:_offsets[2v + 1]]
+        self._redrawn: dict[int, bytes] = {}  # duplicates drawn again (few)
 
     def __len__(self) -> int:
-        return len(self._pickles)
+        return len(self._offsets) // 2
 
     def packed(self, version: int) -> bytes:
         """The version's instance as kept (pickled): equal bytes, an equal instance."""
-        return self._pickles[version]
+        redrawn = self._redrawn.get(version)
+        if redrawn is not None:
+            return redrawn
+        if not -len(self) <= version < len(self):
+            raise IndexError(version)
+        start = 2 * (version % len(self))
+        return self._buffer[self._offsets[start]:self._offsets[start + 1]]
 
     def __getitem__(self, version):
         if isinstance(version, slice):
-            return [pickle.loads(data) for data in self._pickles[version]]
-        return pickle.loads(self._pickles[version])
+            return [self[v] for v in range(len(self))[version]]
+        return pickle.loads(self.packed(version))
 
     def __setitem__(self, version: int, instance) -> None:  # a duplicate drawn again
-        self._pickles[version] = _pickled(instance)
+        self._redrawn[version % len(self)] = _pickled(instance)
 
     def cycled(self, period: int, count: int) -> "PackedInstances":
         """The first `period` versions repeated in order up to `count` (variants.settle_versions)."""
-        return PackedInstances(pickles=[self._pickles[v % period] for v in range(count)])
+        return PackedInstances(pickles=[self.packed(v % period) for v in range(count)])
 
 
 def _pickled(instance) -> bytes:
@@ -204,7 +241,8 @@ class Plan:
                 continue
             first, reference, pending = s
             try:
-                chosen = PackedInstances(pickles=[_pickled(first), *pending()])
+                first_piece = _pickled(first)
+                chosen = PackedInstances.joined([(first_piece, [len(first_piece)]), *pending()])
                 drawn.append(self._versions(index, lambda: settle_versions(
                     problem, key, self.seed, chosen, reference, self._warner(index))))
             except SpecError as exc:

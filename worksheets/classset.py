@@ -350,13 +350,14 @@ def drawing_pool(count: int, jobs: int | None = None):
 
 def draw_async(pool, spec, key, seed, versions: range, reference):
     """Starts drawing versions of one problem in pool (variants.independent_versions, in
-    pieces); returns a function that waits for them and returns them in order, each
-    pickled (the build keeps them so: see build.PackedInstances)."""
+    pieces); returns a function that waits for them and returns the pieces in order, each
+    as its versions pickled and joined, and their lengths (see build.PackedInstances)."""
     size = max(1, len(versions) // (4 * pool._processes))
     pieces = [versions[i:i + size] for i in range(0, len(versions), size)]
     pending = pool.starmap_async(_pickled_versions, [(spec, key, seed, p, reference) for p in pieces])
-    return lambda: [data for result in pending.get() for data in result]
+    return pending.get
 
 
-def _pickled_versions(*args) -> list[bytes]:
-    return [pickle.dumps(instance, pickle.HIGHEST_PROTOCOL) for instance in independent_versions(*args)]
+def _pickled_versions(*args) -> tuple[bytes, list[int]]:
+    pickles = [pickle.dumps(instance, pickle.HIGHEST_PROTOCOL) for instance in independent_versions(*args)]
+    return b"".join(pickles), list(map(len, pickles))
