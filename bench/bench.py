@@ -170,15 +170,19 @@ def _watch_memory(child: subprocess.Popen) -> int:
 
 
 def _tree(pid: int) -> list[int]:
+    """pid and its descendants. A process started by a thread (the build joins
+    all-worksheets.pdf from one) is listed among that thread's children only."""
     pids, frontier = [pid], [pid]
     while frontier:
         parent = frontier.pop()
+        children = []
         try:
-            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                children += map(int, (task / "children").read_text().split())
         except OSError:
             continue
-        pids += map(int, children)
-        frontier += map(int, children)
+        pids += children
+        frontier += children
     return pids
 
 

@@ -3,7 +3,6 @@ per-problem independence, and the outputs of a versioned build."""
 import csv
 import io
 import json
-import subprocess
 import textwrap
 import time
 from fractions import Fraction
@@ -391,47 +390,3 @@ def test_versions_drawn_in_the_pool_and_settled_pickled_are_those_drawn_in_one_p
         alone = generator.problem_versions(problem, key, plan.seed, 40)
         assert [v.model_dump_json() for v in versions] == [v.model_dump_json() for v in alone]
     assert len({v.target.name for v in plan.instances[0]}) == 2
-
-
-def _qpdf_command(monkeypatch, tmp_path, versions: int) -> list[str]:
-    """The qpdf command combine_for_duplex runs for `versions` one-page PDFs (not run)."""
-    from worksheets.output import combine
-    commands = []
-    monkeypatch.setattr(combine.subprocess, "run", lambda command, **kw: commands.append(command)
-                        or subprocess.CompletedProcess(command, 0, "", ""))
-    paths = [tmp_path / f"{k}.pdf" for k in range(versions)]
-    combine.combine_for_duplex(paths, (612, 792), tmp_path / "all.pdf", scratch=tmp_path, pages=[1] * versions)
-    return commands[0]
-
-
-def test_all_worksheets_join_keeps_its_files_open(monkeypatch, tmp_path):
-    # 150 one-page versions, each followed by the blank page: 300 inputs, past qpdf's own
-    # threshold of 200, above which it reopens its files at every access (twice as slow)
-    command = _qpdf_command(monkeypatch, tmp_path, 150)
-    assert "--keep-files-open=y" in command
-    assert command.count(str(tmp_path / "0.pdf")) == 1 and len(command[command.index("--pages") + 1:]) == 302
-
-
-def test_all_worksheets_join_raises_the_open_file_limit_for_qpdf_and_restores_it(monkeypatch, tmp_path):
-    import resource
-
-    from worksheets.output import combine
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < 400:
-        pytest.skip("this machine allows fewer open files than the test needs")
-    seen = []
-    monkeypatch.setattr(combine.subprocess, "run", lambda command, **kw: seen.append(
-        (command, resource.getrlimit(resource.RLIMIT_NOFILE)[0])) or subprocess.CompletedProcess(command, 0, "", ""))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (100, hard))
-    try:
-        paths = [tmp_path / f"{k}.pdf" for k in range(150)]
-        combine.combine_for_duplex(paths, (612, 792), tmp_path / "all.pdf", scratch=tmp_path, pages=[2] * 150)
-        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == 100  # restored
-        command, limit = seen[0]
-        assert "--keep-files-open=y" in command and limit == 150 + combine._SPARE_FILES
-        # more files than the hard limit allows: qpdf is left to reopen them as it needs
-        monkeypatch.setattr(combine.resource, "getrlimit", lambda which: (100, 120))
-        combine.combine_for_duplex(paths, (612, 792), tmp_path / "all.pdf", scratch=tmp_path, pages=[2] * 150)
-        assert "--keep-files-open=y" not in seen[1][0]
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -543,29 +543,22 @@ def _all_versions(plan: Plan) -> list[Sheet]:
 
 def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
     labels = [plan.label(v) for v in range(plan.count)]
-    joining: dict = {}  # "error": what stopped qpdf, raised once the keys are written
-    pages: dict = {}  # version -> pages of its worksheet, from the processes that wrote them
+    joining: dict = {}  # "error": what stopped the join, raised once the keys are written
 
     prepare_libraries()  # as when this process wrote PDFs itself (the blank page)
 
-    def join() -> None:  # qpdf, in a thread: the keys are written meanwhile
+    def join() -> None:  # in a thread: the keys are written meanwhile
         if "worksheet" not in plan.version_formats:
             return
         try:
             combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize,
-                               stage.path("all-worksheets.pdf"), scratch=stage.root,
-                               pages=[pages[v] for v in range(plan.count)])
+                               stage.path("all-worksheets.pdf"))
         except BaseException as exc:
             joining["error"] = exc
 
     joiner = threading.Thread(target=join, daemon=True)
-
-    def worksheets_written(counts: dict) -> None:
-        pages.update(counts)
-        joiner.start()
-
     try:
-        timer = render_versions(plan, stage.write, jobs, worksheets_written=worksheets_written)
+        timer = render_versions(plan, stage.write, jobs, worksheets_written=joiner.start)
     finally:
         if joiner.is_alive():
             joiner.join()

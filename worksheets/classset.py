@@ -75,7 +75,6 @@ class Chunk:
         self.plan, self.versions, self.write = plan, versions, write
         self.timer = Timer()
         self.prepared: dict[int, Version | None] = {}  # None: laid out again when written
-        self.worksheet_pages: dict[int, int] = {}  # version -> pages of its worksheet.pdf
 
     def measure(self, step=lambda: None) -> dict[int, tuple]:
         heights = {}
@@ -120,8 +119,6 @@ class Chunk:
         version = self._version(v)
         with self.timer("pdf"):
             files = version_files(version, slots, formats)
-        if "worksheet" in formats:
-            self.worksheet_pages[v] = version.worksheet.pages
         with self.timer("writing"):
             folder = self.plan.folder_of(v)
             for relative, data in files.items():
@@ -132,11 +129,11 @@ WORKSHEETS = ("worksheet",)  # written first, so all-worksheets.pdf is joined wh
 
 
 def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None = None,
-                    worksheets_written=lambda pages: None) -> Timer:
+                    worksheets_written=lambda: None) -> Timer:
     """Writes every version of plan with write(relative path, bytes), into <V>/ (or, for a
     sheet without versions, at the top), using up to `jobs` processes.
-    worksheets_written(pages) is called once every worksheet.pdf is written (the keys may
-    still be being written), with the page count of each (version -> pages)."""
+    worksheets_written() is called once every worksheet.pdf is written (the keys may
+    still be being written)."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, plan.count))
     chunks = _contiguous(plan.count, jobs)
     progress = _progress_bar(plan)
@@ -145,7 +142,7 @@ def render_versions(plan, write: Callable[[str, bytes], None], jobs: int | None 
         step = lambda: progress.update(1)  # noqa: E731
         slots = tallest(list(chunk.measure(step).values()))
         chunk.render_worksheets(slots, step)
-        worksheets_written(chunk.worksheet_pages)
+        worksheets_written()
         chunk.render_rest(slots, step)
         progress.close()
         return chunk.timer
@@ -202,10 +199,9 @@ def _in_processes(plan, chunks: list[list[int]], write, progress, worksheets_wri
         slots = tallest(heights)
         for pipe in pipes:
             pipe.send(slots)
-        pages = {}
         for pipe in pipes:
-            pages.update(_receive(pipe, "worksheets", progress))
-        worksheets_written(pages)
+            _receive(pipe, "worksheets", progress)
+        worksheets_written()
         timer = Timer()
         _follow(pipes, progress, timer)
         return timer
@@ -310,7 +306,7 @@ def _kept_out_of_collections(chunk: Chunk) -> None:
 
 
 def _worker(chunk: Chunk, pipe, steps: bool = True) -> None:
-    """Renders a chunk, sending the parent its heights, its worksheets' pages, its timings,
+    """Renders a chunk, sending the parent its heights, word that its worksheets are written, its timings,
     and (with steps: the progress bar is shown) a message per step."""
     as_worker()
     try:
@@ -318,7 +314,7 @@ def _worker(chunk: Chunk, pipe, steps: bool = True) -> None:
         pipe.send(("heights", chunk.measure(lambda: (step(), _kept_out_of_collections(chunk)))))
         slots = pipe.recv()
         chunk.render_worksheets(slots, step)
-        pipe.send(("worksheets", chunk.worksheet_pages))
+        pipe.send(("worksheets", None))
         chunk.render_rest(slots, step)
         pipe.send(("timings", dict(chunk.timer.totals)))
     except SpecErrors as exc:  # every problem's error, a line each

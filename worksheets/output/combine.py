@@ -1,21 +1,26 @@
 """all-worksheets.pdf: every version in one print job.
 
-qpdf joins the versions' PDFs without decoding their streams (pypdf took three times as
-long for a class of 200); a blank page after each version with an odd number of pages
-makes every version start on a new sheet of paper when printed double-sided.
+The versions' PDFs are copied into one file a version at a time: pikepdf reads each, and
+its pages and what they use are written out at once, renumbered, every stream as it is
+(never decoded), before the next version is opened. Memory stays that of one version
+however many there are: qpdf's --pages, which did this before, holds every input until
+it writes (1.2 GB for 2,000 versions of quiz-07). No library writes a PDF as it goes, so
+the file's frame (header, cross-reference table, trailer) is written here; every object
+in it is pikepdf's own text of the object, with only its references renumbered.
 
-qpdf closes and reopens its input files at every access when it is given more than 200
-(its --keep-files-open-threshold): a class of 200 three-page worksheets, each followed by
-the blank page, is 400 inputs, and joining them took 1.8 s instead of 0.8 s (most of it
-in the kernel). The files are kept open whenever the process may open that many.
+Every version embeds the same font subsets (the same glyphs, in the same order, as every
+version's text is the same but its numbers): each distinct font is written once, which
+makes the joined file a third of the versions' PDFs together. A blank page after each
+version with an odd number of pages makes every version start on a new sheet of paper
+when printed double-sided.
 """
 from __future__ import annotations
 
-import resource
-import shutil
-import subprocess
-import tempfile
-from contextlib import contextmanager
+import hashlib
+import io
+from array import array
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
@@ -25,67 +30,25 @@ from ..typeset.fonts import REGULAR
 from .pdf import prepare_libraries
 
 
-def combine_for_duplex(paths: list[Path], pagesize, target: Path, scratch: Path | None = None,
-                       pages: list[int] | None = None) -> None:
-    """Writes the joined PDF to target (by qpdf: a class set of thousands of versions
-    joins to hundreds of megabytes, never held in memory). pages: each PDF's page count
-    when known (else read from the PDF). Its work files go to scratch (the build's
-    staging folder, which a later build removes even if this process is killed), else
-    the system's temp folder."""
-    if shutil.which("qpdf") is None:
-        raise BuildError("qpdf is needed to join the versions: install the Debian package qpdf")
-    with tempfile.TemporaryDirectory(prefix="worksheets-combine-", dir=scratch) as folder:
-        blank = Path(folder) / "blank.pdf"
-        blank.write_bytes(_blank_page(pagesize))
-        joined = []
-        for k, path in enumerate(paths):
-            joined.append(str(path))
-            if (pages[k] if pages is not None else page_count(path.read_bytes())) % 2:
-                joined.append(str(blank))
-        with _open_files_allowed(len(set(joined)) + _SPARE_FILES) as enough:
-            command = ["qpdf", "--empty", "--deterministic-id", "--stream-data=preserve",
-                       *(["--keep-files-open=y"] if enough else []), "--pages", *joined, "--", str(target)]
-            result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        if result.returncode not in (0, 3):  # 3: warnings only
-            raise BuildError(f"qpdf could not join the versions: {result.stderr.strip()[:200]}")
+def combine_for_duplex(paths: list[Path], pagesize, target: Path) -> None:
+    """Writes the versions' PDFs (paths, in order) joined into target, a blank page after
+    each with an odd number of pages."""
+    import pikepdf  # only a class set joins PDFs
 
-
-_SPARE_FILES = 64  # qpdf's own files (the output, its libraries) beside the inputs
-
-
-@contextmanager
-def _open_files_allowed(wanted: int):
-    """Yields whether a process started within may keep `wanted` files open, raising this
-    process's soft limit (which qpdf inherits) up to the hard limit for that while."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or wanted <= soft:
-        yield True
-        return
-    if hard != resource.RLIM_INFINITY and wanted > hard:
-        yield False  # qpdf reopens its files as needed: slower, never out of descriptors
-        return
+    blank = _blank_page(pagesize)
     try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    except (ValueError, OSError):
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-
-def page_count(pdf: bytes) -> int:
-    """Pages of a PDF, read by a PDF library: a search of the bytes for "/Count" would
-    also find it in a title or any other text of the document."""
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-    try:
-        return len(PdfReader(io.BytesIO(pdf)).pages)
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise BuildError(f"could not read the page count of a worksheet: {exc}") from None
+        with open(target, "wb") as file:
+            joined = _JoinedPdf(file, pikepdf)
+            for path in paths:
+                with pikepdf.open(path) as version:
+                    joined.add(version)
+                    count = len(version.pages)
+                if count % 2:
+                    with pikepdf.open(io.BytesIO(blank)) as page:
+                        joined.add(page)
+            joined.finish()
+    except pikepdf.PdfError as exc:
+        raise BuildError(f"could not join the versions' worksheets: {exc}") from None
 
 
 def _blank_page(pagesize) -> bytes:
@@ -94,3 +57,171 @@ def _blank_page(pagesize) -> bytes:
     canvas = Canvas(None, pagesize=pagesize, initialFontName=REGULAR)  # None: in memory
     canvas.showPage()
     return canvas.getpdfdata()
+
+
+CATALOG, PAGES = 1, 2  # the joined file's first two objects, written last
+INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")  # a page may take them from its tree
+
+
+class _JoinedPdf:
+    """A PDF written object by object: documents' pages added in order, then finish()."""
+
+    def __init__(self, file, pikepdf):
+        self.file, self.pikepdf = file, pikepdf
+        self.offsets = array("q", [0, 0])  # of objects 1, 2, ...: the catalog and page tree come last
+        self.kids: list[int] = []  # the page objects, in order
+        self.fonts: dict[bytes, int] = {}  # a font's content -> its object, written once
+        self.version = "1.4"
+        self.digest = hashlib.md5()  # of everything written: the file's ID, as qpdf's deterministic one
+        self.position = 0
+        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")  # (its version raised in finish if a document's is newer)
+
+    def add(self, document) -> None:
+        """Writes a document's pages and every object they use (its fonts once per file)."""
+        if document.pdf_version > self.version:
+            self.version = document.pdf_version
+        numbers: dict[tuple[int, int], int] = {}  # this document's objects -> the joined file's
+        pending: list = []  # its objects numbered but not yet written
+        for page in document.pages:
+            number = self._number()
+            numbers[page.obj.objgen] = number
+            self.kids.append(number)
+            self._write_object(number, self._page(page.obj, numbers, pending))
+        while pending:
+            obj, number = pending.pop()
+            self._write_object(number, *self._body(obj, numbers, pending))
+
+    def _page(self, page, numbers: dict, pending: list) -> bytes:
+        entries = [b"/Parent %d 0 R" % PAGES]
+        for key in page.keys():
+            if key != "/Parent":
+                entries.append(_name(key) + b" " + self._text(page[key], numbers, pending))
+        for key in INHERITED:
+            if key not in page:
+                value = _inherited(page, key)
+                if value is not None:
+                    entries.append(_name(key) + b" " + self._text(value, numbers, pending))
+        return b"<< " + b" ".join(entries) + b" >>"
+
+    def _body(self, obj, numbers: dict, pending: list) -> tuple[bytes, bytes | None]:
+        if isinstance(obj, self.pikepdf.Stream):
+            raw = obj.read_raw_bytes()
+            entries = [_name(key) + b" " + self._text(obj.stream_dict[key], numbers, pending)
+                       for key in obj.stream_dict.keys() if key != "/Length"]
+            return b"<< " + b" ".join([*entries, b"/Length %d" % len(raw)]) + b" >>", raw
+        return self._direct(obj, numbers, pending), None
+
+    def _text(self, value, numbers: dict, pending: list) -> bytes:
+        """A value as it is written: an indirect object by its number in the joined file."""
+        if not isinstance(value, self.pikepdf.Object):
+            return _scalar(value)
+        if value.is_indirect:
+            return b"%d 0 R" % self._number_of(value, numbers, pending)
+        return self._direct(value, numbers, pending)
+
+    def _direct(self, value, numbers: dict, pending: list) -> bytes:
+        text = value.unparse()
+        if b" R" not in text:  # nothing in it refers to another object: pikepdf's text as it is
+            return text
+        if isinstance(value, self.pikepdf.Dictionary):
+            return b"<< " + b" ".join(_name(key) + b" " + self._text(value[key], numbers, pending)
+                                      for key in value.keys()) + b" >>"
+        if isinstance(value, self.pikepdf.Array):
+            return b"[ " + b" ".join(self._text(item, numbers, pending) for item in value) + b" ]"
+        return text  # (a string that holds " R")
+
+    def _number_of(self, obj, numbers: dict, pending: list) -> int:
+        number = numbers.get(obj.objgen)
+        if number is not None:
+            return number
+        font = obj.get("/Type") == "/Font" if isinstance(obj, self.pikepdf.Dictionary) else False
+        content = _content(obj, self.pikepdf) if font else None
+        number = self.fonts.get(content) if font else None
+        if number is None:
+            number = self._number()
+            pending.append((obj, number))
+            if font:
+                self.fonts[content] = number
+        numbers[obj.objgen] = number
+        return number
+
+    def _number(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets)
+
+    def _write_object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self.offsets[number - 1] = self.position
+        self._write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            self._write(b"\nstream\n")
+            self._write(stream)
+            self._write(b"\nendstream")
+        self._write(b"\nendobj\n")
+
+    def _write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.digest.update(data)
+        self.position += len(data)
+
+    def finish(self) -> None:
+        kids = b" ".join(b"%d 0 R" % kid for kid in self.kids)
+        self._write_object(PAGES, b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(self.kids), kids))
+        self._write_object(CATALOG, b"<< /Type /Catalog /Pages %d 0 R >>" % PAGES)
+        start, file_id = self.position, self.digest.hexdigest().encode()
+        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1)]
+        rows += [b"%010d 00000 n \n" % offset for offset in self.offsets]
+        rows.append(b"trailer\n<< /Size %d /Root %d 0 R /ID [ <%s> <%s> ] >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (len(self.offsets) + 1, CATALOG, file_id, file_id, start))
+        self._write(b"".join(rows))
+        if self.version != "1.4":  # the newest version among the documents
+            self.file.seek(len(b"%PDF-"))
+            self.file.write(self.version.encode()[:3])
+
+
+def _inherited(page, key: str):
+    node = page.get("/Parent")
+    while node is not None:
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+    return None
+
+
+def _scalar(value) -> bytes:
+    """A number or boolean as pikepdf gives it (int, Decimal, bool), as PDF text."""
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, Decimal):
+        return format(value, "f").encode()
+    raise BuildError(f"a worksheet holds a value the join cannot write: {value!r}")
+
+
+@lru_cache(maxsize=1024)
+def _name(key: str) -> bytes:
+    """A PDF name as written, the bytes a name may not hold as #xx (pikepdf gives "/A B")."""
+    out = bytearray(b"/")
+    for byte in key[1:].encode("utf-8"):
+        out += b"#%02X" % byte if byte < 0x21 or byte > 0x7E or byte in _DELIMITERS else bytes([byte])
+    return bytes(out)
+
+
+_DELIMITERS = b"#()<>[]{}/%"
+
+
+def _content(obj, pikepdf) -> bytes:
+    """What an object holds, objects it refers to included (their numbers are not the same
+    in two versions' files): equal exactly when two fonts are the same."""
+    if isinstance(obj, pikepdf.Stream):
+        return b"stream" + _content(obj.stream_dict, pikepdf) + hashlib.sha256(obj.read_raw_bytes()).digest()
+    if not isinstance(obj, pikepdf.Object):
+        return _scalar(obj)
+    text = obj.unparse()
+    if b" R" not in text:
+        return text
+    if isinstance(obj, pikepdf.Dictionary):
+        return b"<<" + b"".join(key.encode() + _content(obj[key], pikepdf) for key in obj.keys()) + b">>"
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(_content(item, pikepdf) for item in obj) + b"]"
+    return text
