@@ -14,8 +14,9 @@ also reports the error.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
+
+from ..caching import kept_on_second_use
 
 
 class Atom(NamedTuple):
@@ -84,7 +85,7 @@ def stretches(latex: str) -> list[str]:
     return _BEFORE_EQUALS.split(latex)
 
 
-@lru_cache(maxsize=4096)
+@kept_on_second_use(maxsize=4096)  # (most stretches carry a version's own numbers, met once)
 def _split_stretch(stretch: str) -> tuple[Atom, ...] | None:
     atoms = _split(stretch)
     return None if atoms is None else tuple(atoms)

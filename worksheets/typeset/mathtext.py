@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 
 import ziamath
 
+from ..caching import kept_on_second_use
 from . import mathink
 from .mathink import PX_TO_PT, Ink, Layout
 from .mathsplit import SPACE_MU, SYMBOLS, is_fraction, matrix_cells, resolve_unary, split, stretches
@@ -97,7 +98,7 @@ def _pieces(latex: str, size: float, display: bool) -> list[tuple[str, Layout | 
     return pieces
 
 
-@lru_cache(maxsize=4096)
+@kept_on_second_use(maxsize=4096)  # (three stretches in four carry a version's own numbers, met once)
 def _stretch_pieces(stretch: str, size: float, display: bool) -> tuple[tuple[str, Layout | int], ...] | None:
     atoms = split(stretch)
     return None if atoms is None else tuple(_laid_out(resolve_unary(atoms), size, display))
