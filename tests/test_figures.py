@@ -1,6 +1,7 @@
 """Figures: layout geometry, DOT text, one Graphviz run, reportlab drawing."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import html
 import io
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reportlab.graphics.shapes import Ellipse, String
+from reportlab.graphics.shapes import Ellipse, Group, String
 
 import worksheets.figures as figures
 from worksheets.figures import FigureSpec, RenderedFigure, figure_dot, render_figures
@@ -34,6 +35,7 @@ from worksheets.figures.layout import (
     layout,
     segment_hits_box,
 )
+from worksheets.figures.templates import shallow_copy
 from worksheets.typeset.fonts import ITALIC, REGULAR
 
 needs_neato = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
@@ -382,6 +384,18 @@ def test_figures_are_what_graphviz_draws_for_their_own_dot():
     escaped = rendered[SAMPLES.index(ESCAPED)].svg
     assert "a&lt;b&gt;" in escaped and "&#39;q&#39;&quot;r&quot;&#45;1" in escaped
     assert ">a &amp; b</text>" in rendered[-2].svg and ">\\N</text>" in rendered[-1].svg
+
+
+def test_shallow_copy_is_copy_copy():
+    # A filled label is a copy of the template's String: the same class and attributes,
+    # a new object (setting its text leaves the template's alone).
+    original = String(3, 4, "@w1@", fontName="Helvetica", fontSize=7.5, textAnchor="middle", fillColor=BLUE)
+    twin = shallow_copy(original)
+    assert type(twin) is String and twin is not original and twin.__dict__ == copy.copy(original).__dict__
+    twin.text = "-0.5"
+    assert original.text == "@w1@" and twin.getBounds() != original.getBounds()
+    group = Group(original)  # (not a plain __dict__ copy: its contents list is shared by copy.copy too)
+    assert shallow_copy(group).contents is copy.copy(group).contents
 
 
 @needs_neato
