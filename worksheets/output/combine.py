@@ -93,7 +93,7 @@ class _JoinedPdf:
 
     def _page(self, page, numbers: dict, pending: list) -> bytes:
         entries = [b"/Parent %d 0 R" % PAGES]
-        for key in page.keys():
+        for key in sorted(page.keys()):  # (a set: sorted, as qpdf writes them)
             if key != "/Parent":
                 entries.append(_name(key) + b" " + self._text(page[key], numbers, pending))
         for key in INHERITED:
@@ -107,7 +107,7 @@ class _JoinedPdf:
         if isinstance(obj, self.pikepdf.Stream):
             raw = obj.read_raw_bytes()
             entries = [_name(key) + b" " + self._text(obj.stream_dict[key], numbers, pending)
-                       for key in obj.stream_dict.keys() if key != "/Length"]
+                       for key in sorted(obj.stream_dict.keys()) if key != "/Length"]
             return b"<< " + b" ".join([*entries, b"/Length %d" % len(raw)]) + b" >>", raw
         return self._direct(obj, numbers, pending), None
 
@@ -125,7 +125,7 @@ class _JoinedPdf:
             return text
         if isinstance(value, self.pikepdf.Dictionary):
             return b"<< " + b" ".join(_name(key) + b" " + self._text(value[key], numbers, pending)
-                                      for key in value.keys()) + b" >>"
+                                      for key in sorted(value.keys())) + b" >>"
         if isinstance(value, self.pikepdf.Array):
             return b"[ " + b" ".join(self._text(item, numbers, pending) for item in value) + b" ]"
         return text  # (a string that holds " R")
@@ -221,7 +221,7 @@ def _content(obj, pikepdf) -> bytes:
     if b" R" not in text:
         return text
     if isinstance(obj, pikepdf.Dictionary):
-        return b"<<" + b"".join(key.encode() + _content(obj[key], pikepdf) for key in obj.keys()) + b">>"
+        return b"<<" + b"".join(key.encode() + _content(obj[key], pikepdf) for key in sorted(obj.keys())) + b">>"
     if isinstance(obj, pikepdf.Array):
         return b"[" + b" ".join(_content(item, pikepdf) for item in obj) + b"]"
     return text
