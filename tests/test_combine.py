@@ -123,3 +123,20 @@ def test_a_worksheet_that_is_not_a_pdf_is_one_line_of_error(versions, tmp_path):
     with pytest.raises(BuildError, match="could not join the versions' worksheets") as error:
         combine_for_duplex([versions[0], broken], SIZE, tmp_path / "all.pdf")
     assert "\n" not in str(error.value)
+
+
+def test_a_link_to_a_later_page_points_at_that_page_in_the_joined_file(tmp_path):
+    pdf = pikepdf.new()
+    for _ in range(2):
+        pdf.add_blank_page(page_size=SIZE)
+    second = pdf.pages[1].obj
+    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10],
+                              Dest=pikepdf.Array([second, pikepdf.Name.Fit]))
+    pdf.pages[0].obj.Annots = pikepdf.Array([link])  # (in the page itself: met while the page is written)
+    pdf.save(tmp_path / "linked.pdf")
+    target = tmp_path / "all.pdf"
+    combine_for_duplex([tmp_path / "linked.pdf"], SIZE, target)
+    with pikepdf.open(target) as joined:
+        assert len(joined.pages) == 2
+        assert sum(isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page" for o in joined.objects) == 2
+        assert joined.pages[0].obj.Annots[0].Dest[0].objgen == joined.pages[1].obj.objgen

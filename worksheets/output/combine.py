@@ -82,11 +82,12 @@ class _JoinedPdf:
             self.version = document.pdf_version
         numbers: dict[tuple[int, int], int] = {}  # this document's objects -> the joined file's
         pending: list = []  # its objects numbered but not yet written
-        for page in document.pages:
-            number = self._number()
-            numbers[page.obj.objgen] = number
-            self.kids.append(number)
-            self._write_object(number, self._page(page.obj, numbers, pending))
+        pages = [page.obj for page in document.pages]
+        for page in pages:  # all numbered first: a page may refer to a later one (a link)
+            numbers[page.objgen] = self._number()
+            self.kids.append(numbers[page.objgen])
+        for page in pages:
+            self._write_object(numbers[page.objgen], self._page(page, numbers, pending))
         while pending:
             obj, number = pending.pop()
             self._write_object(number, *self._body(obj, numbers, pending))
