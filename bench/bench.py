@@ -82,7 +82,7 @@ def _report(spec: str, versions: int, out: Path) -> None:
         label = {"problems": "engine + problems (summed over workers)",
                  "figures": "figures (summed over workers)",
                  "pdf": "PDF writing (summed over workers)",
-                 "writing": "files (summed over workers; the parent's wait for qpdf)"}[stage]
+                 "writing": "files (summed over workers; the parent's wait for the join)"}[stage]
         print(f"stage seconds, {label}: {stages.get(stage, 0.0):.2f}")
     print(f"peak memory MB (all processes): {peak / 2**20:.0f}")
     print(f"unchanged rebuild seconds: {rebuild:.2f}")

@@ -93,7 +93,8 @@ def test_the_same_versions_join_to_the_same_bytes_in_any_process(versions, tmp_p
         subprocess.run([sys.executable, "-c", join, str(tmp_path / f"{seed}.pdf"), *map(str, versions)],
                        check=True, env={**os.environ, "PYTHONHASHSEED": seed})
     combine_for_duplex(versions, SIZE, tmp_path / "here.pdf")
-    assert (tmp_path / "1.pdf").read_bytes() == (tmp_path / "2.pdf").read_bytes() == (tmp_path / "here.pdf").read_bytes()
+    joined = [(tmp_path / f"{name}.pdf").read_bytes() for name in ("1", "2", "here")]
+    assert joined[0] == joined[1] == joined[2]
 
 
 def test_a_page_gets_what_it_inherits_from_its_page_tree(tmp_path):
