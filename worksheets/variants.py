@@ -205,13 +205,15 @@ def _node_on(W: list, b: list | None, a: list, j: int, given_W, given_b, ranges:
                for i in range(len(a))]
     drawn_b = (b is not None and ranges.biases[0] != ranges.biases[1]
                and randomness.drawn_entry(given_b, (j,), fill_missing))
+    rows = [i for i, drawn in enumerate(drawn_W) if drawn]
     for _ in range(RELU_TRIES):
         z = sum(a_i * row[j] for a_i, row in zip(a, W)) + (b[j] if b is not None else 0)
-        if z > 0 or not (any(drawn_W) or drawn_b):
+        if z > 0 or not (rows or drawn_b):
             return z
-        for i, drawn in enumerate(drawn_W):
-            if drawn:
-                W[i][j] = randomness.integers(rng, ranges.weights, (), nonzero=True)
+        # the weights in one call: the same numbers as drawn one at a time, in row order
+        if rows:
+            for i, weight in zip(rows, randomness.integers(rng, ranges.weights, (len(rows),), nonzero=True)):
+                W[i][j] = weight
         if drawn_b:
             b[j] = randomness.integers(rng, ranges.biases, ())
     return z
