@@ -53,3 +53,25 @@ def test_integers_drawn_one_at_a_time_are_those_of_one_call(span):
             assert all(type(v) is int for v in np.ravel(made).tolist())
             assert randomness.integers(fast, span, (), nonzero) == int(_integers_the_long_way(slow, span, (), nonzero))
         assert fast.integers(10**6) == slow.integers(10**6)  # the streams went on alike
+
+
+def test_whether_a_network_was_drawn_is_read_as_pydantic_reads_it():
+    given = NetworkSpec.model_validate({"layers": [2, 1], "W1": [[1], [2]], "x": [1, 1]})
+    drawn = NetworkSpec.drawn(layers=[[2, 1]], W1=[[1], [2]], x=[1, 1])
+    for network in (given, drawn, given.model_copy(), drawn.model_copy(update={"x": [2, 2]}),
+                    pickle.loads(pickle.dumps(drawn)), pickle.loads(pickle.dumps(given))):
+        assert network._is_drawn() is network._drawn
+    assert drawn._is_drawn() and not given._is_drawn()
+
+
+def test_a_network_hashed_once_hashes_as_its_fields_and_not_in_its_pickle():
+    from dataclasses import astuple, fields, replace
+
+    from worksheets.network import Network
+    net = Network((2, 1), weights=(((1,), (Fraction(1, 2),)),), x=(1, 2), biases=((Fraction(0),),))
+    assert hash(net) == hash(tuple(getattr(net, f.name) for f in fields(net))) == hash(net)
+    changed = replace(net, x=(1, 3))
+    assert changed != net and hash(changed) == hash(tuple(getattr(changed, f.name) for f in fields(changed)))
+    copy = pickle.loads(pickle.dumps(net))
+    assert "_hash" not in copy.__dict__ and copy == net and hash(copy) == hash(net)
+    assert astuple(copy) == astuple(net) and repr(copy) == repr(net)

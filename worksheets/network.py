@@ -11,7 +11,7 @@ regularization adds (λ/2)·Σ W² to L (λW to each ∂L/∂W) once, after that
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 import numpy as np
@@ -41,6 +41,19 @@ class Network:
     l2: Fraction = Fraction(0)  # λ of the L2 term (λ/2)·Σ W², over every weight matrix (not biases)
     batch: tuple[tuple[Vector, Vector], ...] | None = None  # several points (x, y); then x and y are None
     reduce: str = "mean"  # how a batch's per-point losses combine: "mean" or "sum"
+
+    def __hash__(self) -> int:
+        """The fields' hash, computed once: the exact passes' caches (paths.py) look a
+        network up several times per quantity of a key, and hashing its Fractions costs."""
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", value)  # frozen: not a field, not compared
+            return value
+
+    def __getstate__(self) -> dict:  # the hash is not pickled: another process hashes strings differently
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
 
     @property
     def is_batch(self) -> bool:

@@ -419,12 +419,20 @@ class NetworkSpec(Strict):
 
     def is_random(self) -> bool:
         """True when the generator still has something to choose."""
-        return not self._drawn and (len(self.layers) > 1 or self.has_random_numbers())
+        return not self._is_drawn() and (len(self.layers) > 1 or self.has_random_numbers())
 
     def has_random_numbers(self) -> bool:
         """True when a weight, bias or input is written `random`."""
+        if self._is_drawn():
+            return False
         values = [self.x, self.y] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, WEIGHT_FIELDS + 1)]
-        return not self._drawn and any(_has_random(v) for v in values)
+        return any(_has_random(v) for v in values)
+
+    def _is_drawn(self) -> bool:
+        """self._drawn, read where pydantic keeps it (self._drawn goes through the model's
+        __getattr__, a good part of a drawn network's to_network)."""
+        private = self.__pydantic_private__
+        return bool(private and private.get("_drawn"))
 
     def has_values(self) -> bool:
         return (not self.is_random() and self.x is not None and (self.loss == "none" or self.y is not None)
