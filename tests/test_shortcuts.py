@@ -75,3 +75,58 @@ def test_a_network_hashed_once_hashes_as_its_fields_and_not_in_its_pickle():
     copy = pickle.loads(pickle.dumps(net))
     assert "_hash" not in copy.__dict__ and copy == net and hash(copy) == hash(net)
     assert astuple(copy) == astuple(net) and repr(copy) == repr(net)
+
+
+def _listed(values):
+    if values is None:
+        return None
+    return [_listed(v) for v in values] if isinstance(values, (list, tuple)) else np.asarray(values).tolist()
+
+
+def _bits(values) -> str:
+    """Every number of a pass, as repr shows it (so −0.0 differs from 0.0)."""
+    return repr([_listed(getattr(values, name)) for name in ("z", "a", "dz", "da", "dW", "db")] + [values.loss])
+
+
+def test_the_plain_pass_gives_the_engines_numbers_to_the_bit():
+    from worksheets.engine import evaluate
+    from worksheets.network import Network
+    from worksheets.problems.arithmetic import plain_pass
+    rng = np.random.default_rng(16)
+    compared = 0
+    for _ in range(1500):
+        layers = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(2, 5)))
+        loss = str(rng.choice(["none", "square", "half-square"]))
+        layers = layers[:-1] + (1,) if loss == "none" else layers
+        span = int(rng.choice([1, 3, 30]))  # small numbers, zeros and dead ReLUs are common
+        weights = tuple(tuple(tuple(int(v) for v in row) for row in rng.integers(-span, span + 1, (m, n)))
+                        for m, n in zip(layers, layers[1:]))
+        biases = tuple(tuple(Fraction(int(v)) for v in rng.integers(-span, span + 1, n)) for n in layers[1:]) \
+            if rng.random() < 0.5 else None
+        net = Network(layers, str(rng.choice(["relu", "linear"])), str(rng.choice(["relu", "linear"])), weights,
+                      biases, tuple(int(v) for v in rng.integers(-span, span + 1, layers[0])), loss,
+                      None if loss == "none" else tuple(Fraction(int(v)) for v in rng.integers(-3, 4, layers[-1])),
+                      relu_at_zero=int(rng.integers(2)))
+        plain = plain_pass(net)
+        if plain is not None:
+            compared += 1
+            assert _bits(plain) == _bits(evaluate(net)), net
+    assert compared > 600  # the rest: a sum of zeros with a −0.0 (dead nodes are common here)
+
+
+def test_the_plain_pass_leaves_to_the_engine_what_it_might_not_give_to_the_bit():
+    from dataclasses import replace
+
+    from worksheets.network import Network
+    from worksheets.problems.arithmetic import plain_pass
+    net = Network((2, 2, 1), "relu", "linear", (((1, -2), (3, 1)), ((2,), (-1,))), None, (1, 2))
+    assert plain_pass(net) is not None
+    others = [replace(net, x=(Fraction(1, 2), 2)), replace(net, hidden="sigmoid"), replace(net, output="tanh"),
+              replace(net, loss="cross-entropy", output="sigmoid", y=(1,)), replace(net, loss="square", y=(1,),
+                                                                                   l2=Fraction(1, 10)),
+              replace(net, x=None, loss="square", batch=(((1, 2), (1,)), ((0, 1), (2,)))),
+              replace(net, weights=(((10**8, -2), (3, 1)), ((2,), (-1,))))]  # sums past 2^53
+    assert [plain_pass(other) for other in others] == [None] * len(others)
+    # ∂H/∂x is a sum of zeros, one of them −0.0 (a dead node after a negative weight): numpy's sign
+    dead = Network((1, 1, 1), "relu", "linear", (((1,),), ((-1,),)), None, (-1,))
+    assert plain_pass(dead) is None

@@ -172,7 +172,7 @@ def lookup(q: Quantity, values: Values) -> float:
     if q.symbol == "W":
         if not q.derivative:
             raise UnknownQuantity("weights are given, not computed")
-        return float(values.dW[q.layer][q.i - 1, q.j - 1])
+        return float(values.dW[q.layer][q.i - 1][q.j - 1])  # an array, or lists (arithmetic.plain_pass)
     tables = {"z": (values.z, values.dz), "a": (values.a, values.da), "b": (None, values.db)}
     table = tables[q.symbol][1 if q.derivative else 0]
     return float(table[q.layer][q.i - 1])

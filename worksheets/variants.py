@@ -240,12 +240,13 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     if found.broken:
         return found.broken
     limit = (spec.random or RandomRanges()).max_value
-    answers = np.asarray(list(found.answers.values()), dtype=float)
-    values = np.concatenate([np.asarray(found.intermediates, dtype=float), answers])
-    if found.exact and not (_whole(found.intermediates) and _whole(answers * found.scale)):
+    # Lists of floats, not arrays: numpy's overhead is most of these tests on a few numbers.
+    answers = _floats(list(found.answers.values()))
+    intermediates = _floats(found.intermediates)
+    if found.exact and not (_whole(intermediates) and _whole([value * found.scale for value in answers])):
         return "every value a student computes is an integer" if found.scale == 1 else \
             f"every value a student computes is an integer (answers: a multiple of 1/{found.scale})"
-    if np.any(np.abs(values) > limit):
+    if any(abs(value) > limit for value in intermediates) or any(abs(value) > limit for value in answers):
         return f"every value a student computes is at most {limit} in size"
     zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or _zero_ok(spec)
     printed = as_printed(spec, found)
@@ -262,10 +263,18 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     return None
 
 
-def _whole(values) -> bool:
-    values = np.asarray(values, dtype=float)
-    if all(v.is_integer() for v in values.tolist()):  # the usual case: exact integers, cheaply
+def _floats(values) -> list[float]:
+    """Numbers (a list, or an array of any shape) as a flat list of floats, as
+    np.asarray(values, dtype=float) holds them."""
+    if type(values) is list and all(type(value) is float for value in values):
+        return values
+    return np.asarray(values, dtype=float).ravel().tolist()
+
+
+def _whole(values: list[float]) -> bool:
+    if all(v.is_integer() for v in values):  # the usual case: exact integers, cheaply
         return True
+    values = np.asarray(values, dtype=float)
     return not np.any(np.abs(values - np.round(values)) > 1e-9 * np.maximum(1.0, np.abs(values)))
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..engine import evaluate, slope
+from ..engine import Values, evaluate, slope
 from ..quantities import Quantity, lookup
 
 
@@ -34,19 +34,83 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     """Numbers of a network problem from one float pass of the engine (values are small
     integers or rounded, so floats are exact enough for the rules)."""
     net = spec.network.to_network()
-    values = evaluate(net)
+    plain = plain_pass(net)
+    values = plain or evaluate(net)
     points = _points(net, values)
     arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
-    intermediates = np.concatenate(arrays, axis=None)  # each flattened, in order
+    if plain:  # lists: each flattened, in order, as np.concatenate does
+        intermediates = [value for array in arrays for entry in array
+                         for value in (entry if isinstance(entry, list) else (entry,))]
+    else:
+        intermediates = np.concatenate(arrays, axis=None)  # each flattened, in order
     answers = {q.name: lookup(q, values) for q in asked}
     dead = net.hidden == "relu" and any(not _alive("relu", z, net.relu_at_zero)
-                                        for _, v in points for layer in v.z[1:-1] for z in layer.tolist())
+                                        for _, v in points for layer in v.z[1:-1] for z in _listed(layer))
 
     def terms() -> tuple:
         return tuple(_terms(q, point_net, v, nonzero_path_counts(point_net, v))
                      for point_net, v in points for q in asked if q.derivative)
     return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
                    parts if parts is not None else list(answers.values()), scale=answer_scale(net))
+
+
+def _listed(values) -> list:
+    """A layer's values as a list (the plain pass's already are one)."""
+    return values if isinstance(values, list) else values.tolist()
+
+
+EXACT_BELOW = 2 ** 53  # floats add and multiply whole numbers below this exactly, in any order
+
+
+def plain_pass(net) -> Values | None:
+    """engine.evaluate(net) in plain Python floats, lists for arrays: the same numbers,
+    for the rules in the generator's loop (numpy's overhead is most of a pass on a network
+    this small). Only where they are surely the engine's to the bit: one input, no L2,
+    ReLU and linear layers, a square loss or none, whole-number parameters, every number
+    added or multiplied below 2^53 (so every sum is exact, in numpy's order or ours), and
+    no sum in the backward pass of only zeros, one of them −0.0 (numpy's sign of it
+    is its own). None elsewhere: the caller runs the engine."""
+    if (net.is_batch or net.l2 or net.hidden not in ("relu", "linear") or net.output not in ("relu", "linear")
+            or net.loss not in ("none", "square", "half-square")):
+        return None
+    given = [net.x, *(row for W in net.weights for row in W), *(net.biases or ()), net.y or ()]
+    if not all(type(v) is int or (type(v) is Fraction and v.denominator == 1) for row in given for v in row):
+        return None
+    depth, sizes = net.depth, net.layers
+    weights = [[[float(w) for w in row] for row in W] for W in net.weights]
+    biases = [[float(v) for v in b] for b in net.biases] if net.biases else [[0.0] * n for n in sizes[1:]]
+    z, a = [None], [[float(v) for v in net.x]]
+    for layer in range(1, depth + 1):
+        W, before = weights[layer - 1], a[-1]
+        z.append([sum(before[i] * W[i][j] for i in range(sizes[layer - 1])) + biases[layer - 1][j]
+                  for j in range(sizes[layer])])
+        a.append([v if v > 0 else 0.0 for v in z[-1]] if net.activation(layer) == "relu" else z[-1])
+    dz, da, dW, db = [None] * (depth + 1), [None] * (depth + 1), [None] * (depth + 1), [None] * (depth + 1)
+    loss = None
+    if net.has_loss:
+        errors = [o - float(t) for o, t in zip(a[depth], net.y)]
+        squares = sum(e ** 2 for e in errors)
+        loss, da[depth] = (squares, [2.0 * e for e in errors]) if net.loss == "square" else (0.5 * squares, errors)
+    else:
+        da[depth] = [1.0] * sizes[depth]
+    for layer in range(depth, 0, -1):
+        if net.activation(layer) == "relu":
+            at_zero = float(net.relu_at_zero)
+            slopes = [1.0 if v > 0 else at_zero if v == 0 else 0.0 for v in z[layer]]
+        else:
+            slopes = [1.0] * sizes[layer]
+        dz[layer] = [d * g for d, g in zip(da[layer], slopes)]
+        dW[layer] = [[value * d for d in dz[layer]] for value in a[layer - 1]]
+        db[layer] = list(dz[layer])
+        terms = [[w * d for w, d in zip(row, dz[layer])] for row in weights[layer - 1]]
+        if any(not any(row) and any(math.copysign(1.0, t) < 0 for t in row) for row in terms):
+            return None
+        da[layer - 1] = [sum(row) for row in terms]
+    largest = max(abs(v) for values in (*z[1:], *a, *dz[1:], *da, *(row for W in weights for row in W), *biases,
+                                        [float(t) for t in net.y or ()]) for v in values)
+    if (max(sizes) + 1) * int(largest) ** 2 >= EXACT_BELOW:  # bounds every product and sum (ints: exact)
+        return None
+    return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db, loss=loss)
 
 
 def _points(net, values) -> list[tuple]:
@@ -76,7 +140,7 @@ def nonzero_path_counts(net, values) -> list[list[int]]:
     for layer in range(net.depth, 0, -1):
         act = net.activation(layer)
         onward = [count if _alive(act, z, net.relu_at_zero) else 0
-                  for count, z in zip(counts[layer], values.z[layer].tolist())]
+                  for count, z in zip(counts[layer], _listed(values.z[layer]))]
         counts[layer - 1] = [sum(count for w, count in zip(row, onward) if float(w) != 0)
                              for row in net.weights[layer - 1]]
     return counts
