@@ -176,6 +176,8 @@ def json_value(value, decimals: int | None = None):
 def parameter_json(value):
     """A spec's number (or list of them) as JSON data: an int when integral, else its exact
     fraction as text ("1/3"), for manifest.json and duplicate checks."""
+    if type(value) is int:  # most numbers (drawn ones): nothing to convert
+        return value
     if isinstance(value, list):
         return [parameter_json(v) for v in value]
     exact = plain(value)

@@ -49,9 +49,11 @@ class Solved:
 
     def value(self, q: Quantity):
         """Exact (Fraction) or float value of q, checked against an independent method."""
-        if q not in self._checked:
-            self._checked[q] = checked_value(self, q)
-        return self._checked[q]
+        try:  # one lookup (a quantity's hash is computed in Python) where most are found
+            return self._checked[q]
+        except KeyError:
+            value = self._checked[q] = checked_value(self, q)
+            return value
 
     def text(self, value) -> str:
         return numbers.text(value, self.decimals)

@@ -183,7 +183,8 @@ def variant_numbers(spec: Spec):
     layers = spec.layers or range(1, net.depth + 1)
     symbols = ("W", "b") if net.has_bias else ("W",)
     tables = [_entries(net, symbol, layer) for symbol in symbols for layer in layers]
-    asked = [q for table in tables for row in table for q in row if q not in set(spec.hints)]
+    hints = set(spec.hints)
+    asked = [q for table in tables for row in table for q in row if q not in hints]
     found = network_numbers(spec, asked)
     # Each table is one part: two parts share an answer only if two whole tables are equal.
     found.parts = [[[found.answers.get(q.name) for q in row] for row in table] for table in tables]
