@@ -2,12 +2,15 @@
 long way it replaces (so that a stale, shared or missing entry shows)."""
 import pickle
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from worksheets import randomness
 from worksheets.spec import NetworkSpec
+
+ROOT = Path(__file__).parent.parent
 
 
 def _constructed(**fields) -> NetworkSpec:
@@ -130,3 +133,26 @@ def test_the_plain_pass_leaves_to_the_engine_what_it_might_not_give_to_the_bit()
     # ∂H/∂x is a sum of zeros, one of them −0.0 (a dead node after a negative weight): numpy's sign
     dead = Network((1, 1, 1), "relu", "linear", (((1,),), ((-1,),)), None, (-1,))
     assert plain_pass(dead) is None
+
+
+def test_the_rules_see_the_same_numbers_from_the_plain_pass_as_from_the_engine(monkeypatch):
+    from worksheets import variants
+    from worksheets.build import Plan
+    from worksheets.kinds import KINDS
+    from worksheets.problems import arithmetic
+    plan = Plan(ROOT / "specs/quiz-07.yaml", versions=12, jobs=1)
+    with plan.notation():
+        instances = [pickle.loads(versions.packed(v)) for versions in plan.instances for v in range(12)]
+        fast = [KINDS[spec.kind].numbers_of(spec) for spec in instances]
+        monkeypatch.setattr(arithmetic, "plain_pass", lambda net: None)
+        slow = [KINDS[spec.kind].numbers_of(spec) for spec in instances]
+    used = 0
+    for spec, one, other in zip(instances, fast, slow):
+        used += isinstance(one.intermediates, list) and not isinstance(other.intermediates, list)
+        assert repr(variants._floats(one.intermediates)) == repr(variants._floats(other.intermediates))
+        assert repr(one.answers) == repr(other.answers) and repr(one.parts) == repr(other.parts)
+        assert (one.dead_relu, one.exact, one.architecture, one.scale) == \
+            (other.dead_relu, other.exact, other.architecture, other.scale)
+        assert one.terms() == other.terms()
+        assert variants.broken_rule(spec, one, None, []) == variants.broken_rule(spec, other, None, [])
+    assert used > 24

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import chain
 
 import numpy as np
 
@@ -37,11 +38,11 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     plain = plain_pass(net)
     values = plain or evaluate(net)
     points = _points(net, values)
-    arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
-    if plain:  # lists: each flattened, in order, as np.concatenate does
-        intermediates = [value for array in arrays for entry in array
-                         for value in (entry if isinstance(entry, list) else (entry,))]
+    if plain:  # lists (a matrix: its rows), flattened in order as np.concatenate does the arrays
+        intermediates = list(chain.from_iterable((*plain.z[1:], *plain.a[1:], *plain.dz[1:], *plain.da,
+                                                  *chain.from_iterable(plain.dW[1:]), *plain.db[1:])))
     else:
+        arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
         intermediates = np.concatenate(arrays, axis=None)  # each flattened, in order
     answers = {q.name: lookup(q, values) for q in asked}
     dead = net.hidden == "relu" and any(not _alive("relu", z, net.relu_at_zero)
@@ -70,47 +71,69 @@ def plain_pass(net) -> Values | None:
     added or multiplied below 2^53 (so every sum is exact, in numpy's order or ours), and
     no sum in the backward pass of only zeros, one of them −0.0 (numpy's sign of it
     is its own). None elsewhere: the caller runs the engine."""
-    if (net.is_batch or net.l2 or net.hidden not in ("relu", "linear") or net.output not in ("relu", "linear")
-            or net.loss not in ("none", "square", "half-square")):
+    if (net.is_batch or net.l2 or net.hidden not in PLAIN_ACTIVATIONS or net.output not in PLAIN_ACTIVATIONS
+            or net.loss not in PLAIN_LOSSES):
         return None
-    given = [net.x, *(row for W in net.weights for row in W), *(net.biases or ()), net.y or ()]
-    if not all(type(v) is int or (type(v) is Fraction and v.denominator == 1) for row in given for v in row):
+    x, y = _whole_floats(net.x), _whole_floats(net.y or ())
+    weights = [[_whole_floats(row) for row in W] for W in net.weights]
+    biases = [_whole_floats(b) for b in net.biases] if net.biases else [[0.0] * n for n in net.layers[1:]]
+    if x is None or y is None or any(row is None for W in weights for row in W) or None in biases:
         return None
-    depth, sizes = net.depth, net.layers
-    weights = [[[float(w) for w in row] for row in W] for W in net.weights]
-    biases = [[float(v) for v in b] for b in net.biases] if net.biases else [[0.0] * n for n in sizes[1:]]
-    z, a = [None], [[float(v) for v in net.x]]
+    depth, relu_at_zero = net.depth, float(net.relu_at_zero)
+    z, a = [None], [x]
     for layer in range(1, depth + 1):
-        W, before = weights[layer - 1], a[-1]
-        z.append([sum(before[i] * W[i][j] for i in range(sizes[layer - 1])) + biases[layer - 1][j]
-                  for j in range(sizes[layer])])
-        a.append([v if v > 0 else 0.0 for v in z[-1]] if net.activation(layer) == "relu" else z[-1])
+        before = a[-1]
+        zl = [sum([p * w for p, w in zip(before, column)]) + b for column, b in zip(zip(*weights[layer - 1]),
+                                                                                   biases[layer - 1])]
+        z.append(zl)
+        a.append([v if v > 0 else 0.0 for v in zl] if net.activation(layer) == "relu" else zl)
     dz, da, dW, db = [None] * (depth + 1), [None] * (depth + 1), [None] * (depth + 1), [None] * (depth + 1)
     loss = None
     if net.has_loss:
-        errors = [o - float(t) for o, t in zip(a[depth], net.y)]
-        squares = sum(e ** 2 for e in errors)
+        errors = [o - t for o, t in zip(a[depth], y)]
+        squares = sum([e * e for e in errors])
         loss, da[depth] = (squares, [2.0 * e for e in errors]) if net.loss == "square" else (0.5 * squares, errors)
     else:
-        da[depth] = [1.0] * sizes[depth]
+        da[depth] = [1.0] * len(z[depth])
     for layer in range(depth, 0, -1):
         if net.activation(layer) == "relu":
-            at_zero = float(net.relu_at_zero)
-            slopes = [1.0 if v > 0 else at_zero if v == 0 else 0.0 for v in z[layer]]
+            dz[layer] = [d * (1.0 if v > 0 else relu_at_zero if v == 0 else 0.0) for d, v in zip(da[layer], z[layer])]
         else:
-            slopes = [1.0] * sizes[layer]
-        dz[layer] = [d * g for d, g in zip(da[layer], slopes)]
-        dW[layer] = [[value * d for d in dz[layer]] for value in a[layer - 1]]
-        db[layer] = list(dz[layer])
-        terms = [[w * d for w, d in zip(row, dz[layer])] for row in weights[layer - 1]]
-        if any(not any(row) and any(math.copysign(1.0, t) < 0 for t in row) for row in terms):
-            return None
-        da[layer - 1] = [sum(row) for row in terms]
-    largest = max(abs(v) for values in (*z[1:], *a, *dz[1:], *da, *(row for W in weights for row in W), *biases,
-                                        [float(t) for t in net.y or ()]) for v in values)
-    if (max(sizes) + 1) * int(largest) ** 2 >= EXACT_BELOW:  # bounds every product and sum (ints: exact)
+            dz[layer] = [d * 1.0 for d in da[layer]]
+        delta = dz[layer]
+        dW[layer] = [[value * d for d in delta] for value in a[layer - 1]]
+        db[layer] = list(delta)
+        sums = []
+        for row in weights[layer - 1]:
+            terms = [w * d for w, d in zip(row, delta)]
+            total = sum(terms)
+            if total == 0 and not any(terms) and any(math.copysign(1.0, t) < 0 for t in terms):
+                return None
+            sums.append(total)
+        da[layer - 1] = sums
+    # Every product and partial sum is at most (nodes + 1) · largest²: exact below 2^53.
+    every = (*z[1:], *a, *da, *dz[1:], *biases, y, *(row for W in weights for row in W))
+    largest = max(map(abs, chain.from_iterable(every)), default=0.0)
+    if (max(net.layers) + 1) * int(largest) ** 2 >= EXACT_BELOW:
         return None
     return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db, loss=loss)
+
+
+PLAIN_ACTIVATIONS = frozenset({"relu", "linear"})
+PLAIN_LOSSES = frozenset({"none", "square", "half-square"})
+
+
+def _whole_floats(numbers) -> list[float] | None:
+    """Whole numbers (ints, or Fractions that are whole) as floats; None if one is not."""
+    floats = []
+    for v in numbers:
+        if type(v) is int:
+            floats.append(float(v))
+        elif type(v) is Fraction and v.denominator == 1:
+            floats.append(float(v.numerator))
+        else:
+            return None
+    return floats
 
 
 def _points(net, values) -> list[tuple]:
