@@ -156,3 +156,38 @@ def test_the_rules_see_the_same_numbers_from_the_plain_pass_as_from_the_engine(m
         assert one.terms() == other.terms()
         assert variants.broken_rule(spec, one, None, []) == variants.broken_rule(spec, other, None, [])
     assert used > 24
+
+
+def test_quantities_always_equal_are_found_by_shape_as_on_the_network_itself():
+    from itertools import combinations
+
+    from worksheets import conventions, variants
+    names = ["dH/dz1_1", "dH/db1_1", "dH/dz2_1", "dH/db2_1", "dH/da1_1", "dH/dW1_12", "dH/dW1_21", "dH/dx_1", "z1_1"]
+    for notation in (conventions.DEFAULT, conventions.Conventions(weights="to-from", delta=True, relu_at_zero=1)):
+        with conventions.use(notation):
+            for layers, bias in (([2, 2, 1], True), ([3, 2, 1], False), ([2, 1], True)):
+                network = NetworkSpec.drawn(layers=[layers], bias=bias, activation="relu", output="linear",
+                                            W1=[[1] * layers[1]] * layers[0], x=[1] * layers[0],
+                                            **({"W2": [[1] * layers[2]] * layers[1]} if len(layers) > 2 else {}))
+                spec = type("Spec", (), {"network": network})()
+                for first, second in list(combinations(names, 2)) * 2:  # the second time from the cache
+                    assert _outcome(variants._always_equal, spec, first, second) == \
+                        _outcome(_always_equal_the_long_way, spec, first, second), (layers, first, second)
+    assert variants._same_path_sums.cache_info().hits > 0
+
+
+def _always_equal_the_long_way(spec, first, second):
+    from worksheets.paths import path_sum
+    from worksheets.quantities import parse
+    try:
+        net, a, b = spec.network.to_network(), parse(first), parse(second)
+        return a.derivative and b.derivative and path_sum(net, a) == path_sum(net, b)
+    except ValueError:
+        return False
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except Exception as exc:  # a quantity the network lacks: the same error either way
+        return type(exc)

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import conventions, numbers, randomness
 from .kinds import KINDS
+from .network import Network
 from .paths import path_sum
 from .problems.arithmetic import Numbers
 from .problems.checked import DEFAULT_DECIMALS
@@ -309,14 +310,23 @@ def _shared_answer(spec, found: Numbers) -> bool:
 def _always_equal(spec, first: str, second: str) -> bool:
     """Two quantities that are equal on every network (e.g. ∂H/∂b and ∂H/∂z of one node)."""
     network = getattr(spec, "network", None)
-    if network is None:
+    if network is None or network.is_random():
         return False
     try:
-        net = network.to_network()
-        a, b = parse(first), parse(second)
-        return a.derivative and b.derivative and path_sum(net, a) == path_sum(net, b)
+        return _same_path_sums(tuple(network.architecture), network.activation, network.output, network.loss,
+                               first, second, conventions.current())
     except ValueError:
         return False
+
+
+@lru_cache(maxsize=256)
+def _same_path_sums(layers: tuple, hidden: str, output: str, loss: str, first: str, second: str,
+                    notation: conventions.Conventions) -> bool:
+    """Whether two named quantities have the same path sum: it depends on the network's
+    shape only (not its numbers), so it is asked once per shape and pair, not per draw."""
+    net = Network(layers, hidden, output, loss=loss, relu_at_zero=notation.relu_at_zero)
+    a, b = parse(first), parse(second)
+    return a.derivative and b.derivative and path_sum(net, a) == path_sum(net, b)
 
 
 @dataclass(frozen=True)
