@@ -191,3 +191,25 @@ def _outcome(function, *args):
         return function(*args)
     except Exception as exc:  # a quantity the network lacks: the same error either way
         return type(exc)
+
+
+def test_a_quantitys_local_factors_are_those_of_the_network_itself():
+    from worksheets import paths
+    from worksheets.network import Network
+    from worksheets.quantities import Quantity
+
+    def long_way(net, q):  # paths._prefix_and_start as it reads the network
+        if q.symbol in ("x", "a"):
+            return (), (0 if q.symbol == "x" else q.layer), q.i
+        if q.symbol in ("z", "b"):
+            return paths._slope(net, q.layer, q.i), q.layer, q.i
+        source = paths.Factor("x", 0, q.i) if q.layer == 1 else paths.Factor("a", q.layer - 1, q.i)
+        return (source,) + paths._slope(net, q.layer, q.j), q.layer, q.j
+    for hidden, output in (("relu", "linear"), ("sigmoid", "softmax"), ("linear", "tanh"), ("tanh", "relu")):
+        for layers in ((2, 1), (3, 2, 2), (2, 2, 2, 1)):
+            net = Network(layers, hidden, output)
+            quantities = [Quantity("x", 0, 1, derivative=True)] + [
+                Quantity(symbol, layer, 1, 2 if symbol == "W" else 0, derivative=True)
+                for layer in range(1, len(layers)) for symbol in "azbW"]
+            for q in quantities * 2:
+                assert paths._prefix_and_start(net, q) == long_way(net, q), (layers, hidden, output, q)
