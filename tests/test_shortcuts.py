@@ -213,3 +213,27 @@ def test_a_quantitys_local_factors_are_those_of_the_network_itself():
                 for layer in range(1, len(layers)) for symbol in "azbW"]
             for q in quantities * 2:
                 assert paths._prefix_and_start(net, q) == long_way(net, q), (layers, hidden, output, q)
+
+
+def test_a_gradient_tables_entries_are_made_as_before_in_either_convention():
+    from worksheets import conventions
+    from worksheets.network import Network
+    from worksheets.problems import gradient_table
+    from worksheets.quantities import Quantity
+
+    def long_way(net, symbol, layer):
+        of = net.objective
+        if symbol == "b":
+            return [[Quantity("b", layer, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]]
+        held = [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]
+                for i in range(1, net.layers[layer - 1] + 1)]
+        return [list(row) for row in conventions.as_written(held)]
+    for notation in (conventions.DEFAULT, conventions.Conventions(weights="to-from")):
+        with conventions.use(notation):
+            for net in (Network((3, 2, 1)), Network((2, 3, 2), loss="square")):
+                for symbol in "Wb":
+                    for layer in range(1, net.depth + 1):
+                        for _ in range(2):
+                            made = gradient_table._entries(net, symbol, layer)
+                            assert made == long_way(net, symbol, layer) and type(made[0]) is list
+                            made[0].append("changed by a caller")  # a fresh list each time
