@@ -450,7 +450,10 @@ class NetworkSpec(Strict):
         if self.is_random():
             raise ValueError("the network still has random parts")
         L = len(layers) - 1
-        weights = tuple(_matrix(self.weight(l)) for l in range(1, L + 1)) if self.has_values() else None
+        given = [self.weight(l) for l in range(1, L + 1)]
+        # has_values(), without asking again what is known here (a draw asks this thousands of times)
+        has_values = self.x is not None and (self.loss == "none" or self.y is not None) and None not in given
+        weights = tuple(map(_matrix, given)) if has_values else None
         biases = None
         if self.bias:
             biases = tuple(tuple(self.bias_vector(l) or [Fraction(0)] * layers[l]) for l in range(1, L + 1))
