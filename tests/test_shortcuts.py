@@ -237,3 +237,25 @@ def test_a_gradient_tables_entries_are_made_as_before_in_either_convention():
                             made = gradient_table._entries(net, symbol, layer)
                             assert made == long_way(net, symbol, layer) and type(made[0]) is list
                             made[0].append("changed by a caller")  # a fresh list each time
+
+
+def test_a_network_pickles_the_same_however_it_was_used_and_keeps_its_depth_right():
+    from dataclasses import replace
+
+    from worksheets.network import Network
+    fresh, used = Network((2, 3, 1), x=(1, 2)), Network((2, 3, 1), x=(1, 2))
+    assert used.depth == 2 and hash(used) == hash(fresh)
+    assert pickle.dumps(used) == pickle.dumps(fresh)
+    assert replace(used, layers=(2, 1)).depth == 1 and pickle.loads(pickle.dumps(used)).depth == 2
+
+
+def test_whole_fractions_print_as_the_ints_they_are():
+    from worksheets import numbers
+    for value in (Fraction(3), Fraction(-7), Fraction(0), Fraction(12, 4), Fraction(1, 2), Fraction(-5, 3)):
+        for minus in (numbers.MINUS, "-"):
+            exact = numbers.plain(value)
+            long_way = (minus if exact < 0 else "") + str(abs(exact))  # text's way for any Fraction
+            assert numbers.text(value, None, minus) == long_way
+        if value.denominator == 1:
+            assert numbers.latex(value) == numbers.latex(value.numerator) == numbers.text(value.numerator, None, "-")
+    assert numbers.latex(Fraction(-5, 3)) == r"-\frac{5}{3}" and numbers.text(True) == "True"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
@@ -52,8 +53,10 @@ class Network:
             object.__setattr__(self, "_hash", value)  # frozen: not a field, not compared
             return value
 
-    def __getstate__(self) -> dict:  # the hash is not pickled: another process hashes strings differently
-        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+    def __getstate__(self) -> dict:
+        """The fields only: not the hash (another process hashes strings differently), nor
+        what is kept from them (depth), so that a network pickles the same however used."""
+        return {name: value for name, value in self.__dict__.items() if name in self.__dataclass_fields__}
 
     @property
     def is_batch(self) -> bool:
@@ -79,9 +82,9 @@ class Network:
         """What derivatives are of: "H" (the output) or "L" (the loss)."""
         return "L" if self.has_loss else "H"
 
-    @property
+    @cached_property
     def depth(self) -> int:
-        """L, the number of the output layer."""
+        """L, the number of the output layer (kept: asked tens of thousands of times a class set)."""
         return len(self.layers) - 1
 
     @property
