@@ -259,3 +259,21 @@ def test_whole_fractions_print_as_the_ints_they_are():
         if value.denominator == 1:
             assert numbers.latex(value) == numbers.latex(value.numerator) == numbers.text(value.numerator, None, "-")
     assert numbers.latex(Fraction(-5, 3)) == r"-\frac{5}{3}" and numbers.text(True) == "True"
+
+
+def test_a_quantitys_latex_is_written_in_the_conventions_in_force():
+    from itertools import product
+
+    from worksheets import conventions, notation
+    from worksheets.quantities import Quantity, parse, symbol_latex
+
+    def long_way(q):
+        if q.is_delta:
+            return notation.delta(q.layer, q.i)
+        return notation.derivative(symbol_latex(q), q.of) if q.derivative else symbol_latex(q)
+    names = ["x_1", "W2_12", "b1_2", "z1_1", "a2_1", "H", "dH/dW1_21", "dH/dz2_1", "dH/da1_2", "dH/dx_2", "dH/db1_1"]
+    for _ in range(2):  # the second time from the cache
+        for weights, mark, delta in product(("from-to", "to-from"), ("paren", "bracket"), (False, True)):
+            with conventions.use(conventions.Conventions(weights=weights, layer_mark=mark, delta=delta)):
+                for q in [parse(name) for name in names] + [Quantity("z", 1, 1, derivative=True, of="L")]:
+                    assert q.latex() == long_way(q), (weights, mark, delta, q)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import conventions, notation
 from .conventions import weight_name
@@ -59,16 +60,25 @@ class Quantity:
         return Quantity(self.symbol, self.layer, self.i, self.j, False, self.of)
 
     def latex(self) -> str:
-        if self.is_delta:
-            return notation.delta(self.layer, self.i)
-        base = symbol_latex(self)
-        return notation.derivative(base, self.of) if self.derivative else base
+        written = conventions.current()  # all the LaTeX depends on besides q: kept per both
+        return _latex(self, written.delta, written.weights, written.layer_mark)
 
     def slash_latex(self) -> str:
         """∂H/∂q written inline with a slash, as the course writes it in running text."""
         if self.derivative and not self.is_delta:
             return notation.slash_derivative(symbol_latex(self), self.of)
         return self.latex()
+
+
+@lru_cache(maxsize=2048)
+def _latex(q: Quantity, delta: bool, weights: str, layer_mark: str) -> str:
+    """Quantity.latex in the current conventions (delta, weights and layer_mark are theirs:
+    the key, so that no other conventions' LaTeX is given out): a key writes each
+    quantity in several equations, every version the same ones."""
+    if q.is_delta:
+        return notation.delta(q.layer, q.i)
+    base = symbol_latex(q)
+    return notation.derivative(base, q.of) if q.derivative else base
 
 
 def symbol_latex(q: Quantity) -> str:
