@@ -277,3 +277,21 @@ def test_a_quantitys_latex_is_written_in_the_conventions_in_force():
             with conventions.use(conventions.Conventions(weights=weights, layer_mark=mark, delta=delta)):
                 for q in [parse(name) for name in names] + [Quantity("z", 1, 1, derivative=True, of="L")]:
                     assert q.latex() == long_way(q), (weights, mark, delta, q)
+
+
+def test_a_quantitys_name_is_written_in_the_conventions_in_force():
+    from itertools import product
+
+    from worksheets import conventions
+    from worksheets.quantities import Quantity, parse
+
+    def long_way(q):
+        if q.is_delta:
+            return f"delta{q.layer}_{q.i}"
+        return (f"d{q.of}/d" if q.derivative else "") + q.base_name
+    names = ["x_1", "W2_12", "b1_2", "z1_1", "a2_1", "H", "dH/dW1_21", "dH/dz2_1", "dH/da1_2", "dH/dx_2", "L", "y_1"]
+    for _ in range(2):  # the second time from the cache
+        for weights, mark, delta in product(("from-to", "to-from"), ("paren", "bracket"), (False, True)):
+            with conventions.use(conventions.Conventions(weights=weights, layer_mark=mark, delta=delta)):
+                for q in [parse(name) for name in names] + [Quantity("z", 1, 1, derivative=True, of="L")]:
+                    assert q.name == long_way(q), (weights, mark, delta, q)

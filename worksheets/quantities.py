@@ -37,9 +37,8 @@ class Quantity:
 
     @property
     def name(self) -> str:
-        if self.is_delta:
-            return f"delta{self.layer}_{self.i}"
-        return (f"d{self.of}/d" if self.derivative else "") + self.base_name
+        written = conventions.current()  # all the name depends on besides q: kept per both
+        return _name(self, written.delta, written.weights)
 
     @property
     def is_delta(self) -> bool:
@@ -68,6 +67,16 @@ class Quantity:
         if self.derivative and not self.is_delta:
             return notation.slash_derivative(symbol_latex(self), self.of)
         return self.latex()
+
+
+@lru_cache(maxsize=2048)
+def _name(q: Quantity, delta: bool, weights: str) -> str:
+    """Quantity.name in the current conventions (delta and weights are theirs: the key, so
+    that no other conventions' name is given out): the rules name each asked quantity in
+    every draw."""
+    if q.is_delta:
+        return f"delta{q.layer}_{q.i}"
+    return (f"d{q.of}/d" if q.derivative else "") + q.base_name
 
 
 @lru_cache(maxsize=2048)
