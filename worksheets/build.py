@@ -434,8 +434,10 @@ def network_data(problem) -> dict | None:
             "b": None if net.biases is None else [numbers.parameter_json(list(b)) for b in net.biases],
             "x": numbers.parameter_json(list(net.x)),
             "y": None if net.y is None else numbers.parameter_json(list(net.y)),
-            "learning_rate": numbers.parameter_json(problem.learning_rate) if hasattr(problem, "learning_rate")
-            else None}
+            # (asked of the model's fields: hasattr on a pydantic model without one raises and
+            # catches an AttributeError, a twentieth of building a problem)
+            "learning_rate": numbers.parameter_json(problem.learning_rate)
+            if "learning_rate" in type(problem).model_fields else None}
 
 
 def previous_build(folder: Path) -> dict | None:

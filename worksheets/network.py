@@ -11,8 +11,9 @@ regularization adds (λ/2)·Σ W² to L (λW to each ∂L/∂W) once, after that
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
@@ -42,6 +43,21 @@ class Network:
     batch: tuple[tuple[Vector, Vector], ...] | None = None  # several points (x, y); then x and y are None
     reduce: str = "mean"  # how a batch's per-point losses combine: "mean" or "sum"
 
+    def __hash__(self) -> int:
+        """The fields' hash, computed once: the exact passes' caches (paths.py) look a
+        network up several times per quantity of a key, and hashing its Fractions costs."""
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", value)  # frozen: not a field, not compared
+            return value
+
+    def __getstate__(self) -> dict:
+        """The fields only: not the hash (another process hashes strings differently), nor
+        what is kept from them (depth), so that a network pickles the same however used."""
+        return {name: value for name, value in self.__dict__.items() if name in self.__dataclass_fields__}
+
     @property
     def is_batch(self) -> bool:
         return self.batch is not None
@@ -66,9 +82,9 @@ class Network:
         """What derivatives are of: "H" (the output) or "L" (the loss)."""
         return "L" if self.has_loss else "H"
 
-    @property
+    @cached_property
     def depth(self) -> int:
-        """L, the number of the output layer."""
+        """L, the number of the output layer (kept: asked tens of thousands of times a class set)."""
         return len(self.layers) - 1
 
     @property

@@ -106,6 +106,8 @@ def rounded(value: float, decimals: int) -> float:
 
 def text(value, decimals: int | None = None, minus: str = MINUS) -> str:
     """How a number is printed: exact ("−3", "1/2") or with `decimals` places."""
+    if decimals is None and type(value) is Fraction and value.denominator == 1:  # a checked value, whole
+        value = value.numerator
     if decimals is None and type(value) is int:  # most numbers of a key (no ABC checks: they add up)
         return minus + str(-value) if value < 0 else str(value)
     if isinstance(value, bool):
@@ -129,6 +131,8 @@ def latex(value, decimals: int | None = None) -> str:
         if isinstance(exact, Fraction):
             sign = "-" if exact < 0 else ""
             return f"{sign}\\frac{{{abs(exact.numerator)}}}{{{exact.denominator}}}"
+        if type(value) is Fraction:  # whole: printed as the int it is
+            return text(exact, None, minus="-")
     return text(value, decimals, minus="-")
 
 
@@ -176,6 +180,8 @@ def json_value(value, decimals: int | None = None):
 def parameter_json(value):
     """A spec's number (or list of them) as JSON data: an int when integral, else its exact
     fraction as text ("1/3"), for manifest.json and duplicate checks."""
+    if type(value) is int:  # most numbers (drawn ones): nothing to convert
+        return value
     if isinstance(value, list):
         return [parameter_json(v) for v in value]
     exact = plain(value)

@@ -106,6 +106,14 @@ class TooManyPaths(Unprintable):
 
 def _prefix_and_start(net: Network, q: Quantity) -> tuple[Term, int, int]:
     """The factors local to q, and the node (layer, node) its paths start from."""
+    return _prefix_and_start_of(q, net.depth, net.hidden, net.output)
+
+
+@lru_cache(maxsize=1024)
+def _prefix_and_start_of(q: Quantity, depth: int, hidden: str, output: str) -> tuple[Term, int, int]:
+    """_prefix_and_start for any network of that depth and activations (all it looks at):
+    a key asks it for every quantity it checks, of networks that differ in their numbers."""
+    net = _Shape(depth, hidden, output)
     if q.symbol == "x":
         return (), 0, q.i
     if q.symbol == "a":
@@ -116,6 +124,17 @@ def _prefix_and_start(net: Network, q: Quantity) -> tuple[Term, int, int]:
         source = Factor("x", 0, q.i) if q.layer == 1 else Factor("a", q.layer - 1, q.i)
         return (source,) + _slope(net, q.layer, q.j), q.layer, q.j
     raise ValueError(f"no path sum for {q.name}")
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What _slope asks of a network: which activation each layer has."""
+    depth: int
+    hidden: str
+    output: str
+
+    def activation(self, layer: int) -> str:
+        return self.output if layer == self.depth else self.hidden
 
 
 def path_count(net: Network, q: Quantity) -> int:
@@ -167,6 +186,11 @@ def exact_forward(net: Network) -> tuple[list, list]:
     """z and a of every layer as Fractions (relu/linear) or floats (sigmoid/tanh)."""
     z, a = _forward(net)
     return [None] + [list(v) for v in z[1:]], [list(v) for v in a]
+
+
+def exact_forward_tuples(net: Network) -> tuple[tuple, tuple]:
+    """exact_forward as kept, in tuples (nothing to copy: a key reads one value at a time)."""
+    return _forward(net)
 
 
 @lru_cache(maxsize=16)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import conventions, notation
 from .conventions import weight_name
@@ -36,9 +37,8 @@ class Quantity:
 
     @property
     def name(self) -> str:
-        if self.is_delta:
-            return f"delta{self.layer}_{self.i}"
-        return (f"d{self.of}/d" if self.derivative else "") + self.base_name
+        written = conventions.current()  # all the name depends on besides q: kept per both
+        return _name(self, written.delta, written.weights)
 
     @property
     def is_delta(self) -> bool:
@@ -59,16 +59,35 @@ class Quantity:
         return Quantity(self.symbol, self.layer, self.i, self.j, False, self.of)
 
     def latex(self) -> str:
-        if self.is_delta:
-            return notation.delta(self.layer, self.i)
-        base = symbol_latex(self)
-        return notation.derivative(base, self.of) if self.derivative else base
+        written = conventions.current()  # all the LaTeX depends on besides q: kept per both
+        return _latex(self, written.delta, written.weights, written.layer_mark)
 
     def slash_latex(self) -> str:
         """∂H/∂q written inline with a slash, as the course writes it in running text."""
         if self.derivative and not self.is_delta:
             return notation.slash_derivative(symbol_latex(self), self.of)
         return self.latex()
+
+
+@lru_cache(maxsize=2048)
+def _name(q: Quantity, delta: bool, weights: str) -> str:
+    """Quantity.name in the current conventions (delta and weights are theirs: the key, so
+    that no other conventions' name is given out): the rules name each asked quantity in
+    every draw."""
+    if q.is_delta:
+        return f"delta{q.layer}_{q.i}"
+    return (f"d{q.of}/d" if q.derivative else "") + q.base_name
+
+
+@lru_cache(maxsize=2048)
+def _latex(q: Quantity, delta: bool, weights: str, layer_mark: str) -> str:
+    """Quantity.latex in the current conventions (delta, weights and layer_mark are theirs:
+    the key, so that no other conventions' LaTeX is given out): a key writes each
+    quantity in several equations, every version the same ones."""
+    if q.is_delta:
+        return notation.delta(q.layer, q.i)
+    base = symbol_latex(q)
+    return notation.derivative(base, q.of) if q.derivative else base
 
 
 def symbol_latex(q: Quantity) -> str:
@@ -172,7 +191,7 @@ def lookup(q: Quantity, values: Values) -> float:
     if q.symbol == "W":
         if not q.derivative:
             raise UnknownQuantity("weights are given, not computed")
-        return float(values.dW[q.layer][q.i - 1, q.j - 1])
+        return float(values.dW[q.layer][q.i - 1][q.j - 1])  # an array, or lists (arithmetic.plain_pass)
     tables = {"z": (values.z, values.dz), "a": (values.a, values.da), "b": (None, values.db)}
     table = tables[q.symbol][1 if q.derivative else 0]
     return float(table[q.layer][q.i - 1])

@@ -2,6 +2,8 @@
 when `random:` ranges are set)."""
 from __future__ import annotations
 
+import math
+
 from .spec import RANDOM
 
 
@@ -33,18 +35,39 @@ def fill(value, span, rng, nonzero: bool = False):
     return value
 
 
+FEW = 4  # a vector or matrix of at most this many numbers is drawn one number at a time
+
+
 def integers(rng, span, shape: tuple, nonzero: bool = False):
-    """Integers from span (both ends included). A weight of 0 cuts its edge out of the
-    problem, so weights skip 0 unless the range holds nothing else. The k-th choice is
-    computed, not looked up in a list of the whole range (which may hold 2,000,001)."""
+    """Integers from span (both ends included), as plain ints in nested lists of that
+    shape. A weight of 0 cuts its edge out of the problem, so weights skip 0 unless the
+    range holds nothing else. The k-th choice is computed, not looked up in a list of the
+    whole range (which may hold 2,000,001).
+
+    Drawing n numbers one at a time takes the same numbers from the stream as one call
+    with size=n (numpy draws an array's entries in order, each as a scalar): the few
+    numbers of a small network are drawn so, without the array's overhead (a call with
+    a size costs about four scalar ones)."""
     low, high = span
     skip_zero = nonzero and low <= 0 <= high and low != high
-    if shape == ():  # one number: as drawn with size=() (the same stream), without the array
-        value = low + int(rng.integers(high - low + 1 - skip_zero))
+    choices = high - low + 1 - skip_zero
+    if shape == ():
+        value = low + int(rng.integers(choices))
         return value + 1 if skip_zero and value >= 0 else value
-    index = rng.integers(high - low + 1 - skip_zero, size=shape)
-    values = low + index
+    count = math.prod(shape)
+    if count <= FEW:
+        draw = rng.integers
+        flat = [low + int(draw(choices)) for _ in range(count)]
+    else:
+        flat = [low + index for index in rng.integers(choices, size=count).tolist()]
     if skip_zero:
-        values = values + (values >= 0)  # the choices after 0 move up by one
-    # Plain ints (exact, and far cheaper than Fractions in the rejection loop).
-    return values.tolist()
+        flat = [value + 1 if value >= 0 else value for value in flat]  # the choices after 0 move up by one
+    return _shaped(flat, shape)
+
+
+def _shaped(flat: list, shape: tuple) -> list:
+    """flat's entries as nested lists of that shape (row by row, as numpy's reshape)."""
+    if len(shape) == 1:
+        return flat
+    size = len(flat) // shape[0] if shape[0] else 0
+    return [_shaped(flat[k * size:(k + 1) * size], shape[1:]) for k in range(shape[0])]

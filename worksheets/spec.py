@@ -403,19 +403,36 @@ class NetworkSpec(Strict):
     @classmethod
     def drawn(cls, **fields) -> "NetworkSpec":
         """A network of plain numbers made by the generator: the shapes are right by
-        construction, so validation is skipped (it runs thousands of times per sheet)."""
-        network = cls.model_construct(**fields)
-        network._drawn = True
+        construction, so validation is skipped (it runs thousands of times per sheet).
+        What model_construct(**fields) makes, with _drawn set, but without its work per
+        field (a fifth of a draw's time): the defaults are looked up once (_defaults)."""
+        defaults = _DRAWN_DEFAULTS.get(cls) or _defaults(cls)
+        network = cls.__new__(cls)
+        _set = object.__setattr__  # as model_construct sets them (the model is frozen)
+        _set(network, "__dict__", {name: fields[name] if name in fields else default
+                                   for name, default in defaults.items()
+                                   if default is not _REQUIRED or name in fields})
+        _set(network, "__pydantic_fields_set__", {name for name in defaults if name in fields})
+        _set(network, "__pydantic_extra__", None)
+        _set(network, "__pydantic_private__", {"_drawn": True})
         return network
 
     def is_random(self) -> bool:
         """True when the generator still has something to choose."""
-        return not self._drawn and (len(self.layers) > 1 or self.has_random_numbers())
+        return not self._is_drawn() and (len(self.layers) > 1 or self.has_random_numbers())
 
     def has_random_numbers(self) -> bool:
         """True when a weight, bias or input is written `random`."""
+        if self._is_drawn():
+            return False
         values = [self.x, self.y] + [getattr(self, f"{k}{l}") for k in "Wb" for l in range(1, WEIGHT_FIELDS + 1)]
-        return not self._drawn and any(_has_random(v) for v in values)
+        return any(_has_random(v) for v in values)
+
+    def _is_drawn(self) -> bool:
+        """self._drawn, read where pydantic keeps it (self._drawn goes through the model's
+        __getattr__, a good part of a drawn network's to_network)."""
+        private = self.__pydantic_private__
+        return bool(private and private.get("_drawn"))
 
     def has_values(self) -> bool:
         return (not self.is_random() and self.x is not None and (self.loss == "none" or self.y is not None)
@@ -433,7 +450,10 @@ class NetworkSpec(Strict):
         if self.is_random():
             raise ValueError("the network still has random parts")
         L = len(layers) - 1
-        weights = tuple(_matrix(self.weight(l)) for l in range(1, L + 1)) if self.has_values() else None
+        given = [self.weight(l) for l in range(1, L + 1)]
+        # has_values(), without asking again what is known here (a draw asks this thousands of times)
+        has_values = self.x is not None and (self.loss == "none" or self.y is not None) and None not in given
+        weights = tuple(map(_matrix, given)) if has_values else None
         biases = None
         if self.bias:
             biases = tuple(tuple(self.bias_vector(l) or [Fraction(0)] * layers[l]) for l in range(1, L + 1))
@@ -455,6 +475,22 @@ class NetworkSpec(Strict):
         if self.loss == "softmax-cross-entropy":
             return tuple(Fraction(int(k == y[0])) for k in range(1, outputs + 1))
         return tuple(y)
+
+
+_DRAWN_DEFAULTS: dict = {}  # a NetworkSpec class -> {field: default}, in the fields' order
+IMMUTABLE = (type(None), bool, int, str, Fraction)
+_REQUIRED = object()  # a field without a default: in a drawn network only when given
+
+
+def _defaults(cls) -> dict:
+    """Each field's default, shared by every drawn network: so only immutable ones."""
+    defaults = {name: _REQUIRED if field.is_required() else field.get_default(call_default_factory=True)
+                for name, field in cls.model_fields.items()}
+    shared = [value for value in defaults.values() if value is not _REQUIRED]
+    if not all(isinstance(value, IMMUTABLE) for value in shared) or set(cls.__private_attributes__) != {"_drawn"}:
+        raise TypeError(f"{cls.__name__}.drawn shares defaults and knows one private attribute")
+    _DRAWN_DEFAULTS[cls] = defaults
+    return defaults
 
 
 def _has_random(value) -> bool:

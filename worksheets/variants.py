@@ -17,6 +17,7 @@ import numpy as np
 
 from . import conventions, numbers, randomness
 from .kinds import KINDS
+from .network import Network
 from .paths import path_sum
 from .problems.arithmetic import Numbers
 from .problems.checked import DEFAULT_DECIMALS
@@ -205,13 +206,15 @@ def _node_on(W: list, b: list | None, a: list, j: int, given_W, given_b, ranges:
                for i in range(len(a))]
     drawn_b = (b is not None and ranges.biases[0] != ranges.biases[1]
                and randomness.drawn_entry(given_b, (j,), fill_missing))
+    rows = [i for i, drawn in enumerate(drawn_W) if drawn]
     for _ in range(RELU_TRIES):
         z = sum(a_i * row[j] for a_i, row in zip(a, W)) + (b[j] if b is not None else 0)
-        if z > 0 or not (any(drawn_W) or drawn_b):
+        if z > 0 or not (rows or drawn_b):
             return z
-        for i, drawn in enumerate(drawn_W):
-            if drawn:
-                W[i][j] = randomness.integers(rng, ranges.weights, (), nonzero=True)
+        # the weights in one call: the same numbers as drawn one at a time, in row order
+        if rows:
+            for i, weight in zip(rows, randomness.integers(rng, ranges.weights, (len(rows),), nonzero=True)):
+                W[i][j] = weight
         if drawn_b:
             b[j] = randomness.integers(rng, ranges.biases, ())
     return z
@@ -238,12 +241,13 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     if found.broken:
         return found.broken
     limit = (spec.random or RandomRanges()).max_value
-    answers = np.asarray(list(found.answers.values()), dtype=float)
-    values = np.concatenate([np.asarray(found.intermediates, dtype=float), answers])
-    if found.exact and not (_whole(found.intermediates) and _whole(answers * found.scale)):
+    # Lists of floats, not arrays: numpy's overhead is most of these tests on a few numbers.
+    answers = _floats(list(found.answers.values()))
+    intermediates = _floats(found.intermediates)
+    if found.exact and not (_whole(intermediates) and _whole([value * found.scale for value in answers])):
         return "every value a student computes is an integer" if found.scale == 1 else \
             f"every value a student computes is an integer (answers: a multiple of 1/{found.scale})"
-    if np.any(np.abs(values) > limit):
+    if any(abs(value) > limit for value in intermediates) or any(abs(value) > limit for value in answers):
         return f"every value a student computes is at most {limit} in size"
     zero_ok = spec.dead_relu or KINDS[spec.kind].zero_answers_ok or _zero_ok(spec)
     printed = as_printed(spec, found)
@@ -260,10 +264,18 @@ def broken_rule(spec, found: Numbers, reference: "Reference | None", earlier: li
     return None
 
 
-def _whole(values) -> bool:
-    values = np.asarray(values, dtype=float)
-    if all(v.is_integer() for v in values.tolist()):  # the usual case: exact integers, cheaply
+def _floats(values) -> list[float]:
+    """Numbers (a list, or an array of any shape) as a flat list of floats, as
+    np.asarray(values, dtype=float) holds them."""
+    if type(values) is list and all(type(value) is float for value in values):
+        return values
+    return np.asarray(values, dtype=float).ravel().tolist()
+
+
+def _whole(values: list[float]) -> bool:
+    if all(v.is_integer() for v in values):  # the usual case: exact integers, cheaply
         return True
+    values = np.asarray(values, dtype=float)
     return not np.any(np.abs(values - np.round(values)) > 1e-9 * np.maximum(1.0, np.abs(values)))
 
 
@@ -298,14 +310,23 @@ def _shared_answer(spec, found: Numbers) -> bool:
 def _always_equal(spec, first: str, second: str) -> bool:
     """Two quantities that are equal on every network (e.g. ∂H/∂b and ∂H/∂z of one node)."""
     network = getattr(spec, "network", None)
-    if network is None:
+    if network is None or network.is_random():
         return False
     try:
-        net = network.to_network()
-        a, b = parse(first), parse(second)
-        return a.derivative and b.derivative and path_sum(net, a) == path_sum(net, b)
+        return _same_path_sums(tuple(network.architecture), network.activation, network.output, network.loss,
+                               first, second, conventions.current())
     except ValueError:
         return False
+
+
+@lru_cache(maxsize=256)
+def _same_path_sums(layers: tuple, hidden: str, output: str, loss: str, first: str, second: str,
+                    notation: conventions.Conventions) -> bool:
+    """Whether two named quantities have the same path sum: it depends on the network's
+    shape only (not its numbers), so it is asked once per shape and pair, not per draw."""
+    net = Network(layers, hidden, output, loss=loss, relu_at_zero=notation.relu_at_zero)
+    a, b = parse(first), parse(second)
+    return a.derivative and b.derivative and path_sum(net, a) == path_sum(net, b)
 
 
 @dataclass(frozen=True)

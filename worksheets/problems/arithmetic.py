@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import chain
 
 import numpy as np
 
-from ..engine import evaluate, slope
+from ..engine import Values, evaluate, slope
 from ..quantities import Quantity, lookup
 
 
@@ -34,19 +35,105 @@ def network_numbers(spec, asked: list[Quantity], parts: list | None = None) -> N
     """Numbers of a network problem from one float pass of the engine (values are small
     integers or rounded, so floats are exact enough for the rules)."""
     net = spec.network.to_network()
-    values = evaluate(net)
+    plain = plain_pass(net)
+    values = plain or evaluate(net)
     points = _points(net, values)
-    arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
-    intermediates = np.concatenate(arrays, axis=None)  # each flattened, in order
+    if plain:  # lists (a matrix: its rows), flattened in order as np.concatenate does the arrays
+        intermediates = list(chain.from_iterable((*plain.z[1:], *plain.a[1:], *plain.dz[1:], *plain.da,
+                                                  *chain.from_iterable(plain.dW[1:]), *plain.db[1:])))
+    else:
+        arrays = [array for _, v in points for array in v.z[1:] + v.a[1:] + v.dz[1:] + v.da + v.dW[1:] + v.db[1:]]
+        intermediates = np.concatenate(arrays, axis=None)  # each flattened, in order
     answers = {q.name: lookup(q, values) for q in asked}
     dead = net.hidden == "relu" and any(not _alive("relu", z, net.relu_at_zero)
-                                        for _, v in points for layer in v.z[1:-1] for z in layer.tolist())
+                                        for _, v in points for layer in v.z[1:-1] for z in _listed(layer))
 
     def terms() -> tuple:
         return tuple(_terms(q, point_net, v, nonzero_path_counts(point_net, v))
                      for point_net, v in points for q in asked if q.derivative)
     return Numbers(intermediates, answers, dead, terms, net.is_exact(), net.layers,
                    parts if parts is not None else list(answers.values()), scale=answer_scale(net))
+
+
+def _listed(values) -> list:
+    """A layer's values as a list (the plain pass's already are one)."""
+    return values if isinstance(values, list) else values.tolist()
+
+
+EXACT_BELOW = 2 ** 53  # floats add and multiply whole numbers below this exactly, in any order
+
+
+def plain_pass(net) -> Values | None:
+    """engine.evaluate(net) in plain Python floats, lists for arrays: the same numbers,
+    for the rules in the generator's loop (numpy's overhead is most of a pass on a network
+    this small). Only where they are surely the engine's to the bit: one input, no L2,
+    ReLU and linear layers, a square loss or none, whole-number parameters, every number
+    added or multiplied below 2^53 (so every sum is exact, in numpy's order or ours), and
+    no sum in the backward pass of only zeros, one of them −0.0 (numpy's sign of it
+    is its own). None elsewhere: the caller runs the engine."""
+    if (net.is_batch or net.l2 or net.hidden not in PLAIN_ACTIVATIONS or net.output not in PLAIN_ACTIVATIONS
+            or net.loss not in PLAIN_LOSSES):
+        return None
+    x, y = _whole_floats(net.x), _whole_floats(net.y or ())
+    weights = [[_whole_floats(row) for row in W] for W in net.weights]
+    biases = [_whole_floats(b) for b in net.biases] if net.biases else [[0.0] * n for n in net.layers[1:]]
+    if x is None or y is None or any(row is None for W in weights for row in W) or None in biases:
+        return None
+    depth, relu_at_zero = net.depth, float(net.relu_at_zero)
+    z, a = [None], [x]
+    for layer in range(1, depth + 1):
+        before = a[-1]
+        zl = [sum([p * w for p, w in zip(before, column)]) + b for column, b in zip(zip(*weights[layer - 1]),
+                                                                                   biases[layer - 1])]
+        z.append(zl)
+        a.append([v if v > 0 else 0.0 for v in zl] if net.activation(layer) == "relu" else zl)
+    dz, da, dW, db = [None] * (depth + 1), [None] * (depth + 1), [None] * (depth + 1), [None] * (depth + 1)
+    loss = None
+    if net.has_loss:
+        errors = [o - t for o, t in zip(a[depth], y)]
+        squares = sum([e * e for e in errors])
+        loss, da[depth] = (squares, [2.0 * e for e in errors]) if net.loss == "square" else (0.5 * squares, errors)
+    else:
+        da[depth] = [1.0] * len(z[depth])
+    for layer in range(depth, 0, -1):
+        if net.activation(layer) == "relu":
+            dz[layer] = [d * (1.0 if v > 0 else relu_at_zero if v == 0 else 0.0) for d, v in zip(da[layer], z[layer])]
+        else:
+            dz[layer] = [d * 1.0 for d in da[layer]]
+        delta = dz[layer]
+        dW[layer] = [[value * d for d in delta] for value in a[layer - 1]]
+        db[layer] = list(delta)
+        sums = []
+        for row in weights[layer - 1]:
+            terms = [w * d for w, d in zip(row, delta)]
+            total = sum(terms)
+            if total == 0 and not any(terms) and any(math.copysign(1.0, t) < 0 for t in terms):
+                return None
+            sums.append(total)
+        da[layer - 1] = sums
+    # Every product and partial sum is at most (nodes + 1) · largest²: exact below 2^53.
+    every = (*z[1:], *a, *da, *dz[1:], *biases, y, *(row for W in weights for row in W))
+    largest = max(map(abs, chain.from_iterable(every)), default=0.0)
+    if (max(net.layers) + 1) * int(largest) ** 2 >= EXACT_BELOW:
+        return None
+    return Values(z=z, a=a, dz=dz, da=da, dW=dW, db=db, loss=loss)
+
+
+PLAIN_ACTIVATIONS = frozenset({"relu", "linear"})
+PLAIN_LOSSES = frozenset({"none", "square", "half-square"})
+
+
+def _whole_floats(numbers) -> list[float] | None:
+    """Whole numbers (ints, or Fractions that are whole) as floats; None if one is not."""
+    floats = []
+    for v in numbers:
+        if type(v) is int:
+            floats.append(float(v))
+        elif type(v) is Fraction and v.denominator == 1:
+            floats.append(float(v.numerator))
+        else:
+            return None
+    return floats
 
 
 def _points(net, values) -> list[tuple]:
@@ -76,7 +163,7 @@ def nonzero_path_counts(net, values) -> list[list[int]]:
     for layer in range(net.depth, 0, -1):
         act = net.activation(layer)
         onward = [count if _alive(act, z, net.relu_at_zero) else 0
-                  for count, z in zip(counts[layer], values.z[layer].tolist())]
+                  for count, z in zip(counts[layer], _listed(values.z[layer]))]
         counts[layer - 1] = [sum(count for w, count in zip(row, onward) if float(w) != 0)
                              for row in net.weights[layer - 1]]
     return counts

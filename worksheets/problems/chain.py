@@ -5,6 +5,8 @@ course's solutions do: ∂H/∂a = Σ_k W ∂H/∂z = 5(−3) + 1(1) = −14.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import notation, numbers
 from ..engine import slope as g_slope
 from ..numbers import given_latex
@@ -12,7 +14,10 @@ from ..quantities import Quantity, symbol_latex
 from .checked import Solved, point_solutions, without_l2
 
 
+@lru_cache(maxsize=1024)
 def d(symbol: str, layer: int, node: int, of: str = "H") -> Quantity:
+    """∂(of)/∂ of a node's symbol; one object per quantity (it is immutable), not one per
+    equation that names it."""
     return Quantity(symbol, layer, node, derivative=True, of=of)
 
 

@@ -13,7 +13,7 @@ from .. import numbers
 from ..document import Answer
 from ..engine import Values, evaluate
 from ..network import Network
-from ..paths import derivative_value, exact_forward, loss_value, rounding_scale
+from ..paths import derivative_value, exact_forward_tuples, loss_value, rounding_scale
 from ..quantities import Quantity, lookup
 
 DEFAULT_DECIMALS = 3
@@ -49,9 +49,11 @@ class Solved:
 
     def value(self, q: Quantity):
         """Exact (Fraction) or float value of q, checked against an independent method."""
-        if q not in self._checked:
-            self._checked[q] = checked_value(self, q)
-        return self._checked[q]
+        try:  # one lookup (a quantity's hash is computed in Python) where most are found
+            return self._checked[q]
+        except KeyError:
+            value = self._checked[q] = checked_value(self, q)
+            return value
 
     def text(self, value) -> str:
         return numbers.text(value, self.decimals)
@@ -88,7 +90,7 @@ def _independent(net: Network, q: Quantity):
         return derivative_value(net, q)
     if q.symbol == "L":
         return loss_value(net)
-    z, a = exact_forward(net)
+    z, a = exact_forward_tuples(net)
     if q.symbol == "H":
         return a[-1][0]
     table = {"x": a[0], "z": z[q.layer] if q.layer else None, "a": a[q.layer]}[q.symbol]

@@ -5,7 +5,7 @@ from .. import conventions, notation, numbers
 from ..document import Block, Figure, Math, Table, Text
 from ..figures import FigureSpec
 from ..network import Network
-from ..paths import exact_forward
+from ..paths import exact_forward_tuples
 from .checked import Solved, solve
 
 
@@ -25,7 +25,7 @@ def network_figure(net: Network, number: int, with_values: bool = False, solved:
         solved = solved or solve(net)
         text, given = solved.text, numbers.given_text  # given numbers print as typed
         # Exact networks print their exact values; others the engine's, rounded.
-        z, a = exact_forward(net) if solved.decimals is None else (solved.values.z, solved.values.a)
+        z, a = exact_forward_tuples(net) if solved.decimals is None else (solved.values.z, solved.values.a)
         weights = tuple(tuple(tuple(given(w) for w in row) for row in W) for W in net.weights)
         values = tuple(tuple((text(z[l][j]), text(a[l][j])) for j in range(net.layers[l]))
                             for l in range(1, net.depth + 1))

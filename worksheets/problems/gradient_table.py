@@ -2,6 +2,7 @@
 given as hints, the way course homework asks for whole gradient matrices."""
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Annotated, ClassVar, Literal
 
@@ -127,12 +128,20 @@ def _require_width(solved, name: str, values) -> None:
 
 
 def _entries(net, symbol: str, layer: int) -> list[list[Quantity]]:
-    of = net.objective
+    """The table's quantities, a list per row (made once per shape: every version and every
+    draw of a problem asks for the same)."""
+    rows = _entries_of(symbol, layer, net.layers[layer - 1], net.layers[layer], net.objective,
+                       conventions.current().to_from)
+    return [list(row) for row in rows]
+
+
+@lru_cache(maxsize=256)
+def _entries_of(symbol: str, layer: int, sources: int, targets: int, of: str, to_from: bool) -> tuple:
     if symbol == "b":
-        return [[Quantity("b", layer, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]]
-    held = [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, net.layers[layer] + 1)]
-            for i in range(1, net.layers[layer - 1] + 1)]
-    return [list(row) for row in conventions.as_written(held)]  # to-from: a row per node of layer l
+        return (tuple(Quantity("b", layer, j, derivative=True, of=of) for j in range(1, targets + 1)),)
+    held = [[Quantity("W", layer, i, j, derivative=True, of=of) for j in range(1, targets + 1)]
+            for i in range(1, sources + 1)]
+    return tuple(zip(*held)) if to_from else tuple(map(tuple, held))  # to-from: a row per node of layer l
 
 
 def _part(solved, symbol: str, layer: int, hints: set, index: int, shown: set) -> Part:
@@ -183,7 +192,8 @@ def variant_numbers(spec: Spec):
     layers = spec.layers or range(1, net.depth + 1)
     symbols = ("W", "b") if net.has_bias else ("W",)
     tables = [_entries(net, symbol, layer) for symbol in symbols for layer in layers]
-    asked = [q for table in tables for row in table for q in row if q not in set(spec.hints)]
+    hints = set(spec.hints)
+    asked = [q for table in tables for row in table for q in row if q not in hints]
     found = network_numbers(spec, asked)
     # Each table is one part: two parts share an answer only if two whole tables are equal.
     found.parts = [[[found.answers.get(q.name) for q in row] for row in table] for table in tables]
