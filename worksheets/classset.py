@@ -54,12 +54,13 @@ class Timer:
 
 
 def warm(plan, sheet) -> None:
-    """Lays out and writes a sheet (version A) once without keeping anything, for its side
-    effects: the caches of this process (typeset math, figure templates, fonts, glyph
-    streams), which forked workers inherit. Every cache is keyed by content, so the
-    outputs do not depend on whether this ran."""
-    version = Version(sheet, plan.pagesize)
-    version_files(version, tallest([version.heights]), ("worksheet", "key"))
+    """Lays out and writes a sheet (version A) in every format the workers will write,
+    without keeping anything, for its side effects: the caches of this process (typeset
+    math, figure templates, fonts, glyph streams, the web page's MathML), which forked
+    workers inherit. Every cache is keyed by content, so the outputs do not depend on
+    whether this ran."""
+    version = Version(sheet, plan.pagesize, large_print=plan.large_print)
+    version_files(version, tallest([version.heights]), plan.version_formats)
 
 
 # Laid-out versions a worker keeps between the passes (half a megabyte each); the others
