@@ -141,3 +141,12 @@ def test_a_link_to_a_later_page_points_at_that_page_in_the_joined_file(tmp_path)
         assert len(joined.pages) == 2
         assert sum(isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page" for o in joined.objects) == 2
         assert joined.pages[0].obj.Annots[0].Dest[0].objgen == joined.pages[1].obj.objgen
+
+
+@pytest.mark.parametrize("title", ["Quiz 7 \u2014 all versions", "Résumé (中) \\ ✓", ""])
+def test_the_joined_file_is_titled(versions, tmp_path, title):
+    target = tmp_path / "all.pdf"
+    combine_for_duplex(versions, SIZE, target, title)
+    with pikepdf.open(target) as joined:
+        assert str(joined.docinfo.get("/Title", "")) == title
+        assert str(joined.docinfo.Creator) == "worksheets"

@@ -554,7 +554,7 @@ def _write_versions(plan: Plan, stage: "Staging", jobs: int | None):
             return
         try:
             combine_for_duplex([stage.path(f"{v}/worksheet.pdf") for v in labels], plan.pagesize,
-                               stage.path("all-worksheets.pdf"))
+                               stage.path("all-worksheets.pdf"), f"{plan.spec.title} \u2014 all versions")
         except BaseException as exc:
             joining["error"] = exc
 

@@ -30,9 +30,9 @@ from ..typeset.fonts import REGULAR
 from .pdf import prepare_libraries
 
 
-def combine_for_duplex(paths: list[Path], pagesize, target: Path) -> None:
+def combine_for_duplex(paths: list[Path], pagesize, target: Path, title: str = "") -> None:
     """Writes the versions' PDFs (paths, in order) joined into target, a blank page after
-    each with an odd number of pages."""
+    each with an odd number of pages; title: the document's (what a print dialog shows)."""
     import pikepdf  # only a class set joins PDFs
 
     blank = _blank_page(pagesize)
@@ -46,7 +46,7 @@ def combine_for_duplex(paths: list[Path], pagesize, target: Path) -> None:
                 if count % 2:
                     with pikepdf.open(io.BytesIO(blank)) as page:
                         joined.add(page)
-            joined.finish()
+            joined.finish(pikepdf.String(title).unparse() if title else None)
     except pikepdf.PdfError as exc:
         raise BuildError(f"could not join the versions' worksheets: {exc}") from None
 
@@ -164,15 +164,20 @@ class _JoinedPdf:
         self.digest.update(data)
         self.position += len(data)
 
-    def finish(self) -> None:
+    def finish(self, title: bytes | None = None) -> None:
+        """The page tree, the catalog, the document's information (title: as PDF text),
+        the cross-reference table and the trailer."""
         kids = b" ".join(b"%d 0 R" % kid for kid in self.kids)
         self._write_object(PAGES, b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(self.kids), kids))
         self._write_object(CATALOG, b"<< /Type /Catalog /Pages %d 0 R >>" % PAGES)
+        info = self._number()
+        self._write_object(info, b"<< /Creator (worksheets) /Producer (worksheets)%s >>"
+                           % (b" /Title " + title if title else b""))
         start, file_id = self.position, self.digest.hexdigest().encode()
         rows = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1)]
         rows += [b"%010d 00000 n \n" % offset for offset in self.offsets]
-        rows.append(b"trailer\n<< /Size %d /Root %d 0 R /ID [ <%s> <%s> ] >>\nstartxref\n%d\n%%%%EOF\n"
-                    % (len(self.offsets) + 1, CATALOG, file_id, file_id, start))
+        rows.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [ <%s> <%s> ] >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (len(self.offsets) + 1, CATALOG, info, file_id, file_id, start))
         self._write(b"".join(rows))
         if self.version != "1.4":  # the newest version among the documents
             self.file.seek(len(b"%PDF-"))
