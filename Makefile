@@ -49,3 +49,4 @@ system-deps:
 
 clean:
 	rm -rf $(OUT) $(VENV) node_modules
+	find worksheets tests bench -name __pycache__ -type d -prune -exec rm -rf {} +
