@@ -68,7 +68,7 @@ def _report(spec: str, versions: int, out: Path) -> None:
     shutil.rmtree(out / "memory")
     pdfs = 2 * versions + 1  # a worksheet and a key per version, and all-worksheets.pdf
     rebuild = _timed([sys.executable, "-m", "worksheets", "build", spec, "--out", str(out),
-                      "--versions", str(versions)])
+                      "--versions", str(versions)], quiet=True)  # (it says "unchanged")
     stages = data["stages"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"versions: {versions}")
