@@ -77,7 +77,7 @@ BUILT_KEPT = 64  # built problems a Plan keeps, for versions that repeat an inst
 class PackedInstances(Sequence):
     """One problem's drawn instance of every version, each kept pickled until asked for.
     An instance is a model of a few hundred Python objects, its pickle about a kilobyte:
-    2,000 versions of quiz-07 hold 24 MB of models or 10 MB of pickles. The pickles are
+    2,000 versions of quiz-07 hold 24 MB of models or 6 MB of pickles. The pickles are
     kept in one buffer, each distinct one once (a problem without random parts, the
     repeated variants of a choice), found by its offsets: a worker process reading a
     forked object writes its reference count, and so copies the page it lies on; ten
