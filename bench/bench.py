@@ -63,12 +63,12 @@ def _report(spec: str, versions: int, out: Path) -> None:
     # CPU time of the build and its workers (each waited for by its parent): steadier
     # than wall time on a machine shared with other work.
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rebuild = _timed([sys.executable, "-m", "worksheets", "build", spec, "--out", str(out),
+                      "--versions", str(versions)], quiet=True)  # (it says "unchanged")
     peak = [0]
     _build_in_child(spec, versions, out / "memory", peak)
     shutil.rmtree(out / "memory")
     pdfs = 2 * versions + 1  # a worksheet and a key per version, and all-worksheets.pdf
-    rebuild = _timed([sys.executable, "-m", "worksheets", "build", spec, "--out", str(out),
-                      "--versions", str(versions)], quiet=True)  # (it says "unchanged")
     stages = data["stages"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"versions: {versions}")
