@@ -117,12 +117,20 @@ def same(thing) -> Same:
 
 def key_of(flowable):
     """The template key of any flowable after wrap: None when it cannot tell."""
+    return _per_drawing(flowable, _KEY, _key_of)
+
+
+_KEY, _INSIDE, _NEW = 1, 2, 3  # what an entry of _memo holds after its flowable
+
+
+def _per_drawing(flowable, slot: int, compute):
+    """compute(flowable), worked out once per drawing (kept in the slot of its _memo entry)."""
     if _memo is None:
-        return _key_of(flowable)
+        return compute(flowable)
     entry = _entry(flowable)
-    if entry[1] is _UNKNOWN:
-        entry[1] = _key_of(flowable)
-    return entry[1]
+    if entry[slot] is _UNKNOWN:
+        entry[slot] = compute(flowable)
+    return entry[slot]
 
 
 def _entry(flowable) -> list:
@@ -161,12 +169,7 @@ def _inside(flowable: Flowable) -> tuple[tuple, tuple[int, ...], int]:
     (made from its content's, each worked out once per drawing: see _memo)."""
     if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:  # (a leaf, or not ours)
         return _NOTHING_INSIDE
-    if _memo is None:
-        return _inside_of(flowable)
-    entry = _entry(flowable)
-    if entry[2] is _UNKNOWN:
-        entry[2] = _inside_of(flowable)
-    return entry[2]
+    return _per_drawing(flowable, _INSIDE, _inside_of)
 
 
 _NOTHING_INSIDE = ((), (), 0)
@@ -320,12 +323,11 @@ def _holds_new(flowable: Flowable) -> bool:
     marked as asked for the next time it comes: recorded the time after."""
     if getattr(type(flowable), "drawn_content", _draws_nothing) is _draws_nothing:
         return False  # (a leaf: its key is looked up; met, see _new_leaf)
-    if _memo is None:
-        return any(map(_new_inside, flowable.drawn_content()))
-    entry = _entry(flowable)
-    if entry[3] is _UNKNOWN:
-        entry[3] = any(map(_new_inside, flowable.drawn_content()))
-    return entry[3]
+    return _per_drawing(flowable, _NEW, _holds_new_content)
+
+
+def _holds_new_content(flowable: Flowable) -> bool:
+    return any(map(_new_inside, flowable.drawn_content()))
 
 
 def _new_inside(content: Flowable) -> bool:
@@ -337,11 +339,11 @@ def _new_inside(content: Flowable) -> bool:
         return False
     memo = _memo
     entry = memo.get(id(content)) if memo is not None else None
-    if entry is not None and entry[3] is not _UNKNOWN:
-        return entry[3]
+    if entry is not None and entry[_NEW] is not _UNKNOWN:
+        return entry[_NEW]
     new = _first_met(key)
     if entry is not None:
-        entry[3] = new
+        entry[_NEW] = new
     return new
 
 
