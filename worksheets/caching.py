@@ -28,7 +28,7 @@ def kept_on_second_use(maxsize: int) -> Callable:
     arguments met once are remembered)."""
     def decorate(function: Callable) -> Callable:
         kept: OrderedDict = OrderedDict()  # arguments -> result, least recently used first
-        met_once: OrderedDict = OrderedDict()  # hashes of arguments met once
+        met_once: OrderedDict = OrderedDict()  # hashes of arguments met before
         counts = [0, 0]  # hits, misses
 
         @wraps(function)
@@ -40,16 +40,10 @@ def kept_on_second_use(maxsize: int) -> Callable:
                 return result
             counts[1] += 1
             result = function(*args)
-            digest = hash(args)
-            if digest in met_once:
-                del met_once[digest]
+            if noted_before(met_once, hash(args), 4 * maxsize):
                 kept[args] = result
                 if len(kept) > maxsize:
                     kept.popitem(last=False)
-            else:
-                met_once[digest] = None
-                if len(met_once) > 4 * maxsize:
-                    met_once.popitem(last=False)
             return result
 
         def cache_clear() -> None:
@@ -61,3 +55,15 @@ def kept_on_second_use(maxsize: int) -> Callable:
         cached.cache_info = lambda: CacheInfo(counts[0], counts[1], maxsize, len(kept))
         return cached
     return decorate
+
+
+def noted_before(register: OrderedDict, digest: int, limit: int) -> bool:
+    """Whether digest was noted in register before; notes it (the last `limit` noted are
+    remembered)."""
+    if digest in register:
+        register.move_to_end(digest)
+        return True
+    register[digest] = None
+    if len(register) > limit:
+        register.popitem(last=False)
+    return False

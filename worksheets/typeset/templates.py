@@ -40,6 +40,7 @@ from reportlab.pdfbase.pdfdoc import xObjectName
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Spacer
 
+from ..caching import noted_before
 from .mathink import SHAPES, use_shapes
 
 ENABLED = True  # False: every flowable drawn in full (the pixel test compares the two)
@@ -361,13 +362,7 @@ def _seen_before(full_key: tuple) -> bool:
 
 def _noted(register: OrderedDict, digest: int) -> bool:
     """Whether digest was noted in register before; notes it (the last 4 * KEPT kept)."""
-    if digest in register:
-        register.move_to_end(digest)
-        return True
-    register[digest] = None
-    if len(register) > 4 * KEPT:
-        register.popitem(last=False)
-    return False
+    return noted_before(register, digest, 4 * KEPT)
 
 
 def _draw(flowable: Flowable, canvas) -> None:
