@@ -157,7 +157,6 @@ class LaidOut:
         width, room = _frame_size(self.pagesize, scale)
         self.header, self.problems = _layout(sheet, figures, key, width, room, self.scan)
         self._heights = None
-        self.pages = None  # once written
 
     @property
     def heights(self) -> list[float]:
@@ -190,7 +189,6 @@ class LaidOut:
                             for k, (opening, continued, *rows) in enumerate(problems)]
         marks = self.scan.page_marks if self.scan.marks else None
         doc.build(story, canvasmaker=_footer_canvas(label, self.scale, self.paper, marks))
-        self.pages = doc.canv.pages  # (all-worksheets.pdf pads odd counts without reading the PDF)
         data = out.getvalue()
         _release(doc, out)
         return data
@@ -375,7 +373,6 @@ def _footer_canvas(label: str, scale: float = 1.0, paper=None, marks=None):
             return len(self._pages) + 1
 
         def save(self):
-            self.pages = len(self._pages)
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
                 self._draw_footer(number, len(self._pages))
