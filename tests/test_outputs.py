@@ -151,6 +151,24 @@ def test_failing_renderer_leaves_the_previous_outputs(good_build, monkeypatch):
     assert_untouched(out, before)
 
 
+def test_a_full_disk_in_a_worker_process_is_said_as_the_build_says_it(tmp_path, monkeypatch):
+    spec = tmp_path / "good.yaml"
+    spec.write_text(SMALL + "versions: 4\n")
+    out = tmp_path / "out"
+    original = build_module.Staging.write
+
+    def write(self, relative, data):  # (the workers are forked: they write through this too)
+        if relative.startswith("D/"):
+            raise OSError(28, "No space left on device", str(self.root / relative))
+        original(self, relative, data)
+    monkeypatch.setattr(build_module.Staging, "write", write)
+    status, err = run("build", str(spec), "--out", str(out), "--jobs", "2")
+    assert status == 1
+    assert err.startswith(f"{spec}: cannot write the outputs: {out}/.good.") and \
+        err.endswith("/D/worksheet.pdf: No space left on device\n"), err
+    assert sorted(p.name for p in out.iterdir()) == []  # no staging folder left
+
+
 def test_failing_write_midway_leaves_the_previous_outputs(good_build, monkeypatch):
     spec, out, before = good_build
     written = []

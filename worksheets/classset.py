@@ -31,7 +31,7 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from .errors import BuildError, SpecError, SpecErrors
+from .errors import BuildError, SpecError, SpecErrors, cannot_write
 from .output import Version, draw_figures, figures_of, tallest, version_files
 from .variants import independent_versions
 
@@ -347,6 +347,8 @@ def _worker(chunk: Chunk, pipe, steps: bool = True) -> None:
         pipe.send(("errors", exc.lines()))
     except (BuildError, SpecError) as exc:
         pipe.send(("error", str(exc)))
+    except OSError as exc:  # (a full disk: said as the command line says it of its own writes)
+        pipe.send(("error", cannot_write(exc)))
     except Exception as exc:  # reported by the parent as one line
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:

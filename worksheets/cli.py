@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import BuildError, SpecError, SpecErrors
+from .errors import BuildError, SpecError, SpecErrors, cannot_write
 from .limits import FORMAT_NAMES, MAX_VERSIONS
 
 
@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             _report(spec, str(exc))
             failed += 1
         except OSError as exc:  # the output folder cannot be written (read-only, a file, full disk)
-            where = f": {exc.filename}" if exc.filename else ""  # (none: the terminal's pipe)
-            _report(spec, f"cannot write the outputs{where}: {exc.strerror or exc}")
+            _report(spec, cannot_write(exc))
             failed += 1
         except Exception as exc:  # a bug of ours: still one line, and the other sheets go on
             _report(spec, f"internal error ({type(exc).__name__}: {exc}); please report it")

@@ -49,3 +49,9 @@ class BuildError(Exception):
 class Unprintable(ValueError):
     """A problem too large to print legibly (a path sum or table wider than the page, a
     worked solution of hundreds of lines): reported like a spec error, at the problem."""
+
+
+def cannot_write(exc: OSError) -> str:
+    """The line for outputs that cannot be written (a read-only folder, a full disk)."""
+    where = f": {exc.filename}" if exc.filename else ""  # (none: the terminal's pipe)
+    return f"cannot write the outputs{where}: {exc.strerror or exc}"
